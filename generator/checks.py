@@ -1,0 +1,317 @@
+"""Stage 3: the DynamoDB rules that a JSON Schema cannot express.
+
+Each rule is a small function with a stable code, registered in ``TABLE_RULES`` or
+``PROJECT_RULES``. Rules see only documents that passed the schema, so they may rely
+on its shapes; they return diagnostics and never raise.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.diagnostics import Diagnostic, DocPath, format_path
+from generator.loader import Document
+from generator.model import logical_id, table_key
+
+MAX_PROJECTED_ATTRIBUTES = 100
+_TAG_PUNCTUATION = set("_.:/=+-@ ")
+
+TableCheck = Callable[[Document], Iterator[Diagnostic]]
+ProjectCheck = Callable[[Sequence[Document]], Iterator[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: str
+    check: TableCheck
+
+
+@dataclass(frozen=True)
+class ProjectRule:
+    code: str
+    title: str
+    check: ProjectCheck
+
+
+TABLE_RULES: list[Rule] = []
+PROJECT_RULES: list[ProjectRule] = []
+
+
+def table_rule(code: str, title: str) -> Callable[[TableCheck], TableCheck]:
+    def register(check: TableCheck) -> TableCheck:
+        TABLE_RULES.append(Rule(code, title, check))
+        return check
+
+    return register
+
+
+def project_rule(code: str, title: str) -> Callable[[ProjectCheck], ProjectCheck]:
+    def register(check: ProjectCheck) -> ProjectCheck:
+        PROJECT_RULES.append(ProjectRule(code, title, check))
+        return check
+
+    return register
+
+
+def _indexes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    for kind in ("global_secondary_indexes", "local_secondary_indexes"):
+        for position, index in enumerate(data.get(kind, [])):
+            yield (kind, position), index
+
+
+def _key_uses(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, str]]]:
+    """Every place an attribute is used as a key, in document order."""
+    for role in ("partition_key", "sort_key"):
+        if role in data:
+            yield (role,), data[role]
+    for path, index in _indexes(data):
+        for role in ("partition_key", "sort_key"):
+            if role in index:
+                yield (*path, role), index[role]
+
+
+@table_rule("E101", "a key attribute has one type everywhere it is used")
+def _one_type_per_attribute(doc: Document) -> Iterator[Diagnostic]:
+    first: dict[str, tuple[DocPath, str]] = {}
+    for path, key in _key_uses(doc.data):
+        name, kind = key["name"], key["type"]
+        if name not in first:
+            first[name] = (path, kind)
+            continue
+        where, was = first[name]
+        if was != kind:
+            line = doc.mark((*where, "type")).line
+            yield doc.diagnostic(
+                "E101", (*path, "type"),
+                f"attribute {name!r} is {kind} here but {was} in {format_path(where)} (line {line})",
+                "use one type per attribute; DynamoDB defines each key attribute once",
+            )
+
+
+@table_rule("E102", "index names are unique within a table")
+def _unique_index_names(doc: Document) -> Iterator[Diagnostic]:
+    seen: dict[str, DocPath] = {}
+    for path, index in _indexes(doc.data):
+        name = index["name"]
+        if name in seen:
+            line = doc.mark((*seen[name], "name")).line
+            yield doc.diagnostic(
+                "E102", (*path, "name"),
+                f"index name {name!r} is already used by {format_path(seen[name])} (line {line})",
+                "give each global and local secondary index of a table its own name",
+            )
+        else:
+            seen[name] = path
+
+
+@table_rule("E103", "a local secondary index needs a table sort key")
+def _lsi_needs_sort_key(doc: Document) -> Iterator[Diagnostic]:
+    if doc.data.get("local_secondary_indexes") and "sort_key" not in doc.data:
+        yield doc.diagnostic(
+            "E103", ("local_secondary_indexes",),
+            "local secondary indexes need the table to have a sort key",
+            "add 'sort_key:' to the table, or make these global secondary indexes",
+            key=True,
+        )
+
+
+@table_rule("E104", "partition and sort key are different attributes")
+def _distinct_key_attributes(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    scopes: list[tuple[DocPath, dict[str, Any]]] = [((), data)]
+    scopes += [(path, index) for path, index in _indexes(data) if path[0].startswith("global")]
+    for path, scope in scopes:
+        if "sort_key" in scope and scope["sort_key"]["name"] == scope["partition_key"]["name"]:
+            yield doc.diagnostic(
+                "E104", (*path, "sort_key", "name"),
+                f"the sort key {scope['sort_key']['name']!r} is also the partition key",
+                "use a different attribute for the sort key, or leave the sort key out",
+            )
+    for path, index in _indexes(data):
+        if path[0].startswith("local") and index["sort_key"]["name"] == data["partition_key"]["name"]:
+            yield doc.diagnostic(
+                "E104", (*path, "sort_key", "name"),
+                f"the sort key {index['sort_key']['name']!r} is the table's partition key",
+                "a local secondary index shares the table's partition key; sort on another attribute",
+            )
+
+
+@table_rule("E105", "non_key_attributes go with projection INCLUDE, and only with it")
+def _include_projection(doc: Document) -> Iterator[Diagnostic]:
+    for path, index in _indexes(doc.data):
+        projection = index.get("projection", "ALL")
+        if projection == "INCLUDE" and "non_key_attributes" not in index:
+            yield doc.diagnostic(
+                "E105", (*path, "projection"),
+                "projection INCLUDE needs non_key_attributes",
+                "list the attributes to copy in 'non_key_attributes:', or use ALL or KEYS_ONLY",
+            )
+        elif projection != "INCLUDE" and "non_key_attributes" in index:
+            yield doc.diagnostic(
+                "E105", (*path, "non_key_attributes"),
+                f"non_key_attributes is set but the projection is {projection}",
+                "set 'projection: INCLUDE', or remove non_key_attributes",
+                key=True,
+            )
+
+
+@table_rule("E106", "at most 100 projected non-key attributes over all indexes")
+def _projected_attribute_limit(doc: Document) -> Iterator[Diagnostic]:
+    total = 0
+    for path, index in _indexes(doc.data):
+        total += len(index.get("non_key_attributes", []))
+        if total > MAX_PROJECTED_ATTRIBUTES:
+            yield doc.diagnostic(
+                "E106", (*path, "non_key_attributes"),
+                f"this brings the projected non-key attributes of the table to {total}, "
+                f"over DynamoDB's limit of {MAX_PROJECTED_ATTRIBUTES}",
+                "project fewer attributes, or use projection ALL",
+                key=True,
+            )
+            return
+
+
+@table_rule("E107", "capacity goes with PROVISIONED billing, everywhere")
+def _capacity_matches_billing(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    provisioned = data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+    places: list[DocPath] = [()]
+    places += [path for path, _ in _indexes(data) if path[0].startswith("global")]
+    for path in places:
+        scope = data if not path else data[path[0]][path[1]]
+        what = "the table" if not path else f"index {scope['name']!r}"
+        if provisioned and "capacity" not in scope:
+            yield doc.diagnostic(
+                "E107", path,
+                f"billing_mode is PROVISIONED but {what} has no capacity",
+                "add 'capacity: {read: N, write: N}' here, or use billing_mode PAY_PER_REQUEST",
+            )
+        elif not provisioned and "capacity" in scope:
+            yield doc.diagnostic(
+                "E107", (*path, "capacity"),
+                f"{what} has capacity but billing_mode is PAY_PER_REQUEST",
+                "remove 'capacity', or set 'billing_mode: PROVISIONED' on the table",
+                key=True,
+            )
+
+
+@table_rule("E108", "the TTL attribute holds a Number")
+def _ttl_attribute_is_number(doc: Document) -> Iterator[Diagnostic]:
+    ttl = doc.data.get("ttl_attribute")
+    for path, key in _key_uses(doc.data):
+        if key["name"] == ttl and key["type"] != "N":
+            yield doc.diagnostic(
+                "E108", ("ttl_attribute",),
+                f"the TTL attribute {ttl!r} is a key of type {key['type']} in {format_path(path)}",
+                "time to live reads a Number of epoch seconds; use another attribute for TTL",
+            )
+            return
+
+
+@table_rule("E109", "a KMS key ARN goes with encryption type customer_managed, and only with it")
+def _kms_key_matches_type(doc: Document) -> Iterator[Diagnostic]:
+    encryption = doc.data.get("encryption")
+    if encryption is None:
+        return
+    kind = encryption["type"]
+    if kind == "customer_managed" and "kms_key_arn" not in encryption:
+        yield doc.diagnostic(
+            "E109", ("encryption",),
+            "encryption type customer_managed needs kms_key_arn",
+            "add 'kms_key_arn: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID', or use type aws_managed",
+        )
+    elif kind != "customer_managed" and "kms_key_arn" in encryption:
+        yield doc.diagnostic(
+            "E109", ("encryption", "kms_key_arn"),
+            f"kms_key_arn is set but the encryption type is {kind}",
+            "set 'type: customer_managed', or remove kms_key_arn",
+            key=True,
+        )
+
+
+def _tag_text_ok(text: str) -> bool:
+    return all(
+        unicodedata.category(ch)[0] in "LNZ" or ch in _TAG_PUNCTUATION for ch in text
+    )
+
+
+@table_rule("E110", "tags use the characters AWS allows and no reserved prefix")
+def _tag_rules(doc: Document) -> Iterator[Diagnostic]:
+    allowed = "letters, digits, spaces and _ . : / = + - @"
+    for key, value in doc.data.get("tags", {}).items():
+        if key.lower().startswith("aws:"):
+            yield doc.diagnostic(
+                "E110", ("tags", key), f"the tag key {key!r} uses the reserved prefix 'aws:'",
+                "AWS reserves tags starting with 'aws:'; choose another key", key=True,
+            )
+        elif not _tag_text_ok(key):
+            yield doc.diagnostic(
+                "E110", ("tags", key), f"the tag key {key!r} has a character AWS does not allow",
+                f"tag keys may contain {allowed}", key=True,
+            )
+        if not _tag_text_ok(value):
+            yield doc.diagnostic(
+                "E110", ("tags", key), f"the tag value {value!r} has a character AWS does not allow",
+                f"tag values may contain {allowed}",
+            )
+
+
+_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+@project_rule("E120", "file names give distinct, usable table keys")
+def _table_keys(docs: Sequence[Document]) -> Iterator[Diagnostic]:
+    owners: dict[str, Document] = {}
+    for doc in docs:
+        key = table_key(doc.path)
+        if not _KEY_PATTERN.match(key):
+            yield Diagnostic(
+                doc.display, 1, 1, "E120", "(document)",
+                f"the file name {doc.path.name!r} does not give a usable table key ({key!r})",
+                "name table files with a letter first, then letters, digits, '-' or '_', "
+                "e.g. sessions.yaml; the key names the table in Terraform and CloudFormation",
+            )
+            continue
+        ident = logical_id(key)
+        if ident in owners:
+            other = owners[ident]
+            yield Diagnostic(
+                doc.display, 1, 1, "E120", "(document)",
+                f"the file name gives the same table key as {other.display} ({ident!r})",
+                "rename one of the files",
+            )
+        else:
+            owners[ident] = doc
+
+
+@project_rule("E121", "table names are unique across files")
+def _unique_table_names(docs: Sequence[Document]) -> Iterator[Diagnostic]:
+    first: dict[str, Document] = {}
+    for doc in docs:
+        name = doc.data["name"]
+        if name in first:
+            other = first[name]
+            line = other.mark(("name",)).line
+            yield doc.diagnostic(
+                "E121", ("name",),
+                f"table name {name!r} is already used by {other.display}:{line}",
+                "give every table its own name",
+            )
+        else:
+            first[name] = doc
+
+
+def check_documents(docs: Sequence[Document]) -> list[Diagnostic]:
+    """Run every rule over schema-valid documents; return all findings."""
+    found: list[Diagnostic] = []
+    for doc in docs:
+        for rule in TABLE_RULES:
+            found.extend(rule.check(doc))
+    for project in PROJECT_RULES:
+        found.extend(project.check(docs))
+    return sorted(found)

@@ -1,0 +1,112 @@
+"""The one place where values become text in a target language.
+
+Templates may only emit ``Rendered`` values (the render environment refuses anything
+else), and only these filters make them, so no string reaches the output unescaped and
+nothing is escaped twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class Rendered(str):
+    """Text already escaped for the place it is emitted."""
+
+    __slots__ = ()
+
+
+_HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HCL_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f\u2028\u2029]|\$\{|%\{')
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _hcl_escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if text == "${":
+        return "$${"
+    if text == "%{":
+        return "%%{"
+    return _HCL_ESCAPES.get(text) or f"\\u{ord(text):04x}"
+
+
+def hcl_quote(text: str) -> str:
+    """A double-quoted HCL string literal whose value is exactly ``text``: no interpolation."""
+    return '"' + _HCL_SPECIAL.sub(_hcl_escape, text) + '"'
+
+
+def hcl(value: Any) -> Rendered:
+    """Any model value as an HCL expression literal."""
+    if isinstance(value, bool):
+        return Rendered("true" if value else "false")
+    if value is None:
+        return Rendered("null")
+    if isinstance(value, int):
+        return Rendered(str(value))
+    if isinstance(value, str):
+        return Rendered(hcl_quote(value))
+    if isinstance(value, Sequence):
+        return Rendered("[" + ", ".join(hcl(item) for item in value) + "]")
+    raise TypeError(f"no HCL form for {type(value).__name__}")
+
+
+def ident(value: str) -> Rendered:
+    """An identifier the model built itself (resource names, logical ids); refuses anything else."""
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"not an identifier: {value!r}")
+    return Rendered(value)
+
+
+def hcl_comment(text: str, lead: str = "") -> Rendered:
+    """Free text as ``#`` comment lines, wrapped: a newline can never end the comment early."""
+    clean = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]", " ", lead + text)
+    lines: list[str] = []
+    for paragraph in clean.split("\n"):
+        wrapped = textwrap.wrap(paragraph, width=96, break_long_words=False, break_on_hyphens=False)
+        lines.extend(wrapped or [""])
+    return Rendered("\n".join(f"# {line}".rstrip() for line in lines))
+
+
+def to_json(value: Any) -> Rendered:
+    """Any value as JSON, by the serializer; Jinja's own tojson would rewrite <, > and &."""
+    if isinstance(value, Mapping):
+        value = dict(value)
+    elif isinstance(value, tuple):
+        value = list(value)
+    return Rendered(json.dumps(value, ensure_ascii=False))
+
+
+def markdown(text: str) -> Rendered:
+    """Free text inside a Markdown table cell or paragraph, rendered as text, not markup."""
+    flat = " ".join(text.split())
+    return Rendered(re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", flat))
+
+
+def markdown_code(text: str) -> Rendered:
+    """A value shown as inline code in Markdown; backticks inside are fenced safely."""
+    flat = " ".join(text.split()).replace("|", "\\|")
+    fence = "``" if "`" in flat else "`"
+    return Rendered(f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`")
+
+
+FILTERS = {
+    "hcl": hcl,
+    "ident": ident,
+    "comment": hcl_comment,
+    "json": to_json,
+    "md": markdown,
+    "code": markdown_code,
+}
+
+
+def require_rendered(value: Any) -> Any:
+    """Jinja ``finalize`` hook: a template that prints a raw value is a bug, not output."""
+    if isinstance(value, Rendered):
+        return value
+    raise TypeError(
+        f"template printed an unescaped {type(value).__name__} {value!r}; pass it through a filter"
+    )

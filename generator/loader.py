@@ -1,0 +1,267 @@
+"""Stage 1: read YAML table files into plain data plus the source position of every node.
+
+Only YAML's core data types are accepted (mappings, sequences, strings, numbers,
+booleans, null): tags that construct objects, duplicate keys, non-string keys and
+documents that expand past a bounded size are errors, not surprises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, DocPath, InputError, Mark, format_path
+
+# Limits that keep a hostile file from costing unbounded time or memory.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 50_000
+
+TABLE_FILE_SUFFIXES = (".yaml", ".yml")
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    _STR,
+}
+_PLAIN_TEXT_TAGS = {"tag:yaml.org,2002:timestamp"}
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_constructor = yaml.SafeLoader("")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded table file: its data and where each part of it came from."""
+
+    path: Path
+    display: str
+    data: Any
+    key_marks: dict[DocPath, Mark] = field(repr=False)
+    value_marks: dict[DocPath, Mark] = field(repr=False)
+
+    def mark(self, path: DocPath, *, key: bool = False) -> Mark:
+        """The position of the node at ``path`` (or of its key), else of its nearest parent."""
+        marks = self.key_marks if key else self.value_marks
+        probe = path
+        while probe:
+            found = marks.get(probe)
+            if found is not None:
+                return found
+            probe = probe[:-1]
+        return self.value_marks.get((), Mark(1, 1))
+
+    def diagnostic(
+        self, code: str, path: DocPath, message: str, hint: str = "", *, key: bool = False
+    ) -> Diagnostic:
+        where = self.mark(path, key=key)
+        return Diagnostic(
+            self.display, where.line, where.column, code, format_path(path), message, hint
+        )
+
+
+class _Problem(Exception):
+    def __init__(self, code: str, mark: Mark, path: DocPath, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.mark, self.path, self.message, self.hint = code, mark, path, message, hint
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Converter:
+    """Turns a composed node tree into plain data, recording marks and enforcing limits."""
+
+    def __init__(self) -> None:
+        self.key_marks: dict[DocPath, Mark] = {}
+        self.value_marks: dict[DocPath, Mark] = {}
+        self.nodes = 0
+
+    def convert(self, node: yaml.Node, path: DocPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Problem(
+                "Y010", _mark(node), path,
+                f"the document expands to more than {MAX_NODES} nodes",
+                "a table file is small; remove repeated aliases (*name) that multiply its size",
+            )
+        if depth > MAX_DEPTH:
+            raise _Problem(
+                "Y009", _mark(node), path, f"the document nests deeper than {MAX_DEPTH} levels",
+                "a table file needs only a few levels; flatten the structure",
+            )
+        self.value_marks[path] = _mark(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            self._require_tag(node, _SEQ, path)
+            return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            self._require_tag(node, _MAP, path)
+            return self._mapping(node, path, depth)
+        raise _Problem("Y004", _mark(node), path, "unsupported YAML node", "")  # pragma: no cover
+
+    def _require_tag(self, node: yaml.Node, tag: str, path: DocPath) -> None:
+        if node.tag != tag:
+            raise _Problem(
+                "Y004", _mark(node), path, f"the YAML tag {node.tag!r} is not allowed",
+                "remove the tag; table files hold plain mappings, lists, strings and numbers",
+            )
+
+    def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
+        if node.tag in _PLAIN_TEXT_TAGS:
+            return node.value
+        if node.tag not in _SCALAR_TAGS:
+            raise _Problem(
+                "Y004", _mark(node), path, f"the YAML tag {node.tag!r} is not allowed",
+                "remove the tag; table files hold plain mappings, lists, strings and numbers",
+            )
+        value = _constructor.yaml_constructors[node.tag](_constructor, node)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise _Problem(
+                "Y007", _mark(node), path, "the string contains a lone UTF-16 surrogate escape",
+                "write the character itself, or a valid \\U escape, instead of \\uD800-\\uDFFF",
+            )
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: DocPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Mark] = {}
+        for key_node, value_node in node.value:
+            key_mark = _mark(key_node)
+            if key_node.tag == _MERGE:
+                raise _Problem(
+                    "Y004", key_mark, path, "YAML merge keys ('<<') are not supported",
+                    "write the keys out in full so that every table file reads on its own",
+                )
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
+                raise _Problem(
+                    "Y003", key_mark, path, f"mapping key {shown!r} is not a string",
+                    "quote the key to make it a string, e.g. \"1\": or \"true\":",
+                )
+            key = key_node.value
+            if key in first_seen:
+                before = first_seen[key]
+                raise _Problem(
+                    "Y002", key_mark, (*path, key),
+                    f"duplicate key {key!r} (first defined at line {before.line})",
+                    "remove one of them; YAML readers silently keep only the last",
+                )
+            first_seen[key] = key_mark
+            self.key_marks[(*path, key)] = key_mark
+            result[key] = self.convert(value_node, (*path, key), depth + 1)
+        return result
+
+
+def _decode(raw: bytes, display: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError([
+            Diagnostic(
+                display, line, column, "Y007", "(document)",
+                f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                "save the file as UTF-8",
+            )
+        ]) from None
+
+
+def load_text(text: str, path: Path, display: str) -> Document:
+    """Parse one YAML text; raise InputError with a located diagnostic if it is unusable."""
+
+    def fail(code: str, mark: Mark, doc_path: DocPath, message: str, hint: str) -> InputError:
+        return InputError(
+            [Diagnostic(display, mark.line, mark.column, code, format_path(doc_path), message, hint)]
+        )
+
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "'\\t'" in problem:
+            # PyYAML's wording for the most common mistake is cryptic.
+            raise fail(
+                "Y001", where, (), "a tab character is used where YAML allows only spaces",
+                "indent with spaces; YAML forbids tabs in indentation",
+            ) from None
+        raise fail("Y001", where, (), f"invalid YAML: {problem}", "fix the YAML syntax") from None
+    except yaml.YAMLError as exc:
+        raise fail("Y001", Mark(1, 1), (), f"invalid YAML: {exc}", "fix the YAML syntax") from None
+    except RecursionError:
+        raise fail(
+            "Y009", Mark(1, 1), (), f"the document nests deeper than {MAX_DEPTH} levels",
+            "a table file needs only a few levels; flatten the structure",
+        ) from None
+    documents = [n for n in nodes if n is not None]
+    if not documents:
+        raise fail(
+            "Y006", Mark(1, 1), (), "the file holds no YAML document",
+            "describe one table, starting with 'name:' and 'partition_key:'",
+        )
+    if len(documents) > 1:
+        raise fail(
+            "Y005", _mark(documents[1]), (), "the file holds more than one YAML document",
+            "keep one table per file; move the part after '---' into a file of its own",
+        )
+    converter = _Converter()
+    try:
+        data = converter.convert(documents[0], (), 0)
+    except _Problem as problem:
+        raise fail(problem.code, problem.mark, problem.path, problem.message, problem.hint) from None
+    return Document(path, display, data, converter.key_marks, converter.value_marks)
+
+
+def load_file(path: Path, display: str) -> Document:
+    """Read and parse one table file, refusing oversized or undecodable files."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError([
+                Diagnostic(
+                    display, 1, 1, "Y008", "(document)",
+                    f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    "a table file is a few kilobytes; split or trim it",
+                )
+            ])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError([
+            Diagnostic(display, 1, 1, "Y000", "(document)", f"cannot read the file: {exc.strerror}",
+                       "check that the file exists and is readable")
+        ]) from None
+    return load_text(_decode(raw, display), path, display)
+
+
+def find_table_files(schemas_dir: Path) -> list[Path]:
+    """The table files in a folder, in a stable order; not recursive, hidden files skipped."""
+    return sorted(
+        p for p in schemas_dir.iterdir()
+        if p.suffix in TABLE_FILE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def display_name(path: Path, root: Path | None) -> str:
+    """How diagnostics name a file: relative to ``root`` when it lies below it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()

@@ -1,0 +1,101 @@
+"""Stage 5: render the model into files, with the one Jinja environment there is.
+
+Templates are named after the file they produce. Every rendered file goes through a
+formatting pass for its language: HCL gets ``terraform fmt`` alignment, JSON is parsed
+back (so invalid JSON can never reach ``out/``) and printed canonically.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from generator import hclfmt
+from generator.filters import FILTERS, require_rendered
+from generator.model import Project
+
+TERRAFORM_DIR = "terraform"
+CLOUDFORMATION_DIR = "cloudformation"
+CLOUDFORMATION_TEMPLATE = f"{CLOUDFORMATION_DIR}/template.json"
+
+
+class RenderError(Exception):
+    """A template produced output that does not parse: a bug in a template, never in input."""
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja environment used for every file, and by the tests."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=require_rendered,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def _terraform_file(template: str, **context: Any) -> str:
+    return _finish(hclfmt.align(_render(template, **context)))
+
+
+def _finish(text: str) -> str:
+    """One final newline, no trailing spaces, LF only."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise RenderError(f"duplicate JSON key {key!r}")
+        result[key] = value
+    return result
+
+
+def _json_file(template: str, **context: Any) -> str:
+    text = _render(template, **context)
+    try:
+        document = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_project(project: Project) -> dict[str, str]:
+    """Every generated file, by path relative to the output folder."""
+    keys = [table.key for table in project.tables]
+    files = {
+        f"{TERRAFORM_DIR}/versions.tf": _terraform_file("terraform/versions.tf.j2"),
+        f"{TERRAFORM_DIR}/variables.tf": _terraform_file(
+            "terraform/variables.tf.j2",
+            project=project,
+            table_keys=keys,
+            unknown_table_key_message=(
+                "The keys of table_names must be table keys: " + ", ".join(keys) + "."
+            ),
+        ),
+        f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
+        f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
+        f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project)),
+        CLOUDFORMATION_TEMPLATE: _json_file("cloudformation/template.json.j2", project=project),
+    }
+    for table in project.tables:
+        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _terraform_file(
+            "terraform/table.tf.j2", table=table
+        )
+    return dict(sorted(files.items()))
