@@ -36,7 +36,11 @@ def load_project(schemas_dir: Path, display_root: Path | None = None) -> model.P
     problems.extend(checks.check_documents(documents))
     if problems:
         raise InputError(problems)
-    tables = [model.build_table(d.path, d.display, d.data) for d in documents]
+    # Output names the source by folder and file only, so it never depends on the cwd.
+    tables = [
+        model.build_table(d.path, f"{schemas_dir.resolve().name}/{d.path.name}", d.data)
+        for d in documents
+    ]
     return model.build_project(tables)
 
 

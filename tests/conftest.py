@@ -1,0 +1,70 @@
+"""Shared fixtures: the real tools (Terraform with its offline provider mirror) or a skip.
+
+Set ``TF_PROVIDER_MIRROR`` to the folder that holds ``registry.terraform.io``; CI also
+sets ``REQUIRE_TERRAFORM=1`` so that a missing tool fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO / "schemas"
+OUT = REPO / "out"
+
+
+@dataclass(frozen=True)
+class Terraform:
+    """A Terraform binary wired to the offline provider mirror."""
+
+    binary: str
+    env: dict[str, str]
+
+    def run(self, args: Sequence[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.binary, *args], cwd=cwd, env=self.env, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("REQUIRE_TERRAFORM") == "1":
+        pytest.fail(f"REQUIRE_TERRAFORM=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    binary = shutil.which("terraform")
+    if binary is None:
+        _missing("terraform is not on PATH")
+    mirror = os.environ.get("TF_PROVIDER_MIRROR", "")
+    if not mirror or not (Path(mirror) / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        _missing("TF_PROVIDER_MIRROR does not point at a provider mirror holding hashicorp/aws")
+    assert binary is not None
+    home = tmp_path_factory.mktemp("terraform-home")
+    config = home / "terraform.rc"
+    config.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(config),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "TF_PLUGIN_CACHE_DIR": "",
+        "HOME": str(home),
+    }
+    env.pop("TF_PLUGIN_CACHE_DIR")
+    return Terraform(binary, env)
