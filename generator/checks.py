@@ -87,8 +87,10 @@ def _one_type_per_attribute(doc: Document) -> Iterator[Diagnostic]:
         if was != kind:
             line = doc.mark((*where, "type")).line
             yield doc.diagnostic(
-                "E101", (*path, "type"),
-                f"attribute {name!r} is {kind} here but {was} in {format_path(where)} (line {line})",
+                "E101",
+                (*path, "type"),
+                f"attribute {name!r} is {kind} here but {was} "
+                f"in {format_path(where)} (line {line})",
                 "use one type per attribute; DynamoDB defines each key attribute once",
             )
 
@@ -101,7 +103,8 @@ def _unique_index_names(doc: Document) -> Iterator[Diagnostic]:
         if name in seen:
             line = doc.mark((*seen[name], "name")).line
             yield doc.diagnostic(
-                "E102", (*path, "name"),
+                "E102",
+                (*path, "name"),
                 f"index name {name!r} is already used by {format_path(seen[name])} (line {line})",
                 "give each global and local secondary index of a table its own name",
             )
@@ -113,7 +116,8 @@ def _unique_index_names(doc: Document) -> Iterator[Diagnostic]:
 def _lsi_needs_sort_key(doc: Document) -> Iterator[Diagnostic]:
     if doc.data.get("local_secondary_indexes") and "sort_key" not in doc.data:
         yield doc.diagnostic(
-            "E103", ("local_secondary_indexes",),
+            "E103",
+            ("local_secondary_indexes",),
             "local secondary indexes need the table to have a sort key",
             "add 'sort_key:' to the table, or make these global secondary indexes",
             key=True,
@@ -124,20 +128,28 @@ def _lsi_needs_sort_key(doc: Document) -> Iterator[Diagnostic]:
 def _distinct_key_attributes(doc: Document) -> Iterator[Diagnostic]:
     data = doc.data
     scopes: list[tuple[DocPath, dict[str, Any]]] = [((), data)]
-    scopes += [(path, index) for path, index in _indexes(data) if path[0].startswith("global")]
+    scopes += [
+        (path, index) for path, index in _indexes(data) if path[0] == "global_secondary_indexes"
+    ]
     for path, scope in scopes:
         if "sort_key" in scope and scope["sort_key"]["name"] == scope["partition_key"]["name"]:
             yield doc.diagnostic(
-                "E104", (*path, "sort_key", "name"),
+                "E104",
+                (*path, "sort_key", "name"),
                 f"the sort key {scope['sort_key']['name']!r} is also the partition key",
                 "use a different attribute for the sort key, or leave the sort key out",
             )
     for path, index in _indexes(data):
-        if path[0].startswith("local") and index["sort_key"]["name"] == data["partition_key"]["name"]:
+        if (
+            path[0] == "local_secondary_indexes"
+            and index["sort_key"]["name"] == data["partition_key"]["name"]
+        ):
             yield doc.diagnostic(
-                "E104", (*path, "sort_key", "name"),
+                "E104",
+                (*path, "sort_key", "name"),
                 f"the sort key {index['sort_key']['name']!r} is the table's partition key",
-                "a local secondary index shares the table's partition key; sort on another attribute",
+                "a local secondary index shares the table's partition key; "
+                "sort on another attribute",
             )
 
 
@@ -147,13 +159,15 @@ def _include_projection(doc: Document) -> Iterator[Diagnostic]:
         projection = index.get("projection", "ALL")
         if projection == "INCLUDE" and "non_key_attributes" not in index:
             yield doc.diagnostic(
-                "E105", (*path, "projection"),
+                "E105",
+                (*path, "projection"),
                 "projection INCLUDE needs non_key_attributes",
                 "list the attributes to copy in 'non_key_attributes:', or use ALL or KEYS_ONLY",
             )
         elif projection != "INCLUDE" and "non_key_attributes" in index:
             yield doc.diagnostic(
-                "E105", (*path, "non_key_attributes"),
+                "E105",
+                (*path, "non_key_attributes"),
                 f"non_key_attributes is set but the projection is {projection}",
                 "set 'projection: INCLUDE', or remove non_key_attributes",
                 key=True,
@@ -167,7 +181,8 @@ def _projected_attribute_limit(doc: Document) -> Iterator[Diagnostic]:
         total += len(index.get("non_key_attributes", []))
         if total > MAX_PROJECTED_ATTRIBUTES:
             yield doc.diagnostic(
-                "E106", (*path, "non_key_attributes"),
+                "E106",
+                (*path, "non_key_attributes"),
                 f"this brings the projected non-key attributes of the table to {total}, "
                 f"over DynamoDB's limit of {MAX_PROJECTED_ATTRIBUTES}",
                 "project fewer attributes, or use projection ALL",
@@ -181,19 +196,21 @@ def _capacity_matches_billing(doc: Document) -> Iterator[Diagnostic]:
     data = doc.data
     provisioned = data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
     places: list[DocPath] = [()]
-    places += [path for path, _ in _indexes(data) if path[0].startswith("global")]
+    places += [path for path, _ in _indexes(data) if path[0] == "global_secondary_indexes"]
     for path in places:
         scope = data if not path else data[path[0]][path[1]]
         what = "the table" if not path else f"index {scope['name']!r}"
         if provisioned and "capacity" not in scope:
             yield doc.diagnostic(
-                "E107", path,
+                "E107",
+                path,
                 f"billing_mode is PROVISIONED but {what} has no capacity",
                 "add 'capacity: {read: N, write: N}' here, or use billing_mode PAY_PER_REQUEST",
             )
         elif not provisioned and "capacity" in scope:
             yield doc.diagnostic(
-                "E107", (*path, "capacity"),
+                "E107",
+                (*path, "capacity"),
                 f"{what} has capacity but billing_mode is PAY_PER_REQUEST",
                 "remove 'capacity', or set 'billing_mode: PROVISIONED' on the table",
                 key=True,
@@ -206,7 +223,8 @@ def _ttl_attribute_is_number(doc: Document) -> Iterator[Diagnostic]:
     for path, key in _key_uses(doc.data):
         if key["name"] == ttl and key["type"] != "N":
             yield doc.diagnostic(
-                "E108", ("ttl_attribute",),
+                "E108",
+                ("ttl_attribute",),
                 f"the TTL attribute {ttl!r} is a key of type {key['type']} in {format_path(path)}",
                 "time to live reads a Number of epoch seconds; use another attribute for TTL",
             )
@@ -221,13 +239,15 @@ def _kms_key_matches_type(doc: Document) -> Iterator[Diagnostic]:
     kind = encryption["type"]
     if kind == "customer_managed" and "kms_key_arn" not in encryption:
         yield doc.diagnostic(
-            "E109", ("encryption",),
+            "E109",
+            ("encryption",),
             "encryption type customer_managed needs kms_key_arn",
             "add 'kms_key_arn: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID', or use type aws_managed",
         )
     elif kind != "customer_managed" and "kms_key_arn" in encryption:
         yield doc.diagnostic(
-            "E109", ("encryption", "kms_key_arn"),
+            "E109",
+            ("encryption", "kms_key_arn"),
             f"kms_key_arn is set but the encryption type is {kind}",
             "set 'type: customer_managed', or remove kms_key_arn",
             key=True,
@@ -235,9 +255,7 @@ def _kms_key_matches_type(doc: Document) -> Iterator[Diagnostic]:
 
 
 def _tag_text_ok(text: str) -> bool:
-    return all(
-        unicodedata.category(ch)[0] in "LNZ" or ch in _TAG_PUNCTUATION for ch in text
-    )
+    return all(unicodedata.category(ch)[0] in "LNZ" or ch in _TAG_PUNCTUATION for ch in text)
 
 
 @table_rule("E110", "tags use the characters AWS allows and no reserved prefix")
@@ -246,17 +264,25 @@ def _tag_rules(doc: Document) -> Iterator[Diagnostic]:
     for key, value in doc.data.get("tags", {}).items():
         if key.lower().startswith("aws:"):
             yield doc.diagnostic(
-                "E110", ("tags", key), f"the tag key {key!r} uses the reserved prefix 'aws:'",
-                "AWS reserves tags starting with 'aws:'; choose another key", key=True,
+                "E110",
+                ("tags", key),
+                f"the tag key {key!r} uses the reserved prefix 'aws:'",
+                "AWS reserves tags starting with 'aws:'; choose another key",
+                key=True,
             )
         elif not _tag_text_ok(key):
             yield doc.diagnostic(
-                "E110", ("tags", key), f"the tag key {key!r} has a character AWS does not allow",
-                f"tag keys may contain {allowed}", key=True,
+                "E110",
+                ("tags", key),
+                f"the tag key {key!r} has a character AWS does not allow",
+                f"tag keys may contain {allowed}",
+                key=True,
             )
         if not _tag_text_ok(value):
             yield doc.diagnostic(
-                "E110", ("tags", key), f"the tag value {value!r} has a character AWS does not allow",
+                "E110",
+                ("tags", key),
+                f"the tag value {value!r} has a character AWS does not allow",
                 f"tag values may contain {allowed}",
             )
 
@@ -271,7 +297,11 @@ def _table_keys(docs: Sequence[Document]) -> Iterator[Diagnostic]:
         key = table_key(doc.path)
         if not _KEY_PATTERN.match(key):
             yield Diagnostic(
-                doc.display, 1, 1, "E120", "(document)",
+                doc.display,
+                1,
+                1,
+                "E120",
+                "(document)",
                 f"the file name {doc.path.name!r} does not give a usable table key ({key!r})",
                 "name table files with a letter first, then letters, digits, '-' or '_', "
                 "e.g. sessions.yaml; the key names the table in Terraform and CloudFormation",
@@ -281,7 +311,11 @@ def _table_keys(docs: Sequence[Document]) -> Iterator[Diagnostic]:
         if ident in owners:
             other = owners[ident]
             yield Diagnostic(
-                doc.display, 1, 1, "E120", "(document)",
+                doc.display,
+                1,
+                1,
+                "E120",
+                "(document)",
                 f"the file name gives the same table key as {other.display} ({ident!r})",
                 "rename one of the files",
             )
@@ -298,7 +332,8 @@ def _unique_table_names(docs: Sequence[Document]) -> Iterator[Diagnostic]:
             other = first[name]
             line = other.mark(("name",)).line
             yield doc.diagnostic(
-                "E121", ("name",),
+                "E121",
+                ("name",),
                 f"table name {name!r} is already used by {other.display}:{line}",
                 "give every table its own name",
             )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_ATTRIBUTE = re.compile(r'^(?P<indent> *)(?P<name>[A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*") = (?P<rest>.*)$')
+_ATTRIBUTE = re.compile(
+    r'^(?P<indent> *)(?P<name>[A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|\\.)*") = (?P<rest>.*)$'
+)
 _OPENERS = {"{": "}", "[": "]", "(": ")"}
 
 

@@ -69,7 +69,7 @@ class Document:
         )
 
 
-class _Problem(Exception):
+class _LocatedProblemError(Exception):
     def __init__(self, code: str, mark: Mark, path: DocPath, message: str, hint: str) -> None:
         super().__init__(message)
         self.code, self.mark, self.path, self.message, self.hint = code, mark, path, message, hint
@@ -90,14 +90,19 @@ class _Converter:
     def convert(self, node: yaml.Node, path: DocPath, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Problem(
-                "Y010", _mark(node), path,
+            raise _LocatedProblemError(
+                "Y010",
+                _mark(node),
+                path,
                 f"the document expands to more than {MAX_NODES} nodes",
                 "a table file is small; remove repeated aliases (*name) that multiply its size",
             )
         if depth > MAX_DEPTH:
-            raise _Problem(
-                "Y009", _mark(node), path, f"the document nests deeper than {MAX_DEPTH} levels",
+            raise _LocatedProblemError(
+                "Y009",
+                _mark(node),
+                path,
+                f"the document nests deeper than {MAX_DEPTH} levels",
                 "a table file needs only a few levels; flatten the structure",
             )
         self.value_marks[path] = _mark(node)
@@ -109,12 +114,17 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             self._require_tag(node, _MAP, path)
             return self._mapping(node, path, depth)
-        raise _Problem("Y004", _mark(node), path, "unsupported YAML node", "")  # pragma: no cover
+        raise _LocatedProblemError(
+            "Y004", _mark(node), path, "unsupported YAML node", ""
+        )  # pragma: no cover
 
     def _require_tag(self, node: yaml.Node, tag: str, path: DocPath) -> None:
         if node.tag != tag:
-            raise _Problem(
-                "Y004", _mark(node), path, f"the YAML tag {node.tag!r} is not allowed",
+            raise _LocatedProblemError(
+                "Y004",
+                _mark(node),
+                path,
+                f"the YAML tag {node.tag!r} is not allowed",
                 "remove the tag; table files hold plain mappings, lists, strings and numbers",
             )
 
@@ -122,14 +132,20 @@ class _Converter:
         if node.tag in _PLAIN_TEXT_TAGS:
             return node.value
         if node.tag not in _SCALAR_TAGS:
-            raise _Problem(
-                "Y004", _mark(node), path, f"the YAML tag {node.tag!r} is not allowed",
+            raise _LocatedProblemError(
+                "Y004",
+                _mark(node),
+                path,
+                f"the YAML tag {node.tag!r} is not allowed",
                 "remove the tag; table files hold plain mappings, lists, strings and numbers",
             )
         value = _constructor.yaml_constructors[node.tag](_constructor, node)
         if isinstance(value, str) and _SURROGATE.search(value):
-            raise _Problem(
-                "Y007", _mark(node), path, "the string contains a lone UTF-16 surrogate escape",
+            raise _LocatedProblemError(
+                "Y007",
+                _mark(node),
+                path,
+                "the string contains a lone UTF-16 surrogate escape",
                 "write the character itself, or a valid \\U escape, instead of \\uD800-\\uDFFF",
             )
         return value
@@ -140,21 +156,29 @@ class _Converter:
         for key_node, value_node in node.value:
             key_mark = _mark(key_node)
             if key_node.tag == _MERGE:
-                raise _Problem(
-                    "Y004", key_mark, path, "YAML merge keys ('<<') are not supported",
+                raise _LocatedProblemError(
+                    "Y004",
+                    key_mark,
+                    path,
+                    "YAML merge keys ('<<') are not supported",
                     "write the keys out in full so that every table file reads on its own",
                 )
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                raise _Problem(
-                    "Y003", key_mark, path, f"mapping key {shown!r} is not a string",
-                    "quote the key to make it a string, e.g. \"1\": or \"true\":",
+                raise _LocatedProblemError(
+                    "Y003",
+                    key_mark,
+                    path,
+                    f"mapping key {shown!r} is not a string",
+                    'quote the key to make it a string, e.g. "1": or "true":',
                 )
             key = key_node.value
             if key in first_seen:
                 before = first_seen[key]
-                raise _Problem(
-                    "Y002", key_mark, (*path, key),
+                raise _LocatedProblemError(
+                    "Y002",
+                    key_mark,
+                    (*path, key),
                     f"duplicate key {key!r} (first defined at line {before.line})",
                     "remove one of them; YAML readers silently keep only the last",
                 )
@@ -171,13 +195,19 @@ def _decode(raw: bytes, display: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError([
-            Diagnostic(
-                display, line, column, "Y007", "(document)",
-                f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                "save the file as UTF-8",
-            )
-        ]) from None
+        raise InputError(
+            [
+                Diagnostic(
+                    display,
+                    line,
+                    column,
+                    "Y007",
+                    "(document)",
+                    f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
 
 
 def load_text(text: str, path: Path, display: str) -> Document:
@@ -185,7 +215,11 @@ def load_text(text: str, path: Path, display: str) -> Document:
 
     def fail(code: str, mark: Mark, doc_path: DocPath, message: str, hint: str) -> InputError:
         return InputError(
-            [Diagnostic(display, mark.line, mark.column, code, format_path(doc_path), message, hint)]
+            [
+                Diagnostic(
+                    display, mark.line, mark.column, code, format_path(doc_path), message, hint
+                )
+            ]
         )
 
     try:
@@ -197,7 +231,10 @@ def load_text(text: str, path: Path, display: str) -> Document:
         if "'\\t'" in problem:
             # PyYAML's wording for the most common mistake is cryptic.
             raise fail(
-                "Y001", where, (), "a tab character is used where YAML allows only spaces",
+                "Y001",
+                where,
+                (),
+                "a tab character is used where YAML allows only spaces",
                 "indent with spaces; YAML forbids tabs in indentation",
             ) from None
         raise fail("Y001", where, (), f"invalid YAML: {problem}", "fix the YAML syntax") from None
@@ -205,25 +242,36 @@ def load_text(text: str, path: Path, display: str) -> Document:
         raise fail("Y001", Mark(1, 1), (), f"invalid YAML: {exc}", "fix the YAML syntax") from None
     except RecursionError:
         raise fail(
-            "Y009", Mark(1, 1), (), f"the document nests deeper than {MAX_DEPTH} levels",
+            "Y009",
+            Mark(1, 1),
+            (),
+            f"the document nests deeper than {MAX_DEPTH} levels",
             "a table file needs only a few levels; flatten the structure",
         ) from None
     documents = [n for n in nodes if n is not None]
     if not documents:
         raise fail(
-            "Y006", Mark(1, 1), (), "the file holds no YAML document",
+            "Y006",
+            Mark(1, 1),
+            (),
+            "the file holds no YAML document",
             "describe one table, starting with 'name:' and 'partition_key:'",
         )
     if len(documents) > 1:
         raise fail(
-            "Y005", _mark(documents[1]), (), "the file holds more than one YAML document",
+            "Y005",
+            _mark(documents[1]),
+            (),
+            "the file holds more than one YAML document",
             "keep one table per file; move the part after '---' into a file of its own",
         )
     converter = _Converter()
     try:
         data = converter.convert(documents[0], (), 0)
-    except _Problem as problem:
-        raise fail(problem.code, problem.mark, problem.path, problem.message, problem.hint) from None
+    except _LocatedProblemError as problem:
+        raise fail(
+            problem.code, problem.mark, problem.path, problem.message, problem.hint
+        ) from None
     return Document(path, display, data, converter.key_marks, converter.value_marks)
 
 
@@ -232,27 +280,43 @@ def load_file(path: Path, display: str) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError([
-                Diagnostic(
-                    display, 1, 1, "Y008", "(document)",
-                    f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
-                    "a table file is a few kilobytes; split or trim it",
-                )
-            ])
+            raise InputError(
+                [
+                    Diagnostic(
+                        display,
+                        1,
+                        1,
+                        "Y008",
+                        "(document)",
+                        f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
+                        "a table file is a few kilobytes; split or trim it",
+                    )
+                ]
+            )
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError([
-            Diagnostic(display, 1, 1, "Y000", "(document)", f"cannot read the file: {exc.strerror}",
-                       "check that the file exists and is readable")
-        ]) from None
+        raise InputError(
+            [
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    "Y000",
+                    "(document)",
+                    f"cannot read the file: {exc.strerror}",
+                    "check that the file exists and is readable",
+                )
+            ]
+        ) from None
     return load_text(_decode(raw, display), path, display)
 
 
 def find_table_files(schemas_dir: Path) -> list[Path]:
     """The table files in a folder, in a stable order; not recursive, hidden files skipped."""
     return sorted(
-        p for p in schemas_dir.iterdir()
+        p
+        for p in schemas_dir.iterdir()
         if p.suffix in TABLE_FILE_SUFFIXES and not p.name.startswith(".") and p.is_file()
     )
 

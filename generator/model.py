@@ -22,7 +22,10 @@ DEFAULT_DELETION_PROTECTION = True
 
 
 def table_key(path: Path) -> str:
-    """The table's key in generated code, from its file name: ``rate-limit.yaml`` -> ``rate_limit``."""
+    """The table's key in generated code, from its file name: ``rate-limit.yaml`` is ``rate_limit``.
+
+    Keys come from file names, not from table names, so a deployment may rename tables freely.
+    """
     return path.stem.lower().replace("-", "_")
 
 
@@ -168,8 +171,11 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
     assert partition_key is not None  # required by the schema
     gsis = tuple(
         GlobalSecondaryIndex(
-            g["name"], KeyAttribute(**g["partition_key"]), _key(g.get("sort_key")),
-            _projection(g), _capacity(g.get("capacity")),
+            g["name"],
+            KeyAttribute(**g["partition_key"]),
+            _key(g.get("sort_key")),
+            _projection(g),
+            _capacity(g.get("capacity")),
         )
         for g in data.get("global_secondary_indexes", [])
     )

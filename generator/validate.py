@@ -98,15 +98,19 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
     schema = error.schema if isinstance(error.schema, dict) else {}
     hint = str(schema.get("x-hint", ""))
     code = _CODES.get(keyword, "S099")
-    value = error.instance
+    value: Any = error.instance
+    bound: Any = error.validator_value
     in_property_names = "propertyNames" in error.absolute_schema_path
 
     if in_property_names:
         # The failing instance is a key of the mapping at `path`.
         key_path = (*path, str(value))
         yield document.diagnostic(
-            code, key_path, f"the key {_shown(value)} is {_length_problem(keyword, error)}",
-            hint or "tag keys are 1 to 128 characters", key=True,
+            code,
+            key_path,
+            f"the key {_shown(value)} is {_length_problem(keyword, error)}",
+            hint or "tag keys are 1 to 128 characters",
+            key=True,
         )
         return
 
@@ -117,32 +121,37 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
             fix = f"did you mean {close[0]!r}?" if close else "allowed keys: " + ", ".join(allowed)
             yield document.diagnostic(code, (*path, extra), f"unknown key {extra!r}", fix, key=True)
     elif keyword == "required":
-        for missing in error.validator_value:
+        for missing in bound:
             if missing not in value:
                 about = schema.get("properties", {}).get(missing, {}).get("description", "")
                 fix = f"add '{missing}:'" + (f" ({about})" if about else "")
-                yield document.diagnostic(code, path, f"the required key {missing!r} is missing", fix)
+                yield document.diagnostic(
+                    code, path, f"the required key {missing!r} is missing", fix
+                )
     elif keyword == "type":
-        expected = _TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
+        expected = _TYPE_NAMES.get(str(bound), str(bound))
         fix = hint or f"write {expected}"
         if expected == "a string" and isinstance(value, (bool, int, float)):
-            fix = f"quote the value to make it a string, e.g. \"{_yaml_text(value)}\""
+            fix = f'quote the value to make it a string, e.g. "{_yaml_text(value)}"'
         yield document.diagnostic(
             code, path, f"expected {expected}, got {_type_of(value)} {_shown(value)}", fix
         )
     elif keyword == "enum":
-        options = [str(o) for o in error.validator_value]
+        options = [str(o) for o in bound]
         close = [o for o in options if isinstance(value, str) and o.lower() == value.lower()]
         close = close or difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
         fix = f"did you mean {close[0]!r}?" if close else hint or "use one of " + ", ".join(options)
-        yield document.diagnostic(code, path, f"{_shown(value)} is not one of {', '.join(options)}", fix)
+        yield document.diagnostic(
+            code, path, f"{_shown(value)} is not one of {', '.join(options)}", fix
+        )
     elif keyword == "pattern":
         yield document.diagnostic(code, path, f"{_shown(value)} is not allowed here", hint)
     elif keyword in ("minLength", "maxLength"):
-        yield document.diagnostic(code, path, f"{_shown(value)} is {_length_problem(keyword, error)}", hint)
+        yield document.diagnostic(
+            code, path, f"{_shown(value)} is {_length_problem(keyword, error)}", hint
+        )
     elif keyword in ("minItems", "maxItems", "maxProperties"):
         count = len(value)
-        bound = error.validator_value
         relation = "at least" if keyword == "minItems" else "at most"
         yield document.diagnostic(
             code, path, f"has {count} entries; {relation} {bound} are allowed", hint
@@ -157,16 +166,17 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
             seen.add(item)
     elif keyword == "minimum":
         yield document.diagnostic(
-            code, path, f"{_shown(value)} is less than {error.validator_value}", hint
+            code, path, f"{_shown(value)} is less than {bound}", hint
         )
     else:  # pragma: no cover - every keyword the schema uses is handled above
         yield document.diagnostic(code, path, error.message, hint)
 
 
 def _length_problem(keyword: str, error: ValidationError) -> str:
+    bound: Any = error.validator_value
     if keyword == "minLength":
-        return f"shorter than {error.validator_value} characters"
-    return f"longer than {error.validator_value} characters"
+        return f"shorter than {bound} characters"
+    return f"longer than {bound} characters"
 
 
 def _yaml_text(value: Any) -> str:

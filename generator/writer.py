@@ -76,10 +76,14 @@ def read_manifest(out: Path) -> tuple[str, ...]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise OutputError(f"{out / MANIFEST} is not valid JSON ({exc}); delete it and rebuild") from exc
+        raise OutputError(
+            f"{out / MANIFEST} is not valid JSON ({exc}); delete it and rebuild"
+        ) from exc
     files = data.get("files") if isinstance(data, dict) else None
     if data.get("generator") != _MANIFEST_KIND or not isinstance(files, list):
-        raise OutputError(f"{out / MANIFEST} was not written by this tool; move it away and rebuild")
+        raise OutputError(
+            f"{out / MANIFEST} was not written by this tool; move it away and rebuild"
+        )
     return tuple(str(_check_relative(str(f))) for f in files)
 
 
@@ -102,20 +106,33 @@ def compare(out: Path, files: Mapping[str, str]) -> tuple[Changes, list[str]]:
         current = _read_text(_target(out, rel))
         if current is None:
             added.append(rel)
-            diffs.append("".join(difflib.unified_diff(
-                [], text.splitlines(keepends=True), "/dev/null", f"b/{rel}")))
+            diffs.append(
+                "".join(
+                    difflib.unified_diff(
+                        [], text.splitlines(keepends=True), "/dev/null", f"b/{rel}"
+                    )
+                )
+            )
         elif current != text:
             changed.append(rel)
-            diffs.append("".join(difflib.unified_diff(
-                current.splitlines(keepends=True), text.splitlines(keepends=True),
-                f"a/{rel}", f"b/{rel}")))
-    removed = sorted(
-        rel for rel in previous - set(wanted) if _target(out, rel).exists()
-    )
+            diffs.append(
+                "".join(
+                    difflib.unified_diff(
+                        current.splitlines(keepends=True),
+                        text.splitlines(keepends=True),
+                        f"a/{rel}",
+                        f"b/{rel}",
+                    )
+                )
+            )
+    removed = sorted(rel for rel in previous - set(wanted) if _target(out, rel).exists())
     for rel in removed:
         old = _read_text(_target(out, rel)) or ""
-        diffs.append("".join(difflib.unified_diff(
-            old.splitlines(keepends=True), [], f"a/{rel}", "/dev/null")))
+        diffs.append(
+            "".join(
+                difflib.unified_diff(old.splitlines(keepends=True), [], f"a/{rel}", "/dev/null")
+            )
+        )
     unchanged = len(wanted) - len(added) - len(changed)
     return Changes(tuple(added), tuple(changed), tuple(removed), unchanged), diffs
 

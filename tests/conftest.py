@@ -27,10 +27,17 @@ class Terraform:
     binary: str
     env: dict[str, str]
 
-    def run(self, args: Sequence[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, args: Sequence[str], cwd: Path, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [self.binary, *args], cwd=cwd, env=self.env, capture_output=True, text=True,
-            timeout=timeout, check=False,
+            [self.binary, *args],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
 
@@ -52,9 +59,7 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     home = tmp_path_factory.mktemp("terraform-home")
     config = home / "terraform.rc"
     config.write_text(
-        "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n'
-        "}\n",
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n',
         encoding="utf-8",
     )
     env = {

@@ -1,0 +1,320 @@
+"""Each DynamoDB rule that the JSON Schema cannot express, with a bad and a good fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.checks import PROJECT_RULES, TABLE_RULES
+from generator.diagnostics import InputError
+from generator.pipeline import load_project
+from tests.helpers import write_tables
+
+
+def problems(folder: Path) -> list[str]:
+    try:
+        load_project(folder, folder)
+    except InputError as error:
+        return [d.format() for d in error.diagnostics]
+    return []
+
+
+def one_table(tmp_path: Path, text: str) -> list[str]:
+    return problems(write_tables(tmp_path / "schemas", t=text))
+
+
+BASE = """\
+name: things
+partition_key: {name: pk, type: S}
+"""
+
+
+def test_valid_table_has_no_problems(tmp_path: Path) -> None:
+    assert one_table(tmp_path, BASE) == []
+
+
+def test_every_rule_has_a_unique_code() -> None:
+    codes = [r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES]
+    assert len(codes) == len(set(codes))
+
+
+def test_e101_attribute_used_with_two_types(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+sort_key: {name: created, type: S}
+global_secondary_indexes:
+  - name: by-created
+    partition_key: {name: created, type: N}
+""",
+    )
+    assert found == [
+        "t.yaml:6:42: E101 global_secondary_indexes[0].partition_key.type: attribute 'created' "
+        "is N here but S in sort_key (line 3); use one type per attribute; DynamoDB defines "
+        "each key attribute once"
+    ]
+
+
+def test_e102_duplicate_index_names_across_gsi_and_lsi(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+sort_key: {name: sk, type: S}
+global_secondary_indexes:
+  - name: by-x
+    partition_key: {name: x, type: S}
+local_secondary_indexes:
+  - name: by-x
+    sort_key: {name: y, type: S}
+""",
+    )
+    assert found == [
+        "t.yaml:8:11: E102 local_secondary_indexes[0].name: index name 'by-x' is already used "
+        "by global_secondary_indexes[0] (line 5); give each global and local secondary index "
+        "of a table its own name"
+    ]
+
+
+def test_e103_lsi_without_table_sort_key(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+local_secondary_indexes:
+  - name: by-y
+    sort_key: {name: y, type: S}
+""",
+    )
+    assert found == [
+        "t.yaml:3:1: E103 local_secondary_indexes: local secondary indexes need the table to "
+        "have a sort key; add 'sort_key:' to the table, or make these global secondary indexes"
+    ]
+
+
+def test_e104_sort_key_equal_to_partition_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "sort_key: {name: pk, type: S}\n")
+    assert found == [
+        "t.yaml:3:18: E104 sort_key.name: the sort key 'pk' is also the partition key; use a "
+        "different attribute for the sort key, or leave the sort key out"
+    ]
+
+
+def test_e104_lsi_sorting_on_the_partition_key(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+sort_key: {name: sk, type: S}
+local_secondary_indexes:
+  - name: by-pk
+    sort_key: {name: pk, type: S}
+""",
+    )
+    assert found == [
+        "t.yaml:6:22: E104 local_secondary_indexes[0].sort_key.name: the sort key 'pk' is the "
+        "table's partition key; a local secondary index shares the table's partition key; "
+        "sort on another attribute"
+    ]
+
+
+def test_e105_include_projection_without_attributes(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+global_secondary_indexes:
+  - name: by-x
+    partition_key: {name: x, type: S}
+    projection: INCLUDE
+""",
+    )
+    assert found == [
+        "t.yaml:6:17: E105 global_secondary_indexes[0].projection: projection INCLUDE needs "
+        "non_key_attributes; list the attributes to copy in 'non_key_attributes:', or use ALL "
+        "or KEYS_ONLY"
+    ]
+
+
+def test_e105_attributes_with_projection_all(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+global_secondary_indexes:
+  - name: by-x
+    partition_key: {name: x, type: S}
+    non_key_attributes: [a]
+""",
+    )
+    assert found == [
+        "t.yaml:6:5: E105 global_secondary_indexes[0].non_key_attributes: non_key_attributes is "
+        "set but the projection is ALL; set 'projection: INCLUDE', or remove non_key_attributes"
+    ]
+
+
+def test_e106_more_than_100_projected_attributes(tmp_path: Path) -> None:
+    first = ", ".join(f"a{i}" for i in range(60))
+    second = ", ".join(f"b{i}" for i in range(41))
+    found = one_table(
+        tmp_path,
+        BASE
+        + f"""\
+global_secondary_indexes:
+  - name: one
+    partition_key: {{name: x, type: S}}
+    projection: INCLUDE
+    non_key_attributes: [{first}]
+  - name: two
+    partition_key: {{name: y, type: S}}
+    projection: INCLUDE
+    non_key_attributes: [{second}]
+""",
+    )
+    assert found == [
+        "t.yaml:11:5: E106 global_secondary_indexes[1].non_key_attributes: this brings the "
+        "projected non-key attributes of the table to 101, over DynamoDB's limit of 100; "
+        "project fewer attributes, or use projection ALL"
+    ]
+
+
+def test_e107_capacity_with_on_demand_billing(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "capacity: {read: 1, write: 1}\n")
+    assert found == [
+        "t.yaml:3:1: E107 capacity: the table has capacity but billing_mode is PAY_PER_REQUEST; "
+        "remove 'capacity', or set 'billing_mode: PROVISIONED' on the table"
+    ]
+
+
+def test_e107_provisioned_index_without_capacity(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+billing_mode: PROVISIONED
+capacity: {read: 1, write: 1}
+global_secondary_indexes:
+  - name: by-x
+    partition_key: {name: x, type: S}
+""",
+    )
+    assert found == [
+        "t.yaml:6:5: E107 global_secondary_indexes[0]: billing_mode is PROVISIONED but index "
+        "'by-x' has no capacity; add 'capacity: {read: N, write: N}' here, or use billing_mode "
+        "PAY_PER_REQUEST"
+    ]
+
+
+def test_e108_ttl_attribute_is_a_string_key(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+ttl_attribute: expires
+global_secondary_indexes:
+  - name: by-expiry
+    partition_key: {name: expires, type: S}
+""",
+    )
+    assert found == [
+        "t.yaml:3:16: E108 ttl_attribute: the TTL attribute 'expires' is a key of type S in "
+        "global_secondary_indexes[0].partition_key; time to live reads a Number of epoch "
+        "seconds; use another attribute for TTL"
+    ]
+
+
+def test_e108_ttl_attribute_may_be_a_number_key(tmp_path: Path) -> None:
+    assert (
+        one_table(
+            tmp_path,
+            BASE
+            + """\
+ttl_attribute: expires
+global_secondary_indexes:
+  - name: by-expiry
+    partition_key: {name: expires, type: N}
+""",
+        )
+        == []
+    )
+
+
+def test_e109_customer_managed_without_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "encryption: {type: customer_managed}\n")
+    assert found == [
+        "t.yaml:3:13: E109 encryption: encryption type customer_managed needs kms_key_arn; add "
+        "'kms_key_arn: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID', or use type aws_managed"
+    ]
+
+
+def test_e109_key_with_aws_owned_encryption(tmp_path: Path) -> None:
+    found = one_table(
+        tmp_path,
+        BASE
+        + """\
+encryption:
+  type: aws_owned
+  kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/abc
+""",
+    )
+    assert found == [
+        "t.yaml:5:3: E109 encryption.kms_key_arn: kms_key_arn is set but the encryption type is "
+        "aws_owned; set 'type: customer_managed', or remove kms_key_arn"
+    ]
+
+
+def test_e110_reserved_tag_prefix(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "tags: {'aws:owner': me}\n")
+    assert found == [
+        "t.yaml:3:8: E110 tags[\"aws:owner\"]: the tag key 'aws:owner' uses the reserved prefix "
+        "'aws:'; AWS reserves tags starting with 'aws:'; choose another key"
+    ]
+
+
+def test_e110_tag_value_with_forbidden_character(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "tags: {team: 'a;b'}\n")
+    assert found == [
+        "t.yaml:3:14: E110 tags.team: the tag value 'a;b' has a character AWS does not allow; "
+        "tag values may contain letters, digits, spaces and _ . : / = + - @"
+    ]
+
+
+def test_e120_file_name_that_gives_no_usable_key(tmp_path: Path) -> None:
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "9lives.yaml").write_text(BASE, encoding="utf-8")
+    assert problems(folder) == [
+        "9lives.yaml:1:1: E120 (document): the file name '9lives.yaml' does not give a usable "
+        "table key ('9lives'); name table files with a letter first, then letters, digits, '-' "
+        "or '_', e.g. sessions.yaml; the key names the table in Terraform and CloudFormation"
+    ]
+
+
+def test_e120_two_files_giving_the_same_key(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path / "schemas",
+        **{"rate-limit": BASE, "rate_limit": BASE.replace("things", "other")},
+    )
+    assert problems(folder) == [
+        "rate_limit.yaml:1:1: E120 (document): the file name gives the same table key as "
+        "rate-limit.yaml ('RateLimit'); rename one of the files"
+    ]
+
+
+def test_e121_same_table_name_in_two_files(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "schemas", a=BASE, b=BASE)
+    assert problems(folder) == [
+        "b.yaml:1:7: E121 name: table name 'things' is already used by a.yaml:1; give every "
+        "table its own name"
+    ]
+
+
+ALL_CODES = [r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES]
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_every_rule_is_tested_here(code: str) -> None:
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert f"def test_{code.lower()}_" in source, f"rule {code} has no test of its own"

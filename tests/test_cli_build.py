@@ -1,0 +1,123 @@
+"""``build`` writes atomically and owns only what it wrote; ``--check`` only reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.pipeline import generate
+from generator.writer import MANIFEST
+from tests.conftest import REPO, SCHEMAS
+from tests.helpers import run_cli, tree, write_tables
+
+TABLE = """\
+name: things
+partition_key: {name: pk, type: S}
+"""
+
+
+def build(schemas: Path, out: Path, *extra: str) -> int:
+    return run_cli("build", "--schemas", str(schemas), "--out", str(out), *extra).code
+
+
+def test_build_then_check_is_clean(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(SCHEMAS, out) == 0
+    result = run_cli("build", "--check", "--schemas", str(SCHEMAS), "--out", str(out))
+    assert result.code == 0
+    assert "up to date" in result.stdout
+
+
+def test_check_reports_stale_output_with_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=TABLE)
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    (schemas / "t.yaml").write_text(TABLE + "ttl_attribute: expires\n", encoding="utf-8")
+    before = tree(out)
+    result = run_cli("build", "--check", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 1
+    assert '+    attribute_name = "expires"' in result.stdout
+    assert "--- a/terraform/table_t.tf" in result.stdout
+    assert "run `python -m generator build`" in result.stderr
+    assert tree(out) == before
+
+
+def test_check_on_missing_output_lists_every_file_as_added(tmp_path: Path) -> None:
+    result = run_cli("build", "--check", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "none"))
+    assert result.code == 1
+    assert f"{len(generate(SCHEMAS)) + 1} added" in result.stderr  # and the manifest
+    assert not (tmp_path / "none").exists()
+
+
+def test_rebuild_rewrites_only_changed_files(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", a=TABLE, b=TABLE.replace("things", "others"))
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    untouched = out / "terraform" / "table_a.tf"
+    os.utime(untouched, (1_000_000, 1_000_000))
+    (schemas / "b.yaml").write_text(TABLE.replace("things", "renamed"), encoding="utf-8")
+    result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    assert "3 changed" in result.stdout  # table_b.tf, main.tf and the CloudFormation template
+    assert untouched.stat().st_mtime == 1_000_000
+
+
+def test_removed_table_file_removes_only_files_the_generator_wrote(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", a=TABLE, b=TABLE.replace("things", "others"))
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    mine = out / "terraform" / "backend.tf"
+    mine.write_text("# the user's own file\n", encoding="utf-8")
+    (schemas / "b.yaml").unlink()
+    assert build(schemas, out) == 0
+    assert not (out / "terraform" / "table_b.tf").exists()
+    assert mine.read_text(encoding="utf-8") == "# the user's own file\n"
+    assert "terraform/table_b.tf" not in (out / MANIFEST).read_text(encoding="utf-8")
+
+
+def test_output_is_identical_under_different_hash_seeds(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"out{seed}"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "--schemas",
+                str(SCHEMAS),
+                "--out",
+                str(out),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
+            check=True,
+            capture_output=True,
+        )
+        trees.append(tree(out))
+    assert trees[0] == trees[1]
+
+
+def test_output_is_lf_with_one_final_newline_and_no_trailing_spaces(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(REPO / "tests" / "golden" / "features" / "input", out) == 0
+    for rel, data in tree(out).items():
+        text = data.decode("utf-8")
+        assert "\r" not in text, rel
+        assert text.endswith("\n") and not text.endswith("\n\n"), rel
+        assert all(line == line.rstrip() for line in text.splitlines()), rel
+
+
+def test_validate_reports_the_table_count() -> None:
+    result = run_cli("validate", "--schemas", str(SCHEMAS))
+    assert (result.code, result.stdout) == (0, "4 table files are valid\n")
+
+
+def test_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_cli("build", "--schemas", str(SCHEMAS), "--out", str(blocker / "out"))
+    assert result.code == 3
+    assert result.stderr.startswith("error: cannot create the output folder")

@@ -1,0 +1,119 @@
+"""Bad input is reported with file, line, column, document path, problem and fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.helpers import run_cli, tree, write_tables
+
+GOOD = """\
+name: things
+partition_key: {name: pk, type: S}
+"""
+
+
+def errors(tmp_path: Path, text: str) -> list[str]:
+    folder = write_tables(tmp_path / "schemas", t=text)
+    result = run_cli("validate", "--schemas", str(folder))
+    assert result.code == 2, result
+    lines = result.stderr.splitlines()
+    assert lines[-1].endswith("nothing was written")
+    return [line.replace(str(folder) + "/", "") for line in lines[:-1]]
+
+
+def test_unknown_key_suggests_the_closest_known_key(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + "sortkey: {name: sk, type: S}\n") == [
+        "t.yaml:3:1: S001 sortkey: unknown key 'sortkey'; did you mean 'sort_key'?"
+    ]
+
+
+def test_duplicate_mapping_key_is_an_error(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + "name: again\n") == [
+        "t.yaml:3:1: Y002 name: duplicate key 'name' (first defined at line 1); remove one of "
+        "them; YAML readers silently keep only the last"
+    ]
+
+
+def test_missing_required_key_names_what_to_add(tmp_path: Path) -> None:
+    assert errors(tmp_path, "name: things\n") == [
+        "t.yaml:1:1: S002 (document): the required key 'partition_key' is missing; add "
+        "'partition_key:' (The table's partition (hash) key. Changing it replaces the table.)"
+    ]
+
+
+def test_wrong_key_type_suggests_the_right_spelling(tmp_path: Path) -> None:
+    assert errors(tmp_path, "name: things\npartition_key: {name: pk, type: s}\n") == [
+        "t.yaml:2:33: S004 partition_key.type: \"s\" is not one of S, N, B; did you mean 'S'?"
+    ]
+
+
+def test_number_where_a_string_is_needed_says_to_quote_it(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + "tags: {build: 42}\n") == [
+        "t.yaml:3:15: S003 tags.build: expected a string, got a whole number 42; quote the "
+        'value to make it a string, e.g. "42"'
+    ]
+
+
+def test_bad_table_name_explains_the_allowed_characters(tmp_path: Path) -> None:
+    assert errors(tmp_path, "name: my table\npartition_key: {name: pk, type: S}\n") == [
+        't.yaml:1:7: S005 name: "my table" is not allowed here; table and index names are 3 '
+        "to 255 characters of letters, digits, '_', '.' and '-'"
+    ]
+
+
+def test_too_many_gsis(tmp_path: Path) -> None:
+    gsis = "".join(
+        f"  - name: gsi{i:02d}\n    partition_key: {{name: a{i}, type: S}}\n" for i in range(21)
+    )
+    assert errors(tmp_path, GOOD + "global_secondary_indexes:\n" + gsis) == [
+        "t.yaml:4:3: S007 global_secondary_indexes: has 21 entries; at most 20 are allowed; "
+        "DynamoDB allows at most 20 global secondary indexes per table by default"
+    ]
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    assert errors(tmp_path, "name: [unclosed\npartition_key: x\n") == [
+        "t.yaml:2:14: Y001 (document): invalid YAML: expected ',' or ']', but got ':'; fix the "
+        "YAML syntax"
+    ]
+
+
+def test_all_problems_of_all_files_are_reported_together(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path / "schemas",
+        a="name: x\npartition_key: {name: pk, type: S}\n",
+        b=GOOD + "billing: PROVISIONED\n",
+    )
+    result = run_cli("validate", "--schemas", str(folder))
+    assert result.code == 2
+    codes = [line.split(": ")[1].split(" ")[0] for line in result.stderr.splitlines()[:-1]]
+    assert codes == ["S005", "S001"]
+    assert result.stderr.splitlines()[-1] == "2 errors in 2 files; nothing was written"
+
+
+def test_invalid_input_leaves_out_untouched_and_prints_no_traceback(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "schemas", t=GOOD)
+    out = tmp_path / "out"
+    assert run_cli("build", "--schemas", str(folder), "--out", str(out)).code == 0
+    before = tree(out)
+    (folder / "t.yaml").write_text(GOOD + "unknown: 1\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--schemas", str(folder), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "S001 unknown: unknown key 'unknown'" in result.stderr
+    assert tree(out) == before
+
+
+def test_missing_schemas_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_cli("validate", "--schemas", str(tmp_path / "nope"))
+    assert result.code == 2
+    assert "Y000 (folder): the schemas folder does not exist" in result.stderr
