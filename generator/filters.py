@@ -7,11 +7,14 @@ nothing is escaped twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import jinja2
 
 
 class Rendered(str):
@@ -93,7 +96,19 @@ def markdown_code(text: str) -> Rendered:
     return Rendered(f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`")
 
 
-FILTERS = {
+def _defined(function: Callable[..., Rendered]) -> Callable[..., Rendered]:
+    """Make a filter fail loudly on an undefined value instead of rendering it."""
+
+    @functools.wraps(function)
+    def checked(value: Any, *args: Any) -> Rendered:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        return function(value, *args)
+
+    return checked
+
+
+_RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "hcl": hcl,
     "ident": ident,
     "comment": hcl_comment,
@@ -101,6 +116,7 @@ FILTERS = {
     "md": markdown,
     "code": markdown_code,
 }
+FILTERS = {name: _defined(function) for name, function in _RAW_FILTERS.items()}
 
 
 def require_rendered(value: Any) -> Any:
