@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
-from generator.model import logical_id, table_key
+from generator.model import STREAM_ACTIONS, logical_id, table_key
 
 MAX_PROJECTED_ATTRIBUTES = 100
 _TAG_PUNCTUATION = set("_.:/=+-@ ")
@@ -287,6 +287,21 @@ def _tag_rules(doc: Document) -> Iterator[Diagnostic]:
             )
 
 
+@table_rule("E111", "stream actions need a table with a stream")
+def _stream_actions_need_stream(doc: Document) -> Iterator[Diagnostic]:
+    if "stream" in doc.data:
+        return
+    for role, spec in doc.data.get("access", {}).items():
+        for position, action in enumerate(spec["actions"]):
+            if action in STREAM_ACTIONS:
+                yield doc.diagnostic(
+                    "E111", ("access", role, "actions", position),
+                    f"role {role!r} has {action} but the table has no stream",
+                    "enable a stream with 'stream: NEW_AND_OLD_IMAGES' (or another view type), "
+                    "or remove the stream actions",
+                )
+
+
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
@@ -339,6 +354,29 @@ def _unique_table_names(docs: Sequence[Document]) -> Iterator[Diagnostic]:
             )
         else:
             first[name] = doc
+
+
+@project_rule("E122", "an environment variable names one table")
+def _unique_environment_variables(docs: Sequence[Document]) -> Iterator[Diagnostic]:
+    # CloudFormation output names drop the underscores, so A_B and A__B would collide there.
+    first: dict[str, Document] = {}
+    for doc in docs:
+        variable = doc.data.get("environment_variable")
+        if variable is None:
+            continue
+        output = logical_id(variable.lower())
+        if output in first:
+            other = first[output]
+            line = other.mark(("environment_variable",)).line
+            shown = other.data["environment_variable"]
+            same = "is already used" if shown == variable else f"collides with {shown!r}"
+            yield doc.diagnostic(
+                "E122", ("environment_variable",),
+                f"environment variable {variable!r} {same} by {other.display}:{line}",
+                "give each table its own environment variable",
+            )
+        else:
+            first[output] = doc
 
 
 def check_documents(docs: Sequence[Document]) -> list[Diagnostic]:

@@ -84,6 +84,63 @@ class Encryption:
         return self.type == "aws_managed"
 
 
+INDEX_ACTIONS = frozenset({"Query", "Scan"})
+STREAM_ACTIONS = frozenset({"DescribeStream", "GetRecords", "GetShardIterator"})
+
+
+@dataclass(frozen=True)
+class AccessRole:
+    """A named set of DynamoDB actions on one table: one least-privilege IAM policy."""
+
+    table_key: str
+    name: str
+    description: str
+    actions: tuple[str, ...]
+    covers_indexes: bool
+    covers_stream: bool
+
+    @cached_property
+    def iam_actions(self) -> tuple[str, ...]:
+        return tuple(f"dynamodb:{action}" for action in self.actions)
+
+    @cached_property
+    def table_actions(self) -> tuple[str, ...]:
+        """Actions on the table and its indexes; stream actions need the stream's ARN."""
+        return tuple(f"dynamodb:{a}" for a in self.actions if a not in STREAM_ACTIONS)
+
+    @cached_property
+    def stream_actions(self) -> tuple[str, ...]:
+        return tuple(f"dynamodb:{a}" for a in self.actions if a in STREAM_ACTIONS)
+
+    @cached_property
+    def table_logical_id(self) -> str:
+        return logical_id(self.table_key) + "Table"
+
+    @cached_property
+    def resource_name(self) -> str:
+        """Terraform name of the policy document and policy."""
+        return f"{self.table_key}_{self.name}"
+
+    @cached_property
+    def logical_id(self) -> str:
+        """CloudFormation logical id of the managed policy."""
+        return self.sid + "Policy"
+
+    @cached_property
+    def sid(self) -> str:
+        """Statement id: IAM allows only letters and digits."""
+        return logical_id(self.table_key) + logical_id(self.name)
+
+    @cached_property
+    def stream_sid(self) -> str:
+        return self.sid + "Stream"
+
+    @cached_property
+    def policy_description(self) -> str:
+        """IAM descriptions allow only Latin-1, so this is generated, not the free text."""
+        return f"Access role {self.name} on the DynamoDB table {self.table_key}."
+
+
 @dataclass(frozen=True)
 class Table:
     key: str
@@ -103,11 +160,20 @@ class Table:
     point_in_time_recovery: bool
     deletion_protection: bool
     tags: tuple[tuple[str, str], ...]
+    environment_variable: str | None = None
+    access_roles: tuple[AccessRole, ...] = ()
 
     @cached_property
     def logical_id(self) -> str:
         """CloudFormation logical id of the table resource."""
         return logical_id(self.key) + "Table"
+
+    @cached_property
+    def environment_output(self) -> str:
+        """CloudFormation output for the environment variable: ``SENTINEL_SESSION_TABLE`` gives
+        ``EnvSentinelSessionTable`` (output names and exports allow no underscores)."""
+        variable = self.environment_variable or ""
+        return "Env" + logical_id(variable.lower())
 
     @cached_property
     def name_parameter(self) -> str:
@@ -150,6 +216,16 @@ class Project:
         """Whether any table takes the deployment's optional customer KMS key."""
         return any(t.encryption.uses_deployment_key for t in self.tables)
 
+    @cached_property
+    def access_roles(self) -> tuple[AccessRole, ...]:
+        return tuple(role for table in self.tables for role in table.access_roles)
+
+    @cached_property
+    def environment_tables(self) -> tuple[Table, ...]:
+        """Tables that an application finds through an environment variable, by variable."""
+        named = [t for t in self.tables if t.environment_variable]
+        return tuple(sorted(named, key=lambda t: t.environment_variable or ""))
+
 
 def _key(raw: dict[str, Any] | None) -> KeyAttribute | None:
     return KeyAttribute(raw["name"], raw["type"]) if raw else None
@@ -184,8 +260,21 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         for ix in data.get("local_secondary_indexes", [])
     )
     encryption = data.get("encryption", {})
+    key = table_key(path)
+    has_indexes = bool(gsis or lsis)
+    roles = tuple(
+        AccessRole(
+            table_key=key,
+            name=name,
+            description=role.get("description", "").strip(),
+            actions=tuple(sorted(role["actions"])),
+            covers_indexes=has_indexes and bool(INDEX_ACTIONS & set(role["actions"])),
+            covers_stream=bool(STREAM_ACTIONS & set(role["actions"])),
+        )
+        for name, role in sorted(data.get("access", {}).items())
+    )
     return Table(
-        key=table_key(path),
+        key=key,
         source=source,
         name=data["name"],
         description=data.get("description", "").strip(),
@@ -204,6 +293,8 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         point_in_time_recovery=data.get("point_in_time_recovery", DEFAULT_POINT_IN_TIME_RECOVERY),
         deletion_protection=data.get("deletion_protection", DEFAULT_DELETION_PROTECTION),
         tags=tuple(sorted(data.get("tags", {}).items())),
+        environment_variable=data.get("environment_variable"),
+        access_roles=roles,
     )
 
 

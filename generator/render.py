@@ -91,6 +91,7 @@ def render_project(project: Project) -> dict[str, str]:
         ),
         f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
         f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
+        f"{TERRAFORM_DIR}/iam.tf": _terraform_file("terraform/iam.tf.j2", project=project),
         f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project)),
         CLOUDFORMATION_TEMPLATE: _json_file("cloudformation/template.json.j2", project=project),
     }

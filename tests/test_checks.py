@@ -318,3 +318,28 @@ ALL_CODES = [r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES]
 def test_every_rule_is_tested_here(code: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert f"def test_{code.lower()}_" in source, f"rule {code} has no test of its own"
+
+
+def test_e111_stream_action_without_a_stream(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+access:
+  reader:
+    actions: [GetItem, GetRecords]
+""")
+    assert found == [
+        "t.yaml:5:24: E111 access.reader.actions[1]: role 'reader' has GetRecords but the table "
+        "has no stream; enable a stream with 'stream: NEW_AND_OLD_IMAGES' (or another view "
+        "type), or remove the stream actions"
+    ]
+
+
+def test_e122_environment_variable_used_by_two_tables(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path / "schemas",
+        a=BASE + "environment_variable: APP_TABLE\n",
+        b=BASE.replace("things", "others") + "environment_variable: APP_TABLE\n",
+    )
+    assert problems(folder) == [
+        "b.yaml:3:23: E122 environment_variable: environment variable 'APP_TABLE' is already "
+        "used by a.yaml:3; give each table its own environment variable"
+    ]

@@ -43,3 +43,60 @@ output "table_gsi_names" {
     sessions   = ["gsi-user", "gsi-status", "gsi-profile", "gsi-server-instance", "gsi-device-id"]
   }
 }
+
+output "iam_policy_documents" {
+  description = "Least-privilege IAM policy JSON, by table key and access role."
+
+  value = {
+    breakglass = {
+      auditor = data.aws_iam_policy_document.breakglass_auditor.json
+      runtime = data.aws_iam_policy_document.breakglass_runtime.json
+    }
+    ratelimit = {
+      auditor = data.aws_iam_policy_document.ratelimit_auditor.json
+      runtime = data.aws_iam_policy_document.ratelimit_runtime.json
+    }
+    requests = {
+      auditor = data.aws_iam_policy_document.requests_auditor.json
+      runtime = data.aws_iam_policy_document.requests_runtime.json
+    }
+    sessions = {
+      auditor = data.aws_iam_policy_document.sessions_auditor.json
+      runtime = data.aws_iam_policy_document.sessions_runtime.json
+    }
+  }
+}
+
+output "iam_policy_arns" {
+  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies."
+
+  value = {
+    breakglass = {
+      auditor = one(aws_iam_policy.breakglass_auditor[*].arn)
+      runtime = one(aws_iam_policy.breakglass_runtime[*].arn)
+    }
+    ratelimit = {
+      auditor = one(aws_iam_policy.ratelimit_auditor[*].arn)
+      runtime = one(aws_iam_policy.ratelimit_runtime[*].arn)
+    }
+    requests = {
+      auditor = one(aws_iam_policy.requests_auditor[*].arn)
+      runtime = one(aws_iam_policy.requests_runtime[*].arn)
+    }
+    sessions = {
+      auditor = one(aws_iam_policy.sessions_auditor[*].arn)
+      runtime = one(aws_iam_policy.sessions_runtime[*].arn)
+    }
+  }
+}
+
+output "environment_variables" {
+  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment."
+
+  value = {
+    SENTINEL_APPROVAL_TABLE   = aws_dynamodb_table.requests.name
+    SENTINEL_BREAKGLASS_TABLE = aws_dynamodb_table.breakglass.name
+    SENTINEL_RATE_LIMIT_TABLE = aws_dynamodb_table.ratelimit.name
+    SENTINEL_SESSION_TABLE    = aws_dynamodb_table.sessions.name
+  }
+}
