@@ -89,6 +89,15 @@ STREAM_ACTIONS = frozenset({"DescribeStream", "GetRecords", "GetShardIterator"})
 
 
 @dataclass(frozen=True)
+class PolicyStatement:
+    """One Allow statement; ``scope`` says which ARN of the table it names."""
+
+    sid: str
+    actions: tuple[str, ...]
+    scope: str  # "table", "index" (table ARN + /index/*) or "stream"
+
+
+@dataclass(frozen=True)
 class AccessRole:
     """A named set of DynamoDB actions on one table: one least-privilege IAM policy."""
 
@@ -100,17 +109,21 @@ class AccessRole:
     covers_stream: bool
 
     @cached_property
-    def iam_actions(self) -> tuple[str, ...]:
-        return tuple(f"dynamodb:{action}" for action in self.actions)
-
-    @cached_property
-    def table_actions(self) -> tuple[str, ...]:
-        """Actions on the table and its indexes; stream actions need the stream's ARN."""
-        return tuple(f"dynamodb:{a}" for a in self.actions if a not in STREAM_ACTIONS)
-
-    @cached_property
-    def stream_actions(self) -> tuple[str, ...]:
-        return tuple(f"dynamodb:{a}" for a in self.actions if a in STREAM_ACTIONS)
+    def statements(self) -> tuple[PolicyStatement, ...]:
+        """Least privilege: item and table actions on the table, Query and Scan on its indexes,
+        stream reads on its stream; each on nothing else."""
+        base = logical_id(self.table_key) + logical_id(self.name)
+        table = [a for a in self.actions if a not in STREAM_ACTIONS]
+        index = [a for a in self.actions if a in INDEX_ACTIONS] if self.covers_indexes else []
+        stream = [a for a in self.actions if a in STREAM_ACTIONS]
+        found = [
+            PolicyStatement(base + suffix, tuple(f"dynamodb:{a}" for a in actions), scope)
+            for suffix, actions, scope in (
+                ("", table, "table"), ("Indexes", index, "index"), ("Stream", stream, "stream")
+            )
+            if actions
+        ]
+        return tuple(found)
 
     @cached_property
     def table_logical_id(self) -> str:
@@ -124,16 +137,7 @@ class AccessRole:
     @cached_property
     def logical_id(self) -> str:
         """CloudFormation logical id of the managed policy."""
-        return self.sid + "Policy"
-
-    @cached_property
-    def sid(self) -> str:
-        """Statement id: IAM allows only letters and digits."""
-        return logical_id(self.table_key) + logical_id(self.name)
-
-    @cached_property
-    def stream_sid(self) -> str:
-        return self.sid + "Stream"
+        return logical_id(self.table_key) + logical_id(self.name) + "Policy"
 
     @cached_property
     def policy_description(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,3 +40,26 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+_HCL_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{')
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token == "$${":
+        return "${"
+    if token == "%%{":
+        return "%{"
+    body = match.group(1)
+    if body[0] in "uU" and len(body) > 1:
+        return chr(int(body[1:], 16))
+    return _SIMPLE_ESCAPES[body]
+
+
+def hcl_string(text: str) -> str:
+    """The value of a quoted string as python-hcl2 returns it (quotes and escapes kept)."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return _HCL_ESCAPE.sub(_unescape, text[1:-1])
+    return text

@@ -1,4 +1,4 @@
-"""The tool works when installed with pip and run from any folder: schema and templates ship inside."""
+"""Installed with pip and run from any folder, the tool works: schema and templates ship inside."""
 
 from __future__ import annotations
 

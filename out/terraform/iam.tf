@@ -7,14 +7,17 @@
 
 data "aws_iam_policy_document" "breakglass_auditor" {
   statement {
-    sid     = "BreakglassAuditor"
-    effect  = "Allow"
-    actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    sid       = "BreakglassAuditor"
+    effect    = "Allow"
+    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = [aws_dynamodb_table.breakglass.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.breakglass.arn,
-      "${aws_dynamodb_table.breakglass.arn}/index/*",
-    ]
+  statement {
+    sid       = "BreakglassAuditorIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query", "dynamodb:Scan"]
+    resources = ["${aws_dynamodb_table.breakglass.arn}/index/*"]
   }
 }
 
@@ -29,14 +32,17 @@ resource "aws_iam_policy" "breakglass_auditor" {
 
 data "aws_iam_policy_document" "breakglass_runtime" {
   statement {
-    sid     = "BreakglassRuntime"
-    effect  = "Allow"
-    actions = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    sid       = "BreakglassRuntime"
+    effect    = "Allow"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.breakglass.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.breakglass.arn,
-      "${aws_dynamodb_table.breakglass.arn}/index/*",
-    ]
+  statement {
+    sid       = "BreakglassRuntimeIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.breakglass.arn}/index/*"]
   }
 }
 
@@ -87,14 +93,17 @@ resource "aws_iam_policy" "ratelimit_runtime" {
 
 data "aws_iam_policy_document" "requests_auditor" {
   statement {
-    sid     = "RequestsAuditor"
-    effect  = "Allow"
-    actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    sid       = "RequestsAuditor"
+    effect    = "Allow"
+    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = [aws_dynamodb_table.requests.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.requests.arn,
-      "${aws_dynamodb_table.requests.arn}/index/*",
-    ]
+  statement {
+    sid       = "RequestsAuditorIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query", "dynamodb:Scan"]
+    resources = ["${aws_dynamodb_table.requests.arn}/index/*"]
   }
 }
 
@@ -109,14 +118,17 @@ resource "aws_iam_policy" "requests_auditor" {
 
 data "aws_iam_policy_document" "requests_runtime" {
   statement {
-    sid     = "RequestsRuntime"
-    effect  = "Allow"
-    actions = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    sid       = "RequestsRuntime"
+    effect    = "Allow"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.requests.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.requests.arn,
-      "${aws_dynamodb_table.requests.arn}/index/*",
-    ]
+  statement {
+    sid       = "RequestsRuntimeIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.requests.arn}/index/*"]
   }
 }
 
@@ -131,14 +143,17 @@ resource "aws_iam_policy" "requests_runtime" {
 
 data "aws_iam_policy_document" "sessions_auditor" {
   statement {
-    sid     = "SessionsAuditor"
-    effect  = "Allow"
-    actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    sid       = "SessionsAuditor"
+    effect    = "Allow"
+    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = [aws_dynamodb_table.sessions.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.sessions.arn,
-      "${aws_dynamodb_table.sessions.arn}/index/*",
-    ]
+  statement {
+    sid       = "SessionsAuditorIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query", "dynamodb:Scan"]
+    resources = ["${aws_dynamodb_table.sessions.arn}/index/*"]
   }
 }
 
@@ -153,14 +168,17 @@ resource "aws_iam_policy" "sessions_auditor" {
 
 data "aws_iam_policy_document" "sessions_runtime" {
   statement {
-    sid     = "SessionsRuntime"
-    effect  = "Allow"
-    actions = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
+    sid       = "SessionsRuntime"
+    effect    = "Allow"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.sessions.arn]
+  }
 
-    resources = [
-      aws_dynamodb_table.sessions.arn,
-      "${aws_dynamodb_table.sessions.arn}/index/*",
-    ]
+  statement {
+    sid       = "SessionsRuntimeIndexes"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query", "dynamodb:Scan"]
+    resources = ["${aws_dynamodb_table.sessions.arn}/index/*"]
   }
 }
 

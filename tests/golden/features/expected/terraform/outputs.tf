@@ -39,3 +39,39 @@ output "table_gsi_names" {
     orders    = ["by-status", "by-sku"]
   }
 }
+
+output "iam_policy_documents" {
+  description = "Least-privilege IAM policy JSON, by table key and access role."
+
+  value = {
+    audit_log = {
+      reader = data.aws_iam_policy_document.audit_log_reader.json
+    }
+    orders = {
+      checkout        = data.aws_iam_policy_document.orders_checkout.json
+      stream_consumer = data.aws_iam_policy_document.orders_stream_consumer.json
+    }
+  }
+}
+
+output "iam_policy_arns" {
+  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies."
+
+  value = {
+    audit_log = {
+      reader = one(aws_iam_policy.audit_log_reader[*].arn)
+    }
+    orders = {
+      checkout        = one(aws_iam_policy.orders_checkout[*].arn)
+      stream_consumer = one(aws_iam_policy.orders_stream_consumer[*].arn)
+    }
+  }
+}
+
+output "environment_variables" {
+  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment."
+
+  value = {
+    SHOP_ORDERS_TABLE = aws_dynamodb_table.orders.name
+  }
+}

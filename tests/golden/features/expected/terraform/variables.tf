@@ -54,3 +54,9 @@ variable "kms_key_arn" {
     error_message = "The kms_key_arn must be a KMS key or alias ARN, or null."
   }
 }
+
+variable "create_iam_policies" {
+  description = "Create an aws_iam_policy for each access role; the policy documents are outputs either way."
+  type        = bool
+  default     = false
+}
