@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import enum
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from generator import __version__
 
@@ -41,7 +41,42 @@ def _parser() -> argparse.ArgumentParser:
                        help="write nothing; exit 1 with a diff if the output folder is stale")
     validate = commands.add_parser("validate", help="check the table files only")
     common(validate)
+    _add_change_commands(commands, common)
     return parser
+
+
+def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """`plan` and `import`: what deploying the table files changes, and adopting live tables."""
+    plan = commands.add_parser(
+        "plan", help="what deploying the table files changes: create, update, replace, remove",
+        epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
+        "(a replace or remove without --allow-replace, or several CloudFormation updates "
+        "needed), 2 invalid input, 3 no readable model.json to compare with.")
+    common(plan)
+    plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
+                      help="output folder whose model.json is the baseline (default: out)")
+    plan.add_argument("--against", metavar="REF",
+                      help="compare with the output folder as committed at git revision REF")
+    plan.add_argument("--allow-replace", action="store_true",
+                      help="exit 0 even if a table is replaced or removed")
+    plan.add_argument("--format", choices=["text", "json"], default="text")
+    adopt = commands.add_parser(
+        "import", help="adopt existing tables: Terraform import blocks or CloudFormation "
+        "--resources-to-import JSON",
+        epilog="Exit codes: 0 written, 1 a live table differs in a way that would replace it, "
+        "2 invalid input or options, 3 the live tables cannot be read.")
+    common(adopt)
+    adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform")
+    adopt.add_argument("--module-address", default="module.sentinel_tables", metavar="ADDR",
+                       help="address of the generated module in the root module "
+                       "(default: module.sentinel_tables)")
+    adopt.add_argument("--name-prefix", default="", help="as the module's name_prefix")
+    adopt.add_argument("--name-suffix", default="", help="as the module's name_suffix")
+    adopt.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
+                       help="physical name of one table, as the module's table_names")
+    adopt.add_argument("--region", help="read the live tables (AWS credentials as for the "
+                       "AWS CLI) and report every difference; import only those that exist")
+    adopt.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. a local emulator")
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
@@ -60,12 +95,27 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             print(diagnostic.format(), file=err)
         files = len({d.file for d in error.diagnostics})
         count = len(error.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
-              "nothing was written", file=err)
+        errors = f"{count} error{'s' if count != 1 else ''}"
+        where = f"{files} file{'s' if files != 1 else ''}"
+        print(f"{errors} in {where}; nothing was written", file=err)
         return Exit.INVALID
     if args.command == "validate":
         print(f"{len(project.tables)} table files are valid", file=out)
         return Exit.OK
+    if args.command == "plan":
+        from generator import plan
+
+        return plan.command(project, out_dir=args.out, against=args.against,
+                            allow_replace=args.allow_replace, output_format=args.format,
+                            out=out, err=err)
+    if args.command == "import":
+        from generator import adopt
+
+        return adopt.command(project, output_format=args.format,
+                             module_address=args.module_address, prefix=args.name_prefix,
+                             suffix=args.name_suffix, table_names=args.table_name,
+                             region=args.region, endpoint_url=args.endpoint_url,
+                             out=out, err=err)
     return _build(project, args.out, args.check, out, err)
 
 
@@ -86,10 +136,15 @@ def _build(project: object, out_dir: Path, check: bool, out: TextIO, err: TextIO
             print(_summary(out_dir, changes, "is stale"), file=err)
             print("run `python -m generator build` and commit the result", file=err)
             return Exit.CHANGED
+        from generator.plan import build_warning
+
+        warning = build_warning(out_dir, project)
         changes = writer.write(out_dir, files)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
         return Exit.OUTPUT
+    if warning:
+        print(warning, file=err)
     print(_summary(out_dir, changes, "written") if changes.any
           else f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
     return Exit.OK

@@ -16,6 +16,7 @@ import jinja2
 from generator import hclfmt
 from generator.filters import FILTERS, require_rendered
 from generator.model import Project
+from generator.plan import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"
@@ -99,4 +100,6 @@ def render_project(project: Project) -> dict[str, str]:
         files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _terraform_file(
             "terraform/table.tf.j2", table=table
         )
+    # The model itself, so that `plan` can compare a later build with this one.
+    files[MODEL_FILE] = model_json(project)
     return dict(sorted(files.items()))
