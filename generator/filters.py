@@ -86,7 +86,8 @@ def to_json(value: Any) -> Rendered:
 def markdown(text: str) -> Rendered:
     """Free text inside a Markdown table cell or paragraph, rendered as text, not markup."""
     flat = " ".join(text.split())
-    return Rendered(re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", flat))
+    escaped = re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", flat)
+    return Rendered(re.sub(r"^([#+!-])", r"\\\1", escaped))
 
 
 def markdown_code(text: str) -> Rendered:
@@ -94,6 +95,22 @@ def markdown_code(text: str) -> Rendered:
     flat = " ".join(text.split()).replace("|", "\\|")
     fence = "``" if "`" in flat else "`"
     return Rendered(f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`")
+
+
+def number(value: int) -> Rendered:
+    """A whole number, in any of the languages; refuses anything else."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not a whole number: {value!r}")
+    return Rendered(str(value))
+
+
+_MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+
+
+def mermaid(text: str) -> Rendered:
+    """Text inside a quoted Mermaid label: entity codes for the characters Mermaid reads."""
+    flat = " ".join(text.split())
+    return Rendered("".join(_MERMAID_ENTITIES.get(ch, ch) for ch in flat))
 
 
 def _defined(function: Callable[..., Rendered]) -> Callable[..., Rendered]:
@@ -115,6 +132,8 @@ _RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "json": to_json,
     "md": markdown,
     "code": markdown_code,
+    "mermaid": mermaid,
+    "number": number,
 }
 FILTERS = {name: _defined(function) for name, function in _RAW_FILTERS.items()}
 

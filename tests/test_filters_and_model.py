@@ -48,7 +48,8 @@ def test_json_filter_uses_the_serializer_without_html_escaping() -> None:
 
 
 def test_markdown_filter_neutralises_markup() -> None:
-    assert markdown("a | b <script> [x](y)") == "a \\| b \\<script\\> \\[x\\]\\(y\\)"
+    assert markdown("a | b <script> [x](y)") == "a \\| b \\<script\\> \\[x\\](y)"
+    assert markdown("# not a heading") == "\\# not a heading"
 
 
 def test_template_printing_a_raw_value_fails_instead_of_emitting_it() -> None:
