@@ -279,6 +279,7 @@ def _index_changes(
     gsi_before = {ix.name: ix for ix in old.global_secondary_indexes}
     gsi_after = {ix.name: ix for ix in new.global_secondary_indexes}
     deletes: list[IndexOperation] = []
+    redefines: list[IndexOperation] = []
     creates: list[IndexOperation] = []
     for name in sorted(gsi_before.keys() | gsi_after.keys()):
         gwas, gnow = gsi_before.get(name), gsi_after.get(name)
@@ -298,12 +299,15 @@ def _index_changes(
         yield Change(
             field, _gsi_text(gwas) if gwas else None, _gsi_text(gnow) if gnow else None, False
         )
-        if gwas is not None:
+        if gwas is not None and gnow is not None:
+            redefines += [IndexOperation("delete", name), IndexOperation("create", name)]
+        elif gwas is not None:
             deletes.append(IndexOperation("delete", name))
-        if gnow is not None:
+        else:
             creates.append(IndexOperation("create", name))
-    # Deleting first frees index quota and lets a redefined index keep its name.
+    # Deleting first frees index quota; a redefined index is missing for one step only.
     yield from deletes
+    yield from redefines
     yield from creates
 
 
@@ -436,15 +440,16 @@ class Plan:
                 if number < len(table.index_operations):
                     operation = table.index_operations[number]
                     lines.append(f"{table.key}: {operation.kind} index {operation.index}")
-                if number == 0 and any(
-                    not c.field.startswith("global_secondary_indexes[") or c.field.endswith(
-                        ".capacity"
-                    )
+                if number != 0:
+                    continue
+                if table.action is not Action.UPDATE:
+                    lines.append(f"{table.key}: {table.action}")
+                elif any(
+                    not c.field.startswith("global_secondary_indexes[")
+                    or c.field.endswith(".capacity")
                     for c in table.changes
                 ):
                     lines.append(f"{table.key}: every other change")
-                if number == 0 and table.action in (Action.CREATE, Action.REMOVE):
-                    lines.append(f"{table.key}: {table.action}")
             steps.append(tuple(lines))
         return tuple(steps)
 
@@ -486,6 +491,8 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
         lines.append(f"  {table.key} ({table.name}): {_LABELS[table.action]}")
         for change in table.changes:
             effect = "forces replacement" if change.replaces else "in place"
+            if change.before and change.after and change.field.endswith("]"):
+                effect = "in place: index deleted and created again"
             lines.append(
                 f"    {change.field}: {change.before or '(none)'} -> {change.after or '(none)'}"
                 f"  [{effect}]"
@@ -496,6 +503,9 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
         lines.append(f"CloudFormation needs {len(steps)} stack updates, in this order:")
         for number, step in enumerate(steps, 1):
             lines.append(f"  step {number}: " + "; ".join(step))
+        lines.append(
+            "  (deploy each step from table files that hold the index changes up to that step)"
+        )
     counts = {a: sum(t.action is a for t in plan.tables) for a in Action}
     lines.append(
         f"{counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update in place, "

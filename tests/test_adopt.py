@@ -1,0 +1,157 @@
+"""`import` writes what adoption needs, and compares the live tables first when asked.
+
+The live tables are made in moto the way `sentinel init approvals|breakglass|sessions`
+makes them (CreateTable then UpdateTimeToLive, no index gsi-device-id, no protections),
+written out here from Sentinel's schema rather than from this generator's model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import hcl2
+import pytest
+from moto import mock_aws
+
+from generator.render import CLOUDFORMATION_TEMPLATE
+from tests.conftest import OUT, SCHEMAS
+from tests.helpers import Result, run_cli
+
+
+def _gsi(name: str, hash_key: str, range_key: str = "created_at") -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"},
+                      {"AttributeName": range_key, "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
+# What Sentinel's ApprovalTableSchema, BreakGlassTableSchema and SessionTableSchema create.
+SENTINEL_INIT_TABLES: dict[str, list[dict[str, Any]]] = {
+    "sentinel-requests": [
+        _gsi("gsi-requester", "requester"), _gsi("gsi-status", "status"),
+        _gsi("gsi-profile", "profile"),
+    ],
+    "sentinel-breakglass": [
+        _gsi("gsi-invoker", "invoker"), _gsi("gsi-status", "status"),
+        _gsi("gsi-profile", "profile"),
+    ],
+    "sentinel-sessions": [
+        _gsi("gsi-user", "user"), _gsi("gsi-status", "status"), _gsi("gsi-profile", "profile"),
+        _gsi("gsi-server-instance", "server_instance_id", "status"),
+    ],
+}
+
+
+def create_like_sentinel_init(client: Any, partition_key_type: str = "S") -> None:
+    """CreateTable and UpdateTimeToLive for each table, as `sentinel init` calls them."""
+    for name, indexes in SENTINEL_INIT_TABLES.items():
+        attributes = {"id": partition_key_type}
+        for index in indexes:
+            for key in index["KeySchema"]:
+                attributes[key["AttributeName"]] = "S"
+        client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": a, "AttributeType": t} for a, t in attributes.items()
+            ],
+            GlobalSecondaryIndexes=indexes,
+        )
+        client.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+        )
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An in-process moto account with fake credentials; yields a DynamoDB client."""
+    import boto3
+
+    for variable, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield boto3.client("dynamodb", region_name="eu-west-1")
+
+
+def _import(*extra: str) -> Result:
+    return run_cli("import", "--schemas", str(SCHEMAS), *extra)
+
+
+def _import_blocks(text: str) -> dict[str, str]:
+    """Import blocks parsed by python-hcl2: physical name by resource address."""
+    return {
+        block["to"].strip("${}"): block["id"].strip('"') for block in hcl2.loads(text)["import"]
+    }
+
+
+def test_terraform_import_blocks_target_each_table_in_the_given_module() -> None:
+    result = _import("--module-address", "module.state.module.tables", "--name-prefix", "dev-")
+    assert result.code == 0
+    assert _import_blocks(result.stdout) == {
+        f"module.state.module.tables.aws_dynamodb_table.{key}": f"dev-sentinel-{key}"
+        for key in ("breakglass", "ratelimit", "requests", "sessions")
+    }
+
+
+def test_bad_module_address_and_unknown_table_key_exit_2() -> None:
+    bad_address = _import("--module-address", "sentinel_tables")
+    assert bad_address.code == 2
+    assert "module.NAME" in bad_address.stderr
+    unknown = _import("--table-name", "approvals=x-approvals")
+    assert unknown.code == 2
+    assert "unknown table key(s) approvals" in unknown.stderr
+    assert _import("--table-name", "requests").code == 2
+    assert bad_address.stdout == unknown.stdout == ""
+
+
+def test_cloudformation_resources_to_import_name_the_template_logical_ids() -> None:
+    result = _import("--format", "cloudformation", "--table-name", "requests=approvals-prod")
+    assert result.code == 0
+    resources = json.loads(result.stdout)
+    template = json.loads((OUT / CLOUDFORMATION_TEMPLATE).read_text(encoding="utf-8"))
+    tables = {
+        logical for logical, r in template["Resources"].items()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    assert {r["LogicalResourceId"] for r in resources} == tables
+    assert {"ResourceType": "AWS::DynamoDB::Table", "LogicalResourceId": "RequestsTable",
+            "ResourceIdentifier": {"TableName": "approvals-prod"}} in resources
+    # An IMPORT change set needs a DeletionPolicy on every imported resource.
+    assert all("DeletionPolicy" in template["Resources"][r] for r in tables)
+
+
+def test_live_comparison_reports_every_difference_and_imports_only_existing_tables(
+    aws: Any,
+) -> None:
+    create_like_sentinel_init(aws)
+    result = _import("--region", "eu-west-1")
+    assert result.code == 0, result.stderr
+    report = result.stderr
+    assert "ratelimit (sentinel-ratelimit): does not exist; not imported" in report
+    assert "sessions (sentinel-sessions): exists; the first apply after import updates it" in (
+        report)
+    assert "global_secondary_indexes[gsi-device-id]: live (none), table file hash device_id (S)" \
+        in report
+    for difference in ("deletion_protection: live off, table file on",
+                       "point_in_time_recovery: live off, table file on",
+                       "encryption: live aws_owned, table file aws_managed",
+                       "tags: live (none), table file application=sentinel"):
+        assert report.count(difference) == 3, difference
+    assert "forces replacement" not in report
+    assert set(_import_blocks(result.stdout).values()) == set(SENTINEL_INIT_TABLES)
+
+
+def test_live_table_with_another_key_type_is_refused_before_import(aws: Any) -> None:
+    create_like_sentinel_init(aws, partition_key_type="N")
+    result = _import("--region", "eu-west-1")
+    assert result.code == 1
+    assert "partition_key: live id (N), table file id (S)  [forces replacement]" in result.stderr
+    assert "REPLACE" in result.stderr
+    assert result.stdout == ""

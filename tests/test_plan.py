@@ -1,0 +1,286 @@
+"""`plan` classifies every schema edit the way the engines deploy it, against the last build.
+
+Each scenario builds a table file into out/, edits the file, and reads `plan --format json`,
+so the whole path (model.json written by build, read back, diffed, printed) is exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.pipeline import load_project
+from generator.plan import diff, model_json, project_from_json
+from tests.conftest import REPO
+from tests.helpers import run_cli, write_tables
+
+BASE = """\
+name: things
+partition_key: {name: id, type: S}
+sort_key: {name: at, type: S}
+ttl_attribute: ttl
+global_secondary_indexes:
+  - name: by-owner
+    partition_key: {name: owner, type: S}
+    projection: ALL
+local_secondary_indexes:
+  - name: by-size
+    sort_key: {name: size, type: N}
+    projection: KEYS_ONLY
+tags: {team: a}
+"""
+
+GSI_COLOUR = """\
+  - name: by-colour
+    partition_key: {name: colour, type: S}
+    projection: KEYS_ONLY
+"""
+GSI_SHAPE = GSI_COLOUR.replace("colour", "shape")
+AFTER_GSIS = "local_secondary_indexes:\n"
+
+
+def _plan_after_edit(tmp_path: Path, before: str, after: str | None, *extra: str) -> Any:
+    """Build ``before`` as t.yaml, replace it by ``after`` (None: delete it), plan as JSON."""
+    schemas = write_tables(tmp_path / "schemas", t=before, keep=BASE.replace("things", "kept"))
+    out = tmp_path / "out"
+    assert run_cli("build", "--schemas", str(schemas), "--out", str(out)).code == 0
+    if after is None:
+        (schemas / "t.yaml").unlink()
+    else:
+        write_tables(schemas, t=after)
+    result = run_cli(
+        "plan", "--schemas", str(schemas), "--out", str(out), "--format", "json", *extra
+    )
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == result.code
+    return document
+
+
+def _table(document: Any, key: str = "t") -> Any:
+    return next(t for t in document["tables"] if t["key"] == key)
+
+
+REPLACING = [
+    ("partition key name", "partition_key: {name: id,", "partition_key: {name: uid,",
+     "partition_key"),
+    ("partition key type", "partition_key: {name: id, type: S}",
+     "partition_key: {name: id, type: N}", "partition_key"),
+    ("sort key name", "sort_key: {name: at, type: S}", "sort_key: {name: when, type: S}",
+     "sort_key"),
+    ("LSI projection", "projection: KEYS_ONLY\ntags", "projection: ALL\ntags",
+     "local_secondary_indexes[by-size]"),
+    ("LSI added", "tags:", "  - name: by-weight\n    sort_key: {name: weight, type: N}\n"
+     "    projection: ALL\ntags:", "local_secondary_indexes[by-weight]"),
+    ("table name", "name: things", "name: stuff", "name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"), [r[1:] for r in REPLACING], ids=[r[0] for r in REPLACING]
+)
+def test_key_lsi_and_name_changes_replace_the_table_and_exit_1(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    document = _plan_after_edit(tmp_path, BASE, BASE.replace(old, new, 1))
+    table = _table(document)
+    assert table["action"] == "replace"
+    assert [c["field"] for c in table["changes"] if c["replaces"]] == [field]
+    assert document["data_loss_risk"] is True
+    assert document["exit_code"] == 1
+    assert any("prevent_destroy" in note for note in table["notes"])
+    assert _table(document, "keep")["action"] == "unchanged"
+
+
+IN_PLACE = [
+    ("GSI added", AFTER_GSIS, GSI_COLOUR + AFTER_GSIS, "global_secondary_indexes[by-colour]"),
+    ("GSI removed", "global_secondary_indexes:\n  - name: by-owner\n"
+     "    partition_key: {name: owner, type: S}\n    projection: ALL\n", "",
+     "global_secondary_indexes[by-owner]"),
+    ("billing and capacity", "tags:", "billing_mode: PROVISIONED\ncapacity: {read: 1, write: 1}\n"
+     "tags:", "billing_mode"),
+    ("TTL attribute", "ttl_attribute: ttl", "ttl_attribute: expires", "ttl_attribute"),
+    ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream"),
+    ("encryption", "tags:", "encryption: {type: aws_owned}\ntags:", "encryption"),
+    ("point-in-time recovery", "tags:", "point_in_time_recovery: false\ntags:",
+     "point_in_time_recovery"),
+    ("tags", "tags: {team: a}", "tags: {team: b}", "tags"),
+    ("table class", "tags:", "table_class: STANDARD_INFREQUENT_ACCESS\ntags:", "table_class"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"), [r[1:] for r in IN_PLACE], ids=[r[0] for r in IN_PLACE]
+)
+def test_index_and_setting_changes_are_in_place_and_exit_0(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    after = BASE.replace(old, new, 1)
+    if "PROVISIONED" in after:  # every GSI needs capacity then
+        after = after.replace("projection: ALL\n", "projection: ALL\n    capacity: {read: 1, "
+                              "write: 1}\n", 1)
+    document = _plan_after_edit(tmp_path, BASE, after)
+    table = _table(document)
+    assert table["action"] == "update"
+    assert field in [c["field"] for c in table["changes"]]
+    assert not any(c["replaces"] for c in table["changes"])
+    assert document["exit_code"] == 0
+    assert len(document["cloudformation_steps"]) == 1
+
+
+def test_capacity_change_of_a_provisioned_table_and_its_index_needs_no_index_operation(
+    tmp_path: Path,
+) -> None:
+    provisioned = BASE.replace("tags:", "billing_mode: PROVISIONED\ncapacity: {read: 1, write: 1}"
+                               "\ntags:").replace(
+        "projection: ALL\n", "projection: ALL\n    capacity: {read: 1, write: 1}\n")
+    after = provisioned.replace("{read: 1, write: 1}", "{read: 5, write: 2}")
+    table = _table(_plan_after_edit(tmp_path, provisioned, after))
+    assert table["action"] == "update"
+    assert [c["field"] for c in table["changes"]] == [
+        "capacity", "global_secondary_indexes[by-owner].capacity"
+    ]
+    assert table["cloudformation_index_operations"] == []
+
+
+def test_two_new_indexes_need_two_cloudformation_updates_and_exit_1(tmp_path: Path) -> None:
+    after = BASE.replace(AFTER_GSIS, GSI_COLOUR + GSI_SHAPE + AFTER_GSIS)
+    document = _plan_after_edit(tmp_path, BASE, after)
+    table = _table(document)
+    assert table["action"] == "update"
+    assert document["data_loss_risk"] is False
+    assert table["cloudformation_index_operations"] == [
+        {"kind": "create", "index": "by-colour"}, {"kind": "create", "index": "by-shape"}
+    ]
+    assert document["cloudformation_steps"] == [
+        ["t: create index by-colour"], ["t: create index by-shape"]
+    ]
+    assert document["exit_code"] == 1
+    # --allow-replace accepts data loss, not an undeployable update.
+    allowed = _plan_after_edit(tmp_path / "again", BASE, after, "--allow-replace")
+    assert allowed["exit_code"] == 1
+
+
+def test_redefined_index_is_deleted_then_created_in_separate_cloudformation_steps(
+    tmp_path: Path,
+) -> None:
+    after = BASE.replace("    projection: ALL\nlocal", "    projection: KEYS_ONLY\nlocal")
+    after = after.replace("tags: {team: a}", "tags: {team: b}")
+    document = _plan_after_edit(tmp_path, BASE, after)
+    assert _table(document)["action"] == "update"
+    assert document["cloudformation_steps"] == [
+        ["t: delete index by-owner", "t: every other change"], ["t: create index by-owner"]
+    ]
+    assert document["exit_code"] == 1
+
+
+def test_text_output_names_the_replacement_and_the_steps(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=BASE)
+    out = tmp_path / "out"
+    run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    write_tables(schemas, t=BASE.replace("{name: id, type: S}", "{name: id, type: N}"))
+    result = run_cli("plan", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 1
+    assert "  t (things): REPLACE (data loss)" in result.stdout
+    assert "partition_key: id (S) -> id (N)  [forces replacement]" in result.stdout
+    assert "refusing" in result.stdout
+    assert run_cli("plan", "--schemas", str(schemas), "--out", str(out),
+                   "--allow-replace").code == 0
+
+
+def test_removed_protected_table_is_kept_by_cloudformation_and_refused_by_dynamodb(
+    tmp_path: Path,
+) -> None:
+    document = _plan_after_edit(tmp_path, BASE, None)
+    table = _table(document)
+    assert table["action"] == "remove"
+    assert any("DeletionPolicy Retain" in n for n in table["notes"])
+    assert any("deletion protection" in n and "apply fails" in n for n in table["notes"])
+    assert document["exit_code"] == 1
+
+
+def test_removing_a_table_deletes_data_only_after_protection_was_turned_off_first(
+    tmp_path: Path,
+) -> None:
+    """The opt-in is a deployed `deletion_protection: false`, which plan shows on its own."""
+    unprotected = BASE + "deletion_protection: false\n"
+    opt_out = _plan_after_edit(tmp_path / "one", BASE, unprotected)
+    table = _table(opt_out)
+    assert table["action"] == "update"
+    assert {"field": "deletion_protection", "before": "on", "after": "off",
+            "replaces": False} in table["changes"]
+    assert any("deletion protection is OFF" in n for n in table["notes"])
+    removal = _table(_plan_after_edit(tmp_path / "two", unprotected, None))
+    assert removal["action"] == "remove"
+    assert any(n.startswith("DATA LOSS") for n in removal["notes"])
+
+
+def test_new_table_file_is_a_create_and_exits_0(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", keep=BASE)
+    out = tmp_path / "out"
+    run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    write_tables(schemas, t=BASE.replace("things", "new"))
+    result = run_cli("plan", "--schemas", str(schemas), "--out", str(out), "--format", "json")
+    assert result.code == 0
+    assert _table(json.loads(result.stdout))["action"] == "create"
+
+
+def test_build_warns_when_it_writes_a_replacement(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=BASE)
+    out = tmp_path / "out"
+    first = run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    assert "WARNING" not in first.stderr
+    write_tables(schemas, t=BASE.replace("sort_key: {name: at", "sort_key: {name: when"))
+    result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 0
+    assert "WARNING: this build replaces or removes tables" in result.stderr
+    assert "t (replace)" in result.stderr
+
+
+def test_plan_against_a_git_revision_reads_the_committed_model(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    schemas = write_tables(repo / "schemas", t=BASE)
+    run_cli("build", "--schemas", str(schemas), "--out", str(repo / "out"))
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                       cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "out")
+    git("commit", "-q", "-m", "v1")
+    # The working copy of out/ moves on; --against must ignore it.
+    write_tables(schemas, t=BASE.replace("name: things", "name: stuff"))
+    run_cli("build", "--schemas", str(schemas), "--out", str(repo / "out"))
+    local = run_cli("plan", "--schemas", str(schemas), "--out", str(repo / "out"))
+    assert local.code == 0
+    committed = run_cli("plan", "--schemas", str(schemas), "--out", str(repo / "out"),
+                        "--against", "HEAD")
+    assert committed.code == 1
+    assert "name: things -> stuff  [forces replacement]" in committed.stdout
+    missing = run_cli("plan", "--schemas", str(schemas), "--out", str(repo / "out"),
+                      "--against", "no-such-ref")
+    assert missing.code == 3
+    assert "no-such-ref" in missing.stderr
+
+
+def test_missing_or_foreign_model_file_exits_3(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=BASE)
+    out = tmp_path / "out"
+    result = run_cli("plan", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 3
+    assert "run `python -m generator build` first" in result.stderr
+    out.mkdir()
+    (out / "model.json").write_text('{"generator": "someone else"}', encoding="utf-8")
+    assert run_cli("plan", "--schemas", str(schemas), "--out", str(out)).code == 3
+
+
+def test_model_json_reads_back_to_the_same_deployed_tables() -> None:
+    project = load_project(REPO / "tests" / "golden" / "features" / "input")
+    text = model_json(project)
+    loaded = project_from_json(text, "model.json")
+    assert model_json(loaded) == text
+    assert {t.action for t in diff(loaded, project, "model.json").tables} == {"unchanged"}
