@@ -302,6 +302,132 @@ def _stream_actions_need_stream(doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
+def _scaled_places(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    yield (), data
+    for path, index in _indexes(data):
+        if path[0] == "global_secondary_indexes":
+            yield path, index
+
+
+@table_rule("E112", "autoscaling goes with PROVISIONED billing; min is at most max")
+def _autoscaling_rules(doc: Document) -> Iterator[Diagnostic]:
+    provisioned = doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+    for path, scope in _scaled_places(doc.data):
+        scaling = scope.get("autoscaling")
+        if scaling is None:
+            continue
+        if not provisioned:
+            yield doc.diagnostic(
+                "E112", (*path, "autoscaling"),
+                "autoscaling is set but billing_mode is PAY_PER_REQUEST",
+                "set 'billing_mode: PROVISIONED' with capacity, or remove autoscaling "
+                "(on-demand tables scale by themselves; cap them with on_demand_throughput)",
+                key=True,
+            )
+            continue
+        for dimension in ("read", "write"):
+            limits = scaling.get(dimension)
+            if limits and limits["min"] > limits["max"]:
+                yield doc.diagnostic(
+                    "E112", (*path, "autoscaling", dimension, "min"),
+                    f"{dimension} autoscaling min {limits['min']} is above max {limits['max']}",
+                    "make min at most max",
+                )
+
+
+@table_rule("E113", "on-demand throughput limits go with PAY_PER_REQUEST billing")
+def _on_demand_rules(doc: Document) -> Iterator[Diagnostic]:
+    if doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST":
+        return
+    for path, scope in _scaled_places(doc.data):
+        if "on_demand_throughput" in scope:
+            yield doc.diagnostic(
+                "E113", (*path, "on_demand_throughput"),
+                "on_demand_throughput is set but billing_mode is PROVISIONED",
+                "remove on_demand_throughput, or use billing_mode PAY_PER_REQUEST",
+                key=True,
+            )
+
+
+_REGION_OF_ARN = re.compile(r"^arn:[^:]+:kms:([^:]+):")
+
+
+@table_rule("E114", "replicas need NEW_AND_OLD_IMAGES streams, on-demand billing and regional keys")
+def _replica_rules(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    replicas = data.get("replicas", [])
+    if not replicas:
+        return
+    if data.get("stream") != "NEW_AND_OLD_IMAGES":
+        yield doc.diagnostic(
+            "E114", ("replicas",), "global table replicas need stream NEW_AND_OLD_IMAGES",
+            "set 'stream: NEW_AND_OLD_IMAGES'", key=True,
+        )
+    if data.get("billing_mode", "PAY_PER_REQUEST") != "PAY_PER_REQUEST":
+        yield doc.diagnostic(
+            "E114", ("replicas",), "replicated tables are generated for on-demand billing only",
+            "use billing_mode PAY_PER_REQUEST for a table with replicas", key=True,
+        )
+    if "import_from_s3" in data:
+        yield doc.diagnostic(
+            "E114", ("import_from_s3",), "a table with replicas cannot import from S3",
+            "import into a table without replicas, then add the replicas", key=True,
+        )
+    customer_key = data.get("encryption", {}).get("type") == "customer_managed"
+    seen: set[str] = set()
+    for position, replica in enumerate(replicas):
+        region = replica["region"]
+        if region in seen:
+            yield doc.diagnostic(
+                "E114", ("replicas", position, "region"), f"region {region!r} is listed twice",
+                "list each replica region once",
+            )
+        seen.add(region)
+        key_arn = replica.get("kms_key_arn")
+        if customer_key and key_arn is None:
+            yield doc.diagnostic(
+                "E114", ("replicas", position),
+                f"the table uses a customer-managed key but replica {region!r} has no kms_key_arn",
+                f"give 'kms_key_arn:' of a key in {region}; KMS keys are regional",
+            )
+        elif key_arn is not None and not customer_key:
+            yield doc.diagnostic(
+                "E114", ("replicas", position, "kms_key_arn"),
+                "kms_key_arn is set on a replica of a table without encryption customer_managed",
+                "set the table's encryption to customer_managed, or remove this kms_key_arn",
+                key=True,
+            )
+        elif key_arn is not None:
+            match = _REGION_OF_ARN.match(key_arn)
+            if match and match.group(1) != region:
+                yield doc.diagnostic(
+                    "E114", ("replicas", position, "kms_key_arn"),
+                    f"the key is in {match.group(1)} but the replica is in {region}",
+                    f"give a KMS key in {region}; KMS keys are regional",
+                )
+
+
+@table_rule("E115", "settings that depend on another setting")
+def _dependent_settings(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    if "point_in_time_recovery_period_days" in data and not data.get(
+        "point_in_time_recovery", True
+    ):
+        yield doc.diagnostic(
+            "E115", ("point_in_time_recovery_period_days",),
+            "a recovery period is set but point_in_time_recovery is false",
+            "remove point_in_time_recovery_period_days, or turn point-in-time recovery on",
+            key=True,
+        )
+    source = data.get("import_from_s3", {})
+    if "csv" in source and source["input_format"] != "CSV":
+        yield doc.diagnostic(
+            "E115", ("import_from_s3", "csv"),
+            f"csv options are set but input_format is {source['input_format']}",
+            "set 'input_format: CSV', or remove the csv options", key=True,
+        )
+
+
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 

@@ -50,6 +50,8 @@ def hcl(value: Any) -> Rendered:
         return Rendered("null")
     if isinstance(value, int):
         return Rendered(str(value))
+    if isinstance(value, float):
+        return Rendered(repr(int(value)) if value.is_integer() else repr(value))
     if isinstance(value, str):
         return Rendered(hcl_quote(value))
     if isinstance(value, Sequence):
@@ -81,6 +83,11 @@ def to_json(value: Any) -> Rendered:
     elif isinstance(value, tuple):
         value = list(value)
     return Rendered(json.dumps(value, ensure_ascii=False))
+
+
+def json_text(text: str) -> Rendered:
+    """JSON the model already holds as text, re-serialized so it can only be data."""
+    return to_json(json.loads(text))
 
 
 def markdown(text: str) -> Rendered:
@@ -130,6 +137,7 @@ _RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "ident": ident,
     "comment": hcl_comment,
     "json": to_json,
+    "json_text": json_text,
     "md": markdown,
     "code": markdown_code,
     "mermaid": mermaid,

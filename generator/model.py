@@ -7,6 +7,7 @@ loop and branch over finished values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ DEFAULT_PROJECTION = "ALL"
 DEFAULT_ENCRYPTION = "aws_managed"
 DEFAULT_POINT_IN_TIME_RECOVERY = True
 DEFAULT_DELETION_PROTECTION = True
+DEFAULT_TARGET_UTILIZATION = 70
 
 
 def table_key(path: Path) -> str:
@@ -53,12 +55,99 @@ class Projection:
 
 
 @dataclass(frozen=True)
+class Scaling:
+    """Target tracking for one capacity dimension."""
+
+    min: int
+    max: int
+    target_utilization: float
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    read: Scaling | None
+    write: Scaling | None
+
+    @property
+    def dimensions(self) -> tuple[tuple[str, Scaling], ...]:
+        """("Read", scaling) and ("Write", scaling) for the dimensions that scale."""
+        found = (("Read", self.read), ("Write", self.write))
+        return tuple((name, scaling) for name, scaling in found if scaling is not None)
+
+
+@dataclass(frozen=True)
+class AutoscalingTarget:
+    """One scalable dimension (read or write) of a table or of one of its indexes."""
+
+    table_key: str
+    table_logical_id: str
+    index_name: str | None
+    index_position: int
+    dimension: str  # "Read" or "Write"
+    scaling: Scaling
+
+    @property
+    def key(self) -> str:
+        """Stable key for Terraform's for_each: ``orders/index/by-status/read``."""
+        where = f"index/{self.index_name}" if self.index_name else "table"
+        return f"{self.table_key}/{where}/{self.dimension.lower()}"
+
+    @property
+    def scalable_dimension(self) -> str:
+        kind = "index" if self.index_name else "table"
+        return f"dynamodb:{kind}:{self.dimension}CapacityUnits"
+
+    @property
+    def metric(self) -> str:
+        return f"DynamoDB{self.dimension}CapacityUtilization"
+
+    @property
+    def logical_id(self) -> str:
+        where = f"Index{self.index_position}" if self.index_name else ""
+        return f"{self.table_logical_id}{where}{self.dimension}Scaling"
+
+
+@dataclass(frozen=True)
+class OnDemandThroughput:
+    max_read_request_units: int | None
+    max_write_request_units: int | None
+
+
+@dataclass(frozen=True)
+class Replica:
+    region: str
+    kms_key_arn: str | None
+    point_in_time_recovery: bool
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    bucket: str
+    key_prefix: str | None
+    bucket_owner: str | None
+    input_format: str
+    input_compression_type: str | None
+    csv_delimiter: str | None
+    csv_header_list: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    create: str | None
+    update: str | None
+    delete: str | None
+
+
+@dataclass(frozen=True)
 class GlobalSecondaryIndex:
     name: str
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None
     projection: Projection
     capacity: Capacity | None
+    autoscaling: Autoscaling | None = None
+    on_demand_throughput: OnDemandThroughput | None = None
+    contributor_insights: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +255,63 @@ class Table:
     tags: tuple[tuple[str, str], ...]
     environment_variable: str | None = None
     access_roles: tuple[AccessRole, ...] = ()
+    autoscaling: Autoscaling | None = None
+    on_demand_throughput: OnDemandThroughput | None = None
+    point_in_time_recovery_period_days: int | None = None
+    replicas: tuple[Replica, ...] = ()
+    contributor_insights: bool = False
+    kinesis_stream_arn: str | None = None
+    resource_policy: str | None = None  # canonical JSON text
+    import_source: ImportSource | None = None
+    timeouts: Timeouts | None = None
+
+    @cached_property
+    def is_global(self) -> bool:
+        """Replicated: CloudFormation renders it as AWS::DynamoDB::GlobalTable."""
+        return bool(self.replicas)
+
+    @cached_property
+    def autoscaled_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
+        return tuple(g for g in self.global_secondary_indexes if g.autoscaling)
+
+    @cached_property
+    def ignored_changes(self) -> tuple[str, ...]:
+        """Terraform attributes that autoscaling changes behind Terraform's back."""
+        ignored: list[str] = []
+        if self.autoscaling:
+            ignored += [f"{name.lower()}_capacity" for name, _ in self.autoscaling.dimensions]
+        if self.autoscaled_indexes:
+            # Index capacity lives inside the global_secondary_index set; Terraform can only
+            # ignore the set as a whole.
+            ignored.append("global_secondary_index")
+        return tuple(ignored)
+
+    @cached_property
+    def autoscaling_targets(self) -> tuple[AutoscalingTarget, ...]:
+        places: list[tuple[str | None, int, Autoscaling | None]] = [(None, 0, self.autoscaling)]
+        places += [
+            (g.name, position, g.autoscaling)
+            for position, g in enumerate(self.global_secondary_indexes, 1)
+        ]
+        return tuple(
+            AutoscalingTarget(self.key, self.logical_id, index, position, dimension, scaling)
+            for index, position, autoscaling in places
+            if autoscaling is not None
+            for dimension, scaling in autoscaling.dimensions
+        )
+
+    @cached_property
+    def replica_index_settings(self) -> tuple[GlobalSecondaryIndex, ...]:
+        """Indexes with per-replica settings in a CloudFormation global table."""
+        return tuple(
+            g for g in self.global_secondary_indexes
+            if g.contributor_insights
+            or (g.on_demand_throughput and g.on_demand_throughput.max_read_request_units)
+        )
+
+    @cached_property
+    def contributor_insights_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
+        return tuple(g for g in self.global_secondary_indexes if g.contributor_insights)
 
     @cached_property
     def logical_id(self) -> str:
@@ -225,6 +371,10 @@ class Project:
         return tuple(role for table in self.tables for role in table.access_roles)
 
     @cached_property
+    def autoscaling_targets(self) -> tuple[AutoscalingTarget, ...]:
+        return tuple(target for table in self.tables for target in table.autoscaling_targets)
+
+    @cached_property
     def environment_tables(self) -> tuple[Table, ...]:
         """Tables that an application finds through an environment variable, by variable."""
         named = [t for t in self.tables if t.environment_variable]
@@ -237,6 +387,39 @@ def _key(raw: dict[str, Any] | None) -> KeyAttribute | None:
 
 def _capacity(raw: dict[str, Any] | None) -> Capacity | None:
     return Capacity(raw["read"], raw["write"]) if raw else None
+
+
+def _scaling(raw: dict[str, Any] | None) -> Scaling | None:
+    if raw is None:
+        return None
+    target = raw.get("target_utilization", DEFAULT_TARGET_UTILIZATION)
+    return Scaling(raw["min"], raw["max"], target)
+
+
+def _autoscaling(raw: dict[str, Any] | None) -> Autoscaling | None:
+    return Autoscaling(_scaling(raw.get("read")), _scaling(raw.get("write"))) if raw else None
+
+
+def _on_demand(raw: dict[str, Any] | None) -> OnDemandThroughput | None:
+    if not raw:
+        return None
+    return OnDemandThroughput(raw.get("max_read_request_units"), raw.get("max_write_request_units"))
+
+
+def _import_source(raw: dict[str, Any] | None) -> ImportSource | None:
+    if not raw:
+        return None
+    csv = raw.get("csv", {})
+    return ImportSource(
+        raw["bucket"], raw.get("key_prefix"), raw.get("bucket_owner"), raw["input_format"],
+        raw.get("input_compression_type"), csv.get("delimiter"), tuple(csv.get("header_list", ())),
+    )
+
+
+def _timeouts(raw: dict[str, Any] | None) -> Timeouts | None:
+    if not raw:
+        return None
+    return Timeouts(raw.get("create"), raw.get("update"), raw.get("delete"))
 
 
 def _projection(raw: dict[str, Any]) -> Projection:
@@ -256,6 +439,9 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
             _key(g.get("sort_key")),
             _projection(g),
             _capacity(g.get("capacity")),
+            autoscaling=_autoscaling(g.get("autoscaling")),
+            on_demand_throughput=_on_demand(g.get("on_demand_throughput")),
+            contributor_insights=g.get("contributor_insights", False),
         )
         for g in data.get("global_secondary_indexes", [])
     )
@@ -264,6 +450,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         for ix in data.get("local_secondary_indexes", [])
     )
     encryption = data.get("encryption", {})
+    pitr = data.get("point_in_time_recovery", DEFAULT_POINT_IN_TIME_RECOVERY)
     key = table_key(path)
     has_indexes = bool(gsis or lsis)
     roles = tuple(
@@ -294,11 +481,27 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         encryption=Encryption(
             encryption.get("type", DEFAULT_ENCRYPTION), encryption.get("kms_key_arn")
         ),
-        point_in_time_recovery=data.get("point_in_time_recovery", DEFAULT_POINT_IN_TIME_RECOVERY),
+        point_in_time_recovery=pitr,
         deletion_protection=data.get("deletion_protection", DEFAULT_DELETION_PROTECTION),
         tags=tuple(sorted(data.get("tags", {}).items())),
         environment_variable=data.get("environment_variable"),
         access_roles=roles,
+        autoscaling=_autoscaling(data.get("autoscaling")),
+        on_demand_throughput=_on_demand(data.get("on_demand_throughput")),
+        point_in_time_recovery_period_days=data.get("point_in_time_recovery_period_days"),
+        replicas=tuple(
+            Replica(r["region"], r.get("kms_key_arn"), r.get("point_in_time_recovery", pitr))
+            for r in data.get("replicas", [])
+        ),
+        contributor_insights=data.get("contributor_insights", False),
+        kinesis_stream_arn=data.get("kinesis_stream_arn"),
+        resource_policy=(
+            json.dumps(data["resource_policy"], sort_keys=True)
+            if "resource_policy" in data
+            else None
+        ),
+        import_source=_import_source(data.get("import_from_s3")),
+        timeouts=_timeouts(data.get("timeouts")),
     )
 
 

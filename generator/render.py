@@ -92,11 +92,16 @@ def render_project(project: Project) -> dict[str, str]:
         ),
         f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
         f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
-        f"{TERRAFORM_DIR}/iam.tf": _terraform_file("terraform/iam.tf.j2", project=project),
         f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project)),
         CLOUDFORMATION_TEMPLATE: _json_file("cloudformation/template.json.j2", project=project),
         "docs/tables.md": _finish(_render("docs/tables.md.j2", project=project)),
     }
+    if project.access_roles:
+        files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)
+    if project.autoscaling_targets:
+        files[f"{TERRAFORM_DIR}/autoscaling.tf"] = _terraform_file(
+            "terraform/autoscaling.tf.j2", project=project
+        )
     for table in project.tables:
         files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _terraform_file(
             "terraform/table.tf.j2", table=table

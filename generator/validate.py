@@ -46,6 +46,9 @@ _CODES = {
     "maxProperties": "S007",
     "uniqueItems": "S008",
     "minimum": "S009",
+    "maximum": "S009",
+    "const": "S004",
+    "minProperties": "S007",
 }
 
 
@@ -150,12 +153,12 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
         yield document.diagnostic(
             code, path, f"{_shown(value)} is {_length_problem(keyword, error)}", hint
         )
-    elif keyword in ("minItems", "maxItems", "maxProperties"):
+    elif keyword in ("minItems", "maxItems", "maxProperties", "minProperties"):
         count = len(value)
-        relation = "at least" if keyword == "minItems" else "at most"
-        yield document.diagnostic(
-            code, path, f"has {count} entries; {relation} {bound} are allowed", hint
+        limit = f"at least {bound} needed" if keyword.startswith("min") else (
+            f"at most {bound} are allowed"
         )
+        yield document.diagnostic(code, path, f"has {count} entries; {limit}", hint)
     elif keyword == "uniqueItems":
         seen: set[str] = set()
         for index, item in enumerate(value):
@@ -164,6 +167,10 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
                     code, (*path, index), f"{_shown(item)} is listed more than once", hint
                 )
             seen.add(item)
+    elif keyword == "const":
+        yield document.diagnostic(code, path, f"{_shown(value)} is not {_shown(bound)}", hint)
+    elif keyword == "maximum":
+        yield document.diagnostic(code, path, f"{_shown(value)} is more than {bound}", hint)
     elif keyword == "minimum":
         yield document.diagnostic(
             code, path, f"{_shown(value)} is less than {bound}", hint

@@ -311,6 +311,93 @@ def test_e121_same_table_name_in_two_files(tmp_path: Path) -> None:
     ]
 
 
+def test_e112_autoscaling_with_on_demand_billing(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "autoscaling: {read: {min: 1, max: 5}}\n")
+    assert found == [
+        "t.yaml:3:1: E112 autoscaling: autoscaling is set but billing_mode is PAY_PER_REQUEST; "
+        "set 'billing_mode: PROVISIONED' with capacity, or remove autoscaling (on-demand tables "
+        "scale by themselves; cap them with on_demand_throughput)"
+    ]
+
+
+def test_e112_autoscaling_min_above_max(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+billing_mode: PROVISIONED
+capacity: {read: 5, write: 5}
+autoscaling:
+  write: {min: 10, max: 5}
+""")
+    assert found == [
+        "t.yaml:6:16: E112 autoscaling.write.min: write autoscaling min 10 is above max 5; "
+        "make min at most max"
+    ]
+
+
+def test_e113_on_demand_limits_with_provisioned_billing(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+billing_mode: PROVISIONED
+capacity: {read: 5, write: 5}
+on_demand_throughput: {max_read_request_units: 10}
+""")
+    assert found == [
+        "t.yaml:5:1: E113 on_demand_throughput: on_demand_throughput is set but billing_mode is "
+        "PROVISIONED; remove on_demand_throughput, or use billing_mode PAY_PER_REQUEST"
+    ]
+
+
+def test_e114_replicas_without_new_and_old_images_stream(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "replicas: [{region: eu-west-1}]\n")
+    assert found == [
+        "t.yaml:3:1: E114 replicas: global table replicas need stream NEW_AND_OLD_IMAGES; set "
+        "'stream: NEW_AND_OLD_IMAGES'"
+    ]
+
+
+def test_e114_replica_key_in_the_wrong_region(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+stream: NEW_AND_OLD_IMAGES
+encryption:
+  type: customer_managed
+  kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/abc
+replicas:
+  - region: eu-west-1
+    kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/def
+  - region: eu-central-1
+""")
+    assert found == [
+        "t.yaml:9:18: E114 replicas[0].kms_key_arn: the key is in us-east-1 but the replica is in "
+        "eu-west-1; give a KMS key in eu-west-1; KMS keys are regional",
+        "t.yaml:10:5: E114 replicas[1]: the table uses a customer-managed key but replica "
+        "'eu-central-1' has no kms_key_arn; give 'kms_key_arn:' of a key in eu-central-1; KMS "
+        "keys are regional",
+    ]
+
+
+def test_e115_recovery_period_without_point_in_time_recovery(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+point_in_time_recovery: false
+point_in_time_recovery_period_days: 7
+""")
+    assert found == [
+        "t.yaml:4:1: E115 point_in_time_recovery_period_days: a recovery period is set but "
+        "point_in_time_recovery is false; remove point_in_time_recovery_period_days, or turn "
+        "point-in-time recovery on"
+    ]
+
+
+def test_e115_csv_options_for_another_input_format(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+import_from_s3:
+  bucket: my-bucket
+  input_format: ION
+  csv: {delimiter: ","}
+""")
+    assert found == [
+        "t.yaml:6:3: E115 import_from_s3.csv: csv options are set but input_format is ION; set "
+        "'input_format: CSV', or remove the csv options"
+    ]
+
+
 ALL_CODES = [r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES]
 
 
