@@ -3,6 +3,12 @@
 The writer owns only what it wrote: a manifest in the output folder lists the files of
 the last build, and only those may ever be removed. Files are replaced by rename, so a
 reader never sees half a file; unchanged files are not touched.
+
+A build is one transaction: every new file is first staged next to its target, then a
+journal naming all renames and removals is written (the commit point), then applied. A
+build killed before the commit leaves the old files (the next build deletes the staged
+ones); one killed after it is rolled forward by the next build, and until then ``compare``
+refuses to report on the half-updated folder.
 """
 
 from __future__ import annotations
@@ -12,13 +18,16 @@ import difflib
 import fcntl
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MANIFEST = ".generator-manifest.json"
+JOURNAL = ".generator-journal.json"
 _MANIFEST_KIND = "dynamodb-schema-generator"
+_STAGED = re.compile(r"^\.(?P<name>.+)\.gen-[A-Za-z0-9_]+\.tmp$")
 
 
 class OutputError(Exception):
@@ -97,6 +106,11 @@ def with_manifest(files: Mapping[str, str]) -> dict[str, str]:
 
 def compare(out: Path, files: Mapping[str, str]) -> tuple[Changes, list[str]]:
     """Changes and unified diffs between ``out`` and ``files``; reads only."""
+    if (out / JOURNAL).exists() or (out / JOURNAL).is_symlink():
+        raise OutputError(
+            f"{out} holds an interrupted build ({JOURNAL}); run `python -m generator build` "
+            "to finish it"
+        )
     wanted = with_manifest(files)
     previous = set(read_manifest(out))
     added: list[str] = []
@@ -154,20 +168,92 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _write_atomic(path: Path, text: str, mode: int) -> None:
+def _stage(path: Path, text: str, mode: int) -> Path:
+    """Write ``text`` durably to a hidden file beside ``path``; the journal renames it later."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.gen-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
-        os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+    return Path(temp)
+
+
+def _write_atomic(path: Path, text: str, mode: int) -> None:
+    os.replace(_stage(path, text, mode), path)
+    _fsync_dir(path.parent)
+
+
+def _journal_entries(out: Path, text: str) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """The renames and removals of a journal, each checked to stay inside ``out``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OutputError(f"{out / JOURNAL} is not valid JSON ({exc}); delete it") from exc
+    if not isinstance(data, dict) or data.get("generator") != _MANIFEST_KIND:
+        raise OutputError(f"{out / JOURNAL} was not written by this tool; delete it")
+    pairs, removals = data.get("replace"), data.get("remove")
+    if not (isinstance(pairs, list) and isinstance(removals, list)) or not all(
+        isinstance(pair, list) and len(pair) == 2 for pair in pairs
+    ):
+        raise OutputError(f"{out / JOURNAL} is malformed; delete it")
+    owned = set(read_manifest(out))
+    renames: list[tuple[Path, Path]] = []
+    for pair in pairs:
+        staged, rel = str(pair[0]), str(pair[1])
+        target = _target(out, rel)
+        found = _STAGED.match(PurePosixPath(staged).name)
+        if PurePosixPath(staged).parent != PurePosixPath(rel).parent or not (
+            found and found.group("name") == target.name
+        ):
+            raise OutputError(f"{out / JOURNAL} names a foreign file {staged!r}; delete it")
+        renames.append((_target(out, staged), target))
+    removed = [_target(out, str(rel)) for rel in removals]
+    for rel, target in zip(removals, removed, strict=True):
+        if str(rel) not in owned and (target.exists() or target.is_symlink()):
+            raise OutputError(f"{out / JOURNAL} removes {rel!r}, which this tool did not write")
+    return renames, removed
+
+
+def _apply(out: Path, renames: list[tuple[Path, Path]], removals: list[Path]) -> None:
+    """Carry out a committed journal; safe to repeat after a crash half-way.
+
+    Removals go first and the manifest is renamed last, so while a journal is pending the
+    manifest on disk still lists every file the journal may remove.
+    """
+    for target in removals:
+        if target.exists() or target.is_symlink():
+            target.unlink()
+            _remove_empty_parents(out, target.parent)
+    for staged, target in renames:
+        if staged.exists():
+            os.replace(staged, target)
+            _fsync_dir(target.parent)
+    (out / JOURNAL).unlink()
+    _fsync_dir(out)
+
+
+def _recover(out: Path) -> None:
+    """Finish a build that was killed after its commit; drop what one killed before left.
+
+    Staged files sit in visible folders only, so hidden ones (.terraform, .git) are skipped.
+    """
+    text = _read_text(out / JOURNAL)
+    if text is not None:
+        _apply(out, *_journal_entries(out, text))
+    for folder, subfolders, names in os.walk(out, topdown=True):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        staged = [name for name in names if _STAGED.match(name)]
+        for name in staged:
+            os.unlink(os.path.join(folder, name))
+        if staged:
+            _remove_empty_parents(out, Path(folder))
 
 
 def write(out: Path, files: Mapping[str, str]) -> Changes:
@@ -180,19 +266,23 @@ def write(out: Path, files: Mapping[str, str]) -> Changes:
         raise OutputError(f"{out} is not a folder")
     try:
         with _locked(out):
+            _recover(out)
             changes, _ = compare(out, files)
             wanted = with_manifest(files)
             mode = _file_mode()
-            for rel in (*changes.added, *changes.changed):
-                if rel != MANIFEST:
-                    _write_atomic(_target(out, rel), wanted[rel], mode)
-            for rel in changes.removed:
-                target = _target(out, rel)
-                target.unlink()
-                _remove_empty_parents(out, target.parent)
+            replace = [
+                (_stage(_target(out, rel), wanted[rel], mode), rel)
+                for rel in sorted({*changes.added, *changes.changed} - {MANIFEST})
+            ]
             if MANIFEST in changes.added or MANIFEST in changes.changed:
-                _write_atomic(out / MANIFEST, wanted[MANIFEST], mode)
-            _fsync_dir(out)
+                replace.append((_stage(out / MANIFEST, wanted[MANIFEST], mode), MANIFEST))
+            journal = {
+                "generator": _MANIFEST_KIND,
+                "replace": [[staged.relative_to(out).as_posix(), rel] for staged, rel in replace],
+                "remove": list(changes.removed),
+            }
+            _write_atomic(out / JOURNAL, json.dumps(journal, indent=2) + "\n", mode)
+            _apply(out, *_journal_entries(out, (out / JOURNAL).read_text(encoding="utf-8")))
             return changes
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from exc
