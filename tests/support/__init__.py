@@ -1,0 +1,1 @@
+"""Helpers shared by the deploy, equivalence and provider-schema tests."""

@@ -1,0 +1,55 @@
+"""moto as an AWS emulator for the deploy tests: a server on 127.0.0.1 for Terraform, and
+boto3 clients with fake credentials for reading back what was deployed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@contextmanager
+def fake_aws_environment() -> Iterator[None]:
+    """boto3 and moto must never find real credentials or a real region."""
+    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+             "AWS_SECURITY_TOKEN", "AWS_DEFAULT_REGION", "AWS_PROFILE")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_SECURITY_TOKEN", None)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": REGION})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 and a port the OS picks; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        assert host == "127.0.0.1"
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint_url,
+                        **FAKE_CREDENTIALS)
