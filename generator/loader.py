@@ -79,6 +79,11 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _event_mark(event: yaml.Event) -> Mark:
+    start = event.start_mark
+    return Mark(start.line + 1, start.column + 1) if start else Mark(1, 1)
+
+
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and enforcing limits."""
 
@@ -210,6 +215,55 @@ def _decode(raw: bytes, display: str) -> str:
         ) from None
 
 
+def _position(text: str, index: int) -> Mark:
+    before = text[:index]
+    return Mark(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
+
+
+def _count_events(text: str, loader: type[yaml.SafeLoader]) -> None:
+    depth = 0
+    nodes = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _LocatedProblemError(
+                    "Y010",
+                    _event_mark(event),
+                    (),
+                    f"the document has more than {MAX_NODES} nodes",
+                    "a table file is small; split or trim it",
+                )
+            if depth > MAX_DEPTH:
+                raise _LocatedProblemError(
+                    "Y009",
+                    _event_mark(event),
+                    (),
+                    f"the document nests deeper than {MAX_DEPTH} levels",
+                    "a table file needs only a few levels; flatten the structure",
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _prescan(text: str) -> None:
+    """Refuse deep or huge documents from the event stream, before any node tree is built.
+
+    Events are streamed and dropped, so this costs bounded memory and no recursion; the
+    node tree composed afterwards then has at most MAX_NODES nodes and MAX_DEPTH levels.
+    """
+    fast: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            _count_events(text, fast)
+            return
+        except yaml.YAMLError:
+            pass  # the pure-Python parser alone decides and words syntax errors
+    _count_events(text, yaml.SafeLoader)
+
+
 def load_text(text: str, path: Path, display: str) -> Document:
     """Parse one YAML text; raise InputError with a located diagnostic if it is unusable."""
 
@@ -222,8 +276,31 @@ def load_text(text: str, path: Path, display: str) -> Document:
             ]
         )
 
+    stray_bom = text.find("\ufeff")
+    if stray_bom >= 0:
+        raise fail(
+            "Y007",
+            _position(text, stray_bom),
+            (),
+            "a byte order mark (U+FEFF) inside the file",
+            "remove it; only the very start of a file may carry a byte order mark",
+        )
     try:
+        _prescan(text)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except _LocatedProblemError as located:
+        raise fail(
+            located.code, located.mark, located.path, located.message, located.hint
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        character = exc.character if isinstance(exc.character, int) else 0
+        raise fail(
+            "Y007",
+            _position(text, exc.position),
+            (),
+            f"the control character U+{character:04X} is not allowed in YAML text",
+            'remove it; inside double quotes write an escape such as "\\x07" instead',
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
