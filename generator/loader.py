@@ -8,6 +8,7 @@ documents that expand past a bounded size are errors, not surprises.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,25 @@ def _event_mark(event: yaml.Event) -> Mark:
     return Mark(start.line + 1, start.column + 1) if start else Mark(1, 1)
 
 
+def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
+    """Terraform rewrites every string literal to Unicode NFC; CloudFormation keeps it as is.
+
+    A decomposed string would name one attribute in Terraform and another in CloudFormation,
+    so it is refused instead of being changed behind the author's back.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        composed = unicodedata.normalize("NFC", text)
+        raise _LocatedProblemError(
+            "Y011",
+            mark,
+            path,
+            f"{ascii(text)} is not in Unicode normal form NFC; Terraform would read it as "
+            f"{ascii(composed)}",
+            "write the composed characters (most editors do); e.g. 'é' as one character, "
+            "not 'e' plus a combining accent",
+        )
+
+
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and enforcing limits."""
 
@@ -153,6 +173,8 @@ class _Converter:
                 "the string contains a lone UTF-16 surrogate escape",
                 "write the character itself, or a valid \\U escape, instead of \\uD800-\\uDFFF",
             )
+        if isinstance(value, str):
+            _require_nfc(value, _mark(node), path)
         return value
 
     def _mapping(self, node: yaml.MappingNode, path: DocPath, depth: int) -> dict[str, Any]:
@@ -178,6 +200,7 @@ class _Converter:
                     'quote the key to make it a string, e.g. "1": or "true":',
                 )
             key = key_node.value
+            _require_nfc(key, key_mark, (*path, key))
             if key in first_seen:
                 before = first_seen[key]
                 raise _LocatedProblemError(
