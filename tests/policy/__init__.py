@@ -1,0 +1,1 @@
+"""Security policy as code: cfn-guard rules and the checkov run over both outputs."""
