@@ -10,6 +10,7 @@ replace the adopted table.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -86,7 +87,8 @@ def cloudformation_resources(project: Project, names: Mapping[str, str]) -> str:
     """The ``--resources-to-import`` JSON for an IMPORT change set of the generated template."""
     resources = [
         {
-            "ResourceType": "AWS::DynamoDB::Table",
+            "ResourceType": "AWS::DynamoDB::GlobalTable" if table.is_global
+            else "AWS::DynamoDB::Table",
             "LogicalResourceId": table.logical_id,
             "ResourceIdentifier": {"TableName": names[table.key]},
         }
@@ -132,6 +134,13 @@ def _encryption(raw: Mapping[str, Any] | None, wanted: Encryption) -> Encryption
     return Encryption("customer_managed", arn)
 
 
+# Settings that the live comparison does not read, and takes from the table file.
+NOT_READ = (
+    "autoscaling", "on-demand throughput limits", "replicas", "Contributor Insights",
+    "Kinesis streaming", "resource policy", "S3 import source", "PITR recovery period",
+)
+
+
 def live_table(client: Any, wanted: Table, name: str) -> Table | None:
     """The live table called ``name`` in the model's terms, or None if it does not exist."""
     try:
@@ -147,13 +156,18 @@ def live_table(client: Any, wanted: Table, name: str) -> Table | None:
     for index in raw.get("GlobalSecondaryIndexes", []):
         index_keys = _keys(index["KeySchema"], types)
         same = wanted_gsis.get(index["IndexName"])
+        read = GlobalSecondaryIndex(
+            index["IndexName"],
+            index_keys["HASH"],
+            index_keys.get("RANGE"),
+            _projection(index["Projection"], same.projection if same else None),
+            _capacity(index.get("ProvisionedThroughput"), billing),
+        )
+        # Settings not read from AWS are taken as the table file has them.
         gsis.append(
-            GlobalSecondaryIndex(
-                index["IndexName"],
-                index_keys["HASH"],
-                index_keys.get("RANGE"),
-                _projection(index["Projection"], same.projection if same else None),
-                _capacity(index.get("ProvisionedThroughput"), billing),
+            read if same is None else dataclasses.replace(
+                same, partition_key=read.partition_key, sort_key=read.sort_key,
+                projection=read.projection, capacity=read.capacity,
             )
         )
     lsis = []
@@ -171,11 +185,9 @@ def live_table(client: Any, wanted: Table, name: str) -> Table | None:
     pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
     tags = client.list_tags_of_resource(ResourceArn=raw["TableArn"]).get("Tags", [])
     stream = raw.get("StreamSpecification", {})
-    return Table(
-        key=wanted.key,
-        source=wanted.source,
-        name=wanted.name,  # the physical name was resolved by the caller
-        description=wanted.description,
+    # The physical name was resolved by the caller; settings not in NOT_READ come from AWS.
+    return dataclasses.replace(
+        wanted,
         partition_key=keys["HASH"],
         sort_key=keys.get("RANGE"),
         billing_mode=billing,
@@ -221,7 +233,10 @@ def compare_live(client: Any, project: Project, names: Mapping[str, str]) -> Liv
 
 
 def format_comparison(comparison: LiveComparison) -> str:
-    lines = ["Live tables compared with the table files:"]
+    lines = [
+        "Live tables compared with the table files (not read from AWS: "
+        + ", ".join(NOT_READ) + "):"
+    ]
     for key, name in comparison.names.items():
         plan = comparison.plans.get(key)
         if plan is None:

@@ -2,14 +2,17 @@
 
 A table loses its items when an engine replaces it, so every change is classified the way
 Terraform's AWS provider and CloudFormation treat it: the key schema, a key attribute's
-type, the local secondary indexes and the table name force a new table; everything else is
-an in-place update. CloudFormation adds one constraint of its own: one global secondary
-index created or deleted per table per stack update, so larger index changes are planned as
-a sequence of deployable steps.
+type, the local secondary indexes, the table name and the S3 import source force a new
+table; turning a table into a global table (or back) changes its CloudFormation resource
+type; everything else is an in-place update. CloudFormation adds a limit of its own: one
+global secondary index (or replica) created or deleted per table per stack update, so
+larger changes are planned as a sequence of deployable steps.
 
-The baseline is ``model.json``, a canonical dump of the model that every build writes next
-to the IaC it describes, so the last build (or any git revision of it) can be read back
-without parsing Terraform or CloudFormation.
+The baseline is ``model.json``, a canonical dump of the deployed settings of every table
+that each build writes next to the IaC it describes, so the last build (or any git
+revision of it) is read back without parsing Terraform or CloudFormation. Plans compare
+these dumps, so a setting added to the model later is compared without code here, as an
+in-place change unless listed below.
 """
 
 from __future__ import annotations
@@ -18,25 +21,38 @@ import dataclasses
 import enum
 import json
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.model import (
-    Capacity,
-    Encryption,
-    GlobalSecondaryIndex,
-    KeyAttribute,
-    LocalSecondaryIndex,
-    Project,
-    Projection,
-    Table,
-)
+from generator.model import Project, Table
 
 MODEL_FILE = "model.json"
 _MODEL_KIND = "dynamodb-schema-generator model"
 _MODEL_FORMAT = 1
+
+TERRAFORM = "terraform"
+CLOUDFORMATION = "cloudformation"
+_BOTH = (TERRAFORM, CLOUDFORMATION)
+
+# Model fields that are not deployed settings of the table: names, prose, IAM, timeouts.
+_NOT_DEPLOYED = frozenset(
+    {"key", "description", "environment_variable", "access_roles", "timeouts"}
+)
+# Recorded for messages, never a change.
+_NOT_COMPARED = frozenset({"source"})
+# Settings that only exist from table creation, and so need a new table in both engines.
+_REPLACES = {
+    "name": _BOTH,
+    "partition_key": _BOTH,
+    "sort_key": _BOTH,
+    "import_source": _BOTH,
+}
+# What identifies a global secondary index; other index settings change in place.
+_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
+
+Snapshot = dict[str, Any]
 
 
 class ModelFileError(Exception):
@@ -46,103 +62,36 @@ class ModelFileError(Exception):
 # --- model.json -------------------------------------------------------------------------
 
 
-# The fields that decide what gets deployed; descriptions and access roles do not.
-_DEPLOYED_FIELDS = (
-    "name",
-    "source",
-    "partition_key",
-    "sort_key",
-    "billing_mode",
-    "capacity",
-    "global_secondary_indexes",
-    "local_secondary_indexes",
-    "ttl_attribute",
-    "stream_view_type",
-    "table_class",
-    "encryption",
-    "point_in_time_recovery",
-    "deletion_protection",
-)
-
-
-def _table_dict(table: Table) -> dict[str, Any]:
-    data = {field: getattr(table, field) for field in _DEPLOYED_FIELDS}
-    for field, value in data.items():
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            data[field] = dataclasses.asdict(value)
-        elif isinstance(value, tuple):
-            data[field] = [dataclasses.asdict(item) for item in value]
+def table_snapshot(table: Table) -> Snapshot:
+    """The deployed settings of one table as plain JSON values, in model field order."""
+    data = {
+        field.name: getattr(table, field.name)
+        for field in dataclasses.fields(table)
+        if field.name not in _NOT_DEPLOYED
+    }
     data["tags"] = dict(table.tags)
-    return data
+    plain: Snapshot = json.loads(json.dumps(data, default=_plain))
+    return plain
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"cannot record {type(value).__name__} in model.json")
 
 
 def model_json(project: Project) -> str:
-    """The deployed shape of every table as stable, reviewable JSON, tables by key."""
+    """The deployed settings of every table as stable, reviewable JSON, tables by key."""
     document = {
         "generator": _MODEL_KIND,
         "format": _MODEL_FORMAT,
-        "tables": {table.key: _table_dict(table) for table in project.tables},
+        "tables": {table.key: table_snapshot(table) for table in project.tables},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _key_attr(raw: dict[str, Any] | None) -> KeyAttribute | None:
-    return None if raw is None else KeyAttribute(str(raw["name"]), str(raw["type"]))
-
-
-def _capacity(raw: dict[str, Any] | None) -> Capacity | None:
-    return None if raw is None else Capacity(int(raw["read"]), int(raw["write"]))
-
-
-def _projection(raw: dict[str, Any]) -> Projection:
-    return Projection(str(raw["type"]), tuple(str(a) for a in raw["non_key_attributes"]))
-
-
-def _table_from_dict(key: str, raw: dict[str, Any]) -> Table:
-    partition_key = _key_attr(raw["partition_key"])
-    if partition_key is None:
-        raise ModelFileError(f"table {key} has no partition key")
-    gsis = tuple(
-        GlobalSecondaryIndex(
-            str(g["name"]),
-            KeyAttribute(str(g["partition_key"]["name"]), str(g["partition_key"]["type"])),
-            _key_attr(g["sort_key"]),
-            _projection(g["projection"]),
-            _capacity(g["capacity"]),
-        )
-        for g in raw["global_secondary_indexes"]
-    )
-    lsis = tuple(
-        LocalSecondaryIndex(
-            str(ix["name"]),
-            KeyAttribute(str(ix["sort_key"]["name"]), str(ix["sort_key"]["type"])),
-            _projection(ix["projection"]),
-        )
-        for ix in raw["local_secondary_indexes"]
-    )
-    return Table(
-        key=key,
-        source=str(raw["source"]),
-        name=str(raw["name"]),
-        description="",
-        partition_key=partition_key,
-        sort_key=_key_attr(raw["sort_key"]),
-        billing_mode=str(raw["billing_mode"]),
-        capacity=_capacity(raw["capacity"]),
-        global_secondary_indexes=gsis,
-        local_secondary_indexes=lsis,
-        ttl_attribute=raw["ttl_attribute"],
-        stream_view_type=raw["stream_view_type"],
-        table_class=str(raw["table_class"]),
-        encryption=Encryption(str(raw["encryption"]["type"]), raw["encryption"]["kms_key_arn"]),
-        point_in_time_recovery=bool(raw["point_in_time_recovery"]),
-        deletion_protection=bool(raw["deletion_protection"]),
-        tags=tuple(sorted((str(k), str(v)) for k, v in raw["tags"].items())),
-    )
-
-
-def project_from_json(text: str, origin: str) -> Project:
-    """Read back what ``model_json`` wrote; ``origin`` names the file in errors."""
+def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:
+    """Read back what ``model_json`` wrote, by table key; ``origin`` names it in errors."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -154,11 +103,12 @@ def project_from_json(text: str, origin: str) -> Project:
             f"{origin} has model format {document.get('format')!r}; "
             f"this generator reads format {_MODEL_FORMAT}"
         )
-    try:
-        tables = [_table_from_dict(k, v) for k, v in document["tables"].items()]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ModelFileError(f"{origin} is damaged: {exc!r}") from exc
-    return Project(tuple(sorted(tables, key=lambda t: t.key)))
+    tables = document.get("tables")
+    if not isinstance(tables, dict) or not all(
+        isinstance(t, dict) and isinstance(t.get("name"), str) for t in tables.values()
+    ):
+        raise ModelFileError(f"{origin} is damaged: 'tables' is not a map of tables")
+    return {str(key): table for key, table in sorted(tables.items())}
 
 
 # --- the diff ---------------------------------------------------------------------------
@@ -174,20 +124,25 @@ class Action(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """One field that differs; ``replaces`` when either engine needs a new table for it."""
+    """One setting that differs; ``replaces_in`` names the engines that need a new table."""
 
     field: str
     before: str | None
     after: str | None
-    replaces: bool
+    replaces_in: tuple[str, ...] = ()
+
+    @property
+    def replaces(self) -> bool:
+        return bool(self.replaces_in)
 
 
 @dataclass(frozen=True)
-class IndexOperation:
-    """A global secondary index that CloudFormation must create or delete."""
+class Operation:
+    """An index or replica that CloudFormation must create or delete, one per update."""
 
-    kind: str  # "delete" or "create"
-    index: str
+    kind: str  # "create" or "delete"
+    target: str  # "index" or "replica"
+    name: str
 
 
 @dataclass(frozen=True)
@@ -196,7 +151,7 @@ class TablePlan:
     name: str
     action: Action
     changes: tuple[Change, ...]
-    index_operations: tuple[IndexOperation, ...]
+    operations: tuple[Operation, ...]
     notes: tuple[str, ...]
 
     @property
@@ -204,69 +159,53 @@ class TablePlan:
         return self.action in (Action.REPLACE, Action.REMOVE)
 
 
-def _attr(attribute: KeyAttribute | None) -> str | None:
-    return None if attribute is None else f"{attribute.name} ({attribute.type})"
+def _attr(value: Any) -> str:
+    return f"{value['name']} ({value['type']})"
 
 
-def _capacity_text(capacity: Capacity | None) -> str | None:
-    return None if capacity is None else f"read {capacity.read}, write {capacity.write}"
+def _projection_text(projection: Mapping[str, Any]) -> str:
+    if projection.get("non_key_attributes"):
+        return f"{projection['type']} [{', '.join(projection['non_key_attributes'])}]"
+    return str(projection["type"])
 
 
-def _projection_text(projection: Projection) -> str:
-    if projection.non_key_attributes:
-        return f"{projection.type} [{', '.join(projection.non_key_attributes)}]"
-    return projection.type
+def _gsi_text(index: Mapping[str, Any]) -> str:
+    keys = f"hash {_attr(index['partition_key'])}"
+    if index.get("sort_key"):
+        keys += f", range {_attr(index['sort_key'])}"
+    return f"{keys}; projection {_projection_text(index['projection'])}"
 
 
-def _gsi_text(index: GlobalSecondaryIndex) -> str:
-    keys = f"hash {_attr(index.partition_key)}"
-    if index.sort_key:
-        keys += f", range {_attr(index.sort_key)}"
-    return f"{keys}; projection {_projection_text(index.projection)}"
+def _lsi_text(index: Mapping[str, Any]) -> str:
+    return f"range {_attr(index['sort_key'])}; projection {_projection_text(index['projection'])}"
 
 
-def _lsi_text(index: LocalSecondaryIndex) -> str:
-    return f"range {_attr(index.sort_key)}; projection {_projection_text(index.projection)}"
-
-
-def _encryption_text(encryption: Encryption) -> str:
-    return encryption.type + (f" {encryption.kms_key_arn}" if encryption.kms_key_arn else "")
-
-
-def _tags_text(tags: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in tags) or "(none)"
-
-
-def _text(value: object) -> str | None:
+def _show(field: str, value: Any) -> str | None:
+    """A setting as one short line; None when it is not set."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "on" if value else "off"
-    return str(value)
+    if field == "tags":
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "(none)"
+    if isinstance(value, dict) and set(value) == {"name", "type"}:
+        return _attr(value)
+    if isinstance(value, dict) and set(value) == {"read", "write"} and field.endswith("capacity"):
+        return f"read {value['read']}, write {value['write']}"
+    if field == "encryption":
+        return str(value["type"]) + (f" {value['kms_key_arn']}" if value["kms_key_arn"] else "")
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "))
 
 
-# Fields compared as a whole: (field, how to show it, whether it forces a new table).
-_SCALARS: tuple[tuple[str, Callable[[Table], str | None], bool], ...] = (
-    ("name", lambda t: t.name, True),
-    ("partition_key", lambda t: _attr(t.partition_key), True),
-    ("sort_key", lambda t: _attr(t.sort_key), True),
-    ("billing_mode", lambda t: t.billing_mode, False),
-    ("capacity", lambda t: _capacity_text(t.capacity), False),
-    ("ttl_attribute", lambda t: t.ttl_attribute, False),
-    ("stream", lambda t: t.stream_view_type, False),
-    ("table_class", lambda t: t.table_class, False),
-    ("encryption", lambda t: _encryption_text(t.encryption), False),
-    ("point_in_time_recovery", lambda t: _text(t.point_in_time_recovery), False),
-    ("deletion_protection", lambda t: _text(t.deletion_protection), False),
-    ("tags", lambda t: _tags_text(t.tags), False),
-)
+def _by_name(items: list[dict[str, Any]], key: str = "name") -> dict[str, dict[str, Any]]:
+    return {str(item[key]): item for item in items}
 
 
-def _index_changes(
-    old: Table, new: Table
-) -> Iterator[Change | IndexOperation]:
-    before = {ix.name: ix for ix in old.local_secondary_indexes}
-    after = {ix.name: ix for ix in new.local_secondary_indexes}
+def _lsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change]:
+    before = _by_name(old["local_secondary_indexes"])
+    after = _by_name(new["local_secondary_indexes"])
     for name in sorted(before.keys() | after.keys()):
         was, now = before.get(name), after.get(name)
         if was != now:
@@ -274,55 +213,88 @@ def _index_changes(
                 f"local_secondary_indexes[{name}]",
                 _lsi_text(was) if was else None,
                 _lsi_text(now) if now else None,
-                True,
+                _BOTH,
             )
-    gsi_before = {ix.name: ix for ix in old.global_secondary_indexes}
-    gsi_after = {ix.name: ix for ix in new.global_secondary_indexes}
-    deletes: list[IndexOperation] = []
-    redefines: list[IndexOperation] = []
-    creates: list[IndexOperation] = []
-    for name in sorted(gsi_before.keys() | gsi_after.keys()):
-        gwas, gnow = gsi_before.get(name), gsi_after.get(name)
-        if gwas == gnow:
+
+
+def _gsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
+    before = _by_name(old["global_secondary_indexes"])
+    after = _by_name(new["global_secondary_indexes"])
+    deletes: list[Operation] = []
+    redefines: list[Operation] = []
+    creates: list[Operation] = []
+    for name in sorted(before.keys() | after.keys()):
+        was, now = before.get(name), after.get(name)
+        if was == now:
             continue
         field = f"global_secondary_indexes[{name}]"
-        if gwas is not None and gnow is not None and dataclasses.replace(
-            gwas, capacity=gnow.capacity
-        ) == gnow:
-            yield Change(
-                f"{field}.capacity",
-                _capacity_text(gwas.capacity),
-                _capacity_text(gnow.capacity),
-                False,
-            )
+        if was is not None and now is not None and all(
+            was.get(k) == now.get(k) for k in _INDEX_IDENTITY
+        ):
+            for setting in sorted(was.keys() | now.keys()):
+                if was.get(setting) != now.get(setting):
+                    yield Change(
+                        f"{field}.{setting}",
+                        _show(setting, was.get(setting)),
+                        _show(setting, now.get(setting)),
+                    )
             continue
-        yield Change(
-            field, _gsi_text(gwas) if gwas else None, _gsi_text(gnow) if gnow else None, False
-        )
-        if gwas is not None and gnow is not None:
-            redefines += [IndexOperation("delete", name), IndexOperation("create", name)]
-        elif gwas is not None:
-            deletes.append(IndexOperation("delete", name))
+        yield Change(field, _gsi_text(was) if was else None, _gsi_text(now) if now else None)
+        if was is not None and now is not None:
+            redefines += [Operation("delete", "index", name), Operation("create", "index", name)]
+        elif was is not None:
+            deletes.append(Operation("delete", "index", name))
         else:
-            creates.append(IndexOperation("create", name))
+            creates.append(Operation("create", "index", name))
     # Deleting first frees index quota; a redefined index is missing for one step only.
     yield from deletes
     yield from redefines
     yield from creates
 
 
-def _protection_note(table: Table) -> str:
+def _replica_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
+    before = _by_name(old["replicas"], "region")
+    after = _by_name(new["replicas"], "region")
+    if bool(before) != bool(after):
+        yield Change(
+            "replicas",
+            _show("replicas", sorted(before)) if before else None,
+            _show("replicas", sorted(after)) if after else None,
+            (CLOUDFORMATION,),
+        )
+        return
+    for region in sorted(before.keys() | after.keys()):
+        was, now = before.get(region), after.get(region)
+        if was == now:
+            continue
+        yield Change(f"replicas[{region}]", _show("replica", was), _show("replica", now))
+        if was is None:
+            yield Operation("create", "replica", region)
+        elif now is None:
+            yield Operation("delete", "replica", region)
+
+
+def _compared_fields(old: Snapshot, new: Snapshot) -> list[str]:
+    """Fields of ``new`` that ``old`` recorded too: a baseline from an older generator lacks
+    the settings added since, and those cannot be compared."""
+    return [f for f in new if f in old and f not in _NOT_COMPARED]
+
+
+def _protection_note(new: Snapshot) -> str:
     return (
-        f"deletion protection is OFF for this table ({table.source} sets "
+        f"deletion protection is OFF for this table ({new['source']} sets "
         "deletion_protection: false): no prevent_destroy in Terraform, DeletionPolicy "
         "Delete in CloudFormation; a replace or remove deletes its items"
     )
 
 
-def _replace_notes(old: Table, new: Table, replacing: list[Change]) -> list[str]:
+def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> list[str]:
     forced = ", ".join(c.field for c in replacing)
+    engines = {engine for c in replacing for engine in c.replaces_in}
     notes = [f"DATA LOSS: {forced} cannot change in place; the table would be replaced"]
-    if new.deletion_protection:
+    if TERRAFORM not in engines:
+        notes.append("Terraform: updates this table in place")
+    elif new["deletion_protection"]:
         notes.append(
             "Terraform: `terraform plan` stops with 'Instance cannot be destroyed' "
             "(lifecycle prevent_destroy)"
@@ -331,15 +303,20 @@ def _replace_notes(old: Table, new: Table, replacing: list[Change]) -> list[str]
         notes.append(
             "Terraform: destroys the table with all its items and creates an empty one"
             + (" (the destroy fails while the deployed table has deletion protection on)"
-               if old.deletion_protection else "")
+               if old["deletion_protection"] else "")
         )
-    if old.name != new.name:
+    if bool(old["replicas"]) != bool(new["replicas"]):
+        notes.append(
+            "CloudFormation: the stack update fails, the resource type would change between "
+            "AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable"
+        )
+    elif old["name"] != new["name"]:
         kept = (
             "keeps the old table and its items outside the stack (UpdateReplacePolicy Retain)"
-            if new.deletion_protection
+            if new["deletion_protection"]
             else "deletes the old table and its items (UpdateReplacePolicy Delete)"
         )
-        notes.append(f"CloudFormation: creates an empty table {new.name} and {kept}")
+        notes.append(f"CloudFormation: creates an empty table {new['name']} and {kept}")
     else:
         notes.append(
             "CloudFormation: the stack update fails, a table with a fixed name cannot be "
@@ -352,13 +329,13 @@ def _replace_notes(old: Table, new: Table, replacing: list[Change]) -> list[str]
     return notes
 
 
-def _remove_notes(old: Table) -> list[str]:
-    if old.deletion_protection:
+def _remove_notes(old: Snapshot) -> list[str]:
+    if old["deletion_protection"]:
         return [
             "Terraform: the resource and its prevent_destroy leave the module, so Terraform "
             "plans a destroy; DynamoDB refuses it (deletion protection) and the apply fails. "
             "To stop managing the table and keep it, add a `removed` block to the root "
-            f"module (from = <module address>.aws_dynamodb_table.{old.key}, lifecycle "
+            "module (from = <module address>.aws_dynamodb_table.<key>, lifecycle "
             "destroy = false; Terraform >= 1.7) or run `terraform state rm`",
             "CloudFormation: the table stays, outside the stack (DeletionPolicy Retain)",
             "to delete it on purpose: first deploy the file with deletion_protection: false, "
@@ -366,33 +343,44 @@ def _remove_notes(old: Table) -> list[str]:
         ]
     return [
         "DATA LOSS: Terraform and CloudFormation delete the table and all its items "
-        f"(deletion protection was turned off in {old.source})"
+        f"(deletion protection was turned off in {old['source']})"
     ]
 
 
-def diff_table(old: Table | None, new: Table | None) -> TablePlan:
-    """How one table changes between two models; None means absent on that side."""
-    if old is None and new is None:
-        raise ValueError("diff_table needs at least one table")
-    if old is None:
-        assert new is not None
-        created = () if new.deletion_protection else (_protection_note(new),)
-        return TablePlan(new.key, new.name, Action.CREATE, (), (), created)
+def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> TablePlan:
+    """How one table changes between two snapshots; None means absent on that side."""
     if new is None:
-        return TablePlan(old.key, old.name, Action.REMOVE, (), (), tuple(_remove_notes(old)))
+        if old is None:
+            raise ValueError("diff_snapshots needs at least one table")
+        return TablePlan(key, old["name"], Action.REMOVE, (), (), tuple(_remove_notes(old)))
+    if old is None:
+        created = () if new["deletion_protection"] else (_protection_note(new),)
+        return TablePlan(key, new["name"], Action.CREATE, (), (), created)
     changes: list[Change] = []
-    for field, show, replaces in _SCALARS:
-        before, after = show(old), show(new)
-        if before != after:
-            changes.append(Change(field, before, after, replaces))
-    operations: list[IndexOperation] = []
-    for item in _index_changes(old, new):
-        if isinstance(item, Change):
-            changes.append(item)
-        else:
-            operations.append(item)
+    operations: list[Operation] = []
+    for field in _compared_fields(old, new):
+        if old[field] == new[field]:
+            continue
+        if field == "local_secondary_indexes":
+            changes += _lsi_changes(old, new)
+            continue
+        if field in ("global_secondary_indexes", "replicas"):
+            split = _gsi_changes if field == "global_secondary_indexes" else _replica_changes
+            for item in split(old, new):
+                if isinstance(item, Change):
+                    changes.append(item)
+                else:
+                    operations.append(item)
+            continue
+        changes.append(
+            Change(field, _show(field, old[field]), _show(field, new[field]),
+                   _REPLACES.get(field, ()))
+        )
     replacing = [c for c in changes if c.replaces]
     notes: list[str] = []
+    missing = sorted(f for f in new if f not in old and f not in _NOT_COMPARED)
+    if missing:
+        notes.append(f"not compared, the baseline does not record them: {', '.join(missing)}")
     if replacing:
         action = Action.REPLACE
         notes += _replace_notes(old, new, replacing)
@@ -401,15 +389,27 @@ def diff_table(old: Table | None, new: Table | None) -> TablePlan:
         action = Action.UPDATE
     else:
         action = Action.UNCHANGED
-    if not new.deletion_protection:
+    if not new["deletion_protection"]:
         notes.append(_protection_note(new))
     if action is Action.UPDATE and len(operations) > 1:
         notes.append(
-            f"CloudFormation: {len(operations)} index creations/deletions, but a stack update "
-            "may create or delete only one global secondary index per table; deploy the steps "
-            "below in order (Terraform applies them in one run)"
+            f"CloudFormation: {len(operations)} index or replica creations/deletions, but a "
+            "stack update may create or delete only one per table; deploy the steps below "
+            "in order (Terraform applies them in one run)"
         )
-    return TablePlan(new.key, new.name, action, tuple(changes), tuple(operations), tuple(notes))
+    return TablePlan(key, new["name"], action, tuple(changes), tuple(operations), tuple(notes))
+
+
+def diff_table(old: Table | None, new: Table | None) -> TablePlan:
+    """How one table changes between two models."""
+    either = new or old
+    if either is None:
+        raise ValueError("diff_table needs at least one table")
+    return diff_snapshots(
+        either.key,
+        None if old is None else table_snapshot(old),
+        None if new is None else table_snapshot(new),
+    )
 
 
 @dataclass(frozen=True)
@@ -424,30 +424,28 @@ class Plan:
 
     @property
     def cloudformation_steps(self) -> tuple[tuple[str, ...], ...]:
-        """Stack updates needed, each with at most one index operation per table.
+        """Stack updates needed, each with at most one index or replica operation per table.
 
-        Everything else changes in the first step; a plan without index operations is one
+        Everything else changes in the first step; a plan without such operations is one
         step, and a plan without changes is none.
         """
         updating = [t for t in self.tables if t.action is not Action.UNCHANGED]
         if not updating:
             return ()
-        count = max([1, *(len(t.index_operations) for t in updating)])
+        count = max([1, *(len(t.operations) for t in updating)])
         steps: list[tuple[str, ...]] = []
         for number in range(count):
             lines: list[str] = []
             for table in updating:
-                if number < len(table.index_operations):
-                    operation = table.index_operations[number]
-                    lines.append(f"{table.key}: {operation.kind} index {operation.index}")
+                if number < len(table.operations):
+                    op = table.operations[number]
+                    lines.append(f"{table.key}: {op.kind} {op.target} {op.name}")
                 if number != 0:
                     continue
                 if table.action is not Action.UPDATE:
                     lines.append(f"{table.key}: {table.action}")
-                elif any(
-                    not c.field.startswith("global_secondary_indexes[")
-                    or c.field.endswith(".capacity")
-                    for c in table.changes
+                elif len(table.changes) > len(
+                    {(op.target, op.name) for op in table.operations}
                 ):
                     lines.append(f"{table.key}: every other change")
             steps.append(tuple(lines))
@@ -464,13 +462,12 @@ class Plan:
         return 0 if self.one_update else 1
 
 
-def diff(old: Project, new: Project, against: str) -> Plan:
-    """Every table of either project, by key, with what happens to it."""
-    before = {t.key: t for t in old.tables}
-    after = {t.key: t for t in new.tables}
+def diff(old: Mapping[str, Snapshot], new: Project, against: str) -> Plan:
+    """Every table of the baseline or the project, by key, with what happens to it."""
+    after = {t.key: table_snapshot(t) for t in new.tables}
     return Plan(
         against,
-        tuple(diff_table(before.get(k), after.get(k)) for k in sorted(before | after)),
+        tuple(diff_snapshots(k, old.get(k), after.get(k)) for k in sorted(old.keys() | after)),
     )
 
 
@@ -491,7 +488,11 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
         lines.append(f"  {table.key} ({table.name}): {_LABELS[table.action]}")
         for change in table.changes:
             effect = "forces replacement" if change.replaces else "in place"
-            if change.before and change.after and change.field.endswith("]"):
+            if change.replaces_in and change.replaces_in != _BOTH:
+                effect = "forces replacement in " + ", ".join(change.replaces_in)
+            elif change.before and change.after and change.field.startswith(
+                "global_secondary_indexes"
+            ) and change.field.endswith("]"):
                 effect = "in place: index deleted and created again"
             lines.append(
                 f"    {change.field}: {change.before or '(none)'} -> {change.after or '(none)'}"
@@ -532,10 +533,10 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
                 "key": t.key,
                 "name": t.name,
                 "action": str(t.action),
-                "changes": [dataclasses.asdict(c) for c in t.changes],
-                "cloudformation_index_operations": [
-                    dataclasses.asdict(op) for op in t.index_operations
+                "changes": [
+                    {**dataclasses.asdict(c), "replaces": c.replaces} for c in t.changes
                 ],
+                "cloudformation_operations": [dataclasses.asdict(op) for op in t.operations],
                 "notes": list(t.notes),
             }
             for t in plan.tables
@@ -548,7 +549,7 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
 # --- baselines and commands -------------------------------------------------------------
 
 
-def read_baseline(out_dir: Path, against: str | None) -> tuple[Project, str]:
+def read_baseline(out_dir: Path, against: str | None) -> tuple[dict[str, Snapshot], str]:
     """The model of the last build in ``out_dir``, or of ``out_dir`` at git revision REF."""
     if against is None:
         path = out_dir / MODEL_FILE
@@ -561,7 +562,7 @@ def read_baseline(out_dir: Path, against: str | None) -> tuple[Project, str]:
             ) from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelFileError(f"cannot read {path}: {exc}") from exc
-        return project_from_json(text, str(path)), str(path)
+        return snapshots_from_json(text, str(path)), str(path)
     folder = out_dir.resolve()
     spec = f"{against}:./{folder.name}/{MODEL_FILE}"
     try:
@@ -576,7 +577,7 @@ def read_baseline(out_dir: Path, against: str | None) -> tuple[Project, str]:
         raise ModelFileError(f"cannot run git: {exc}") from exc
     if result.returncode != 0:
         raise ModelFileError(f"git show {spec} failed: {result.stderr.strip()}")
-    return project_from_json(result.stdout, f"{against}:{folder.name}/{MODEL_FILE}"), spec
+    return snapshots_from_json(result.stdout, f"{against}:{folder.name}/{MODEL_FILE}"), spec
 
 
 def build_warning(out_dir: Path, project: Project) -> str | None:

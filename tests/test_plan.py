@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from generator.pipeline import load_project
-from generator.plan import diff, model_json, project_from_json
+from generator.plan import diff, model_json, snapshots_from_json
 from tests.conftest import REPO
 from tests.helpers import run_cli, write_tables
 
@@ -103,7 +103,7 @@ IN_PLACE = [
     ("billing and capacity", "tags:", "billing_mode: PROVISIONED\ncapacity: {read: 1, write: 1}\n"
      "tags:", "billing_mode"),
     ("TTL attribute", "ttl_attribute: ttl", "ttl_attribute: expires", "ttl_attribute"),
-    ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream"),
+    ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream_view_type"),
     ("encryption", "tags:", "encryption: {type: aws_owned}\ntags:", "encryption"),
     ("point-in-time recovery", "tags:", "point_in_time_recovery: false\ntags:",
      "point_in_time_recovery"),
@@ -143,7 +143,7 @@ def test_capacity_change_of_a_provisioned_table_and_its_index_needs_no_index_ope
     assert [c["field"] for c in table["changes"]] == [
         "capacity", "global_secondary_indexes[by-owner].capacity"
     ]
-    assert table["cloudformation_index_operations"] == []
+    assert table["cloudformation_operations"] == []
 
 
 def test_two_new_indexes_need_two_cloudformation_updates_and_exit_1(tmp_path: Path) -> None:
@@ -152,8 +152,9 @@ def test_two_new_indexes_need_two_cloudformation_updates_and_exit_1(tmp_path: Pa
     table = _table(document)
     assert table["action"] == "update"
     assert document["data_loss_risk"] is False
-    assert table["cloudformation_index_operations"] == [
-        {"kind": "create", "index": "by-colour"}, {"kind": "create", "index": "by-shape"}
+    assert table["cloudformation_operations"] == [
+        {"kind": "create", "target": "index", "name": "by-colour"},
+        {"kind": "create", "target": "index", "name": "by-shape"},
     ]
     assert document["cloudformation_steps"] == [
         ["t: create index by-colour"], ["t: create index by-shape"]
@@ -211,7 +212,7 @@ def test_removing_a_table_deletes_data_only_after_protection_was_turned_off_firs
     table = _table(opt_out)
     assert table["action"] == "update"
     assert {"field": "deletion_protection", "before": "on", "after": "off",
-            "replaces": False} in table["changes"]
+            "replaces_in": [], "replaces": False} in table["changes"]
     assert any("deletion protection is OFF" in n for n in table["notes"])
     removal = _table(_plan_after_edit(tmp_path / "two", unprotected, None))
     assert removal["action"] == "remove"
@@ -278,9 +279,80 @@ def test_missing_or_foreign_model_file_exits_3(tmp_path: Path) -> None:
     assert run_cli("plan", "--schemas", str(schemas), "--out", str(out)).code == 3
 
 
-def test_model_json_reads_back_to_the_same_deployed_tables() -> None:
-    project = load_project(REPO / "tests" / "golden" / "features" / "input")
-    text = model_json(project)
-    loaded = project_from_json(text, "model.json")
-    assert model_json(loaded) == text
-    assert {t.action for t in diff(loaded, project, "model.json").tables} == {"unchanged"}
+@pytest.mark.parametrize("case", ["features", "capabilities"])
+def test_model_json_reads_back_as_a_baseline_without_changes(case: str) -> None:
+    project = load_project(REPO / "tests" / "golden" / case / "input")
+    baseline = snapshots_from_json(model_json(project), "model.json")
+    assert {t.action for t in diff(baseline, project, "model.json").tables} == {"unchanged"}
+
+
+def test_settings_missing_from_an_older_baseline_are_named_not_reported_as_changes(
+    tmp_path: Path,
+) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=BASE)
+    out = tmp_path / "out"
+    run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    document = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    del document["tables"]["t"]["contributor_insights"]
+    (out / "model.json").write_text(json.dumps(document), encoding="utf-8")
+    table = _table(json.loads(run_cli("plan", "--schemas", str(schemas), "--out", str(out),
+                                      "--format", "json").stdout))
+    assert table["action"] == "unchanged"
+    assert table["notes"] == [
+        "not compared, the baseline does not record them: contributor_insights"
+    ]
+
+
+REPLICATED = """\
+name: profiles
+partition_key: {name: id, type: S}
+stream: NEW_AND_OLD_IMAGES
+global_secondary_indexes:
+  - name: by-email
+    partition_key: {name: email, type: S}
+    projection: KEYS_ONLY
+replicas:
+  - region: eu-west-1
+"""
+
+
+def test_adding_replicas_is_in_place_one_region_per_cloudformation_update(
+    tmp_path: Path,
+) -> None:
+    after = REPLICATED + "  - region: ap-southeast-2\n  - region: us-west-2\n"
+    document = _plan_after_edit(tmp_path, REPLICATED, after)
+    table = _table(document)
+    assert table["action"] == "update"
+    assert [c["field"] for c in table["changes"]] == [
+        "replicas[ap-southeast-2]", "replicas[us-west-2]"
+    ]
+    assert document["cloudformation_steps"] == [
+        ["t: create replica ap-southeast-2"], ["t: create replica us-west-2"]
+    ]
+    assert document["exit_code"] == 1
+
+
+def test_index_settings_other_than_its_keys_change_in_place_without_index_operations(
+    tmp_path: Path,
+) -> None:
+    after = REPLICATED.replace("projection: KEYS_ONLY\n", "projection: KEYS_ONLY\n"
+                               "    contributor_insights: true\n")
+    document = _plan_after_edit(tmp_path, REPLICATED, after)
+    table = _table(document)
+    assert [c["field"] for c in table["changes"]] == [
+        "global_secondary_indexes[by-email].contributor_insights"
+    ]
+    assert table["cloudformation_operations"] == []
+    assert document["exit_code"] == 0
+
+
+def test_making_a_table_global_replaces_it_in_cloudformation_only(tmp_path: Path) -> None:
+    single = REPLICATED[: REPLICATED.index("replicas:")]
+    document = _plan_after_edit(tmp_path, single, REPLICATED)
+    table = _table(document)
+    assert table["action"] == "replace"
+    assert table["changes"][0]["field"] == "replicas"
+    assert table["changes"][0]["replaces_in"] == ["cloudformation"]
+    assert "Terraform: updates this table in place" in table["notes"]
+    assert any("AWS::DynamoDB::GlobalTable" in n for n in table["notes"])
+    assert document["exit_code"] == 1
