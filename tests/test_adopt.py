@@ -155,3 +155,16 @@ def test_live_table_with_another_key_type_is_refused_before_import(aws: Any) -> 
     assert "partition_key: live id (N), table file id (S)  [forces replacement]" in result.stderr
     assert "REPLACE" in result.stderr
     assert result.stdout == ""
+
+
+def test_replicated_tables_are_imported_as_cloudformation_global_tables() -> None:
+    capabilities = SCHEMAS.parent / "tests" / "golden" / "capabilities" / "input"
+    result = run_cli("import", "--schemas", str(capabilities), "--format", "cloudformation")
+    assert result.code == 0, result.stderr
+    types = {r["LogicalResourceId"]: r["ResourceType"] for r in json.loads(result.stdout)}
+    template = json.loads(
+        (capabilities.parent / "expected" / CLOUDFORMATION_TEMPLATE).read_text(encoding="utf-8")
+    )
+    assert types == {logical: template["Resources"][logical]["Type"] for logical in types}
+    assert types["ReplicatedTable"] == "AWS::DynamoDB::GlobalTable"
+    assert types["MetricsTable"] == "AWS::DynamoDB::Table"
