@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="write nothing; exit 1 with a diff if the output folder is stale")
     validate = commands.add_parser("validate", help="check the table files only")
     common(validate)
+    verify = commands.add_parser(
+        "verify", help="run the checks a user can run on the output folder: up to date, "
+        "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
+        epilog="Exit codes: 0 no check failed (some may have been skipped), 1 a check failed, "
+        "2 invalid input, 3 the output folder does not exist.")
+    common(verify)
+    verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
+                        help="output folder to verify (default: out)")
     _add_change_commands(commands, common)
     return parser
 
@@ -102,6 +110,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "validate":
         print(f"{len(project.tables)} table files are valid", file=out)
         return Exit.OK
+    if args.command == "verify":
+        from generator import verify
+
+        return verify.command(project, args.out, out, err)
     if args.command == "plan":
         from generator import plan
 

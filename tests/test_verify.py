@@ -1,0 +1,74 @@
+"""`python -m generator verify`: runs the user-side checks on an output folder, says which ran
+and which were skipped and why, and fails on a stale, misformatted or invalid folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import verify
+from generator.pipeline import load_project
+from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+from tests.conftest import OUT, SCHEMAS, Terraform
+from tests.helpers import run_cli
+
+
+def _use_terraform(terraform: Terraform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify runs terraform with the user's environment: here, the offline mirror's."""
+    for name in ("TF_CLI_CONFIG_FILE", "HOME", "CHECKPOINT_DISABLE"):
+        monkeypatch.setenv(name, terraform.env[name])
+    monkeypatch.setenv("PATH", str(Path(terraform.binary).parent), prepend=":")
+
+
+def test_verify_runs_every_check_on_out_and_passes(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_terraform(terraform, monkeypatch)
+    result = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(OUT))
+    assert result.code == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    for check in ("up to date with the table files", "cfn-lint (CloudFormation template)",
+                  "terraform fmt -check", "terraform validate"):
+        assert f"passed   {check}" in lines
+    assert lines[-1].endswith(": 4 passed, 0 failed, 0 skipped")
+
+
+def test_verify_says_what_it_skipped_without_terraform() -> None:
+    outcomes = verify.verify(load_project(SCHEMAS), OUT, which=lambda _: None)
+    skipped = {o.check: o.detail for o in outcomes if o.status == verify.SKIPPED}
+    assert skipped == {"terraform fmt -check": "terraform is not on PATH",
+                       "terraform validate": "terraform is not on PATH"}
+    assert all(o.status == verify.PASSED for o in outcomes if o.check not in skipped)
+
+
+def test_verify_fails_on_a_hand_edited_folder(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(OUT, out)
+    table = out / TERRAFORM_DIR / "table_requests.tf"
+    table.write_text(table.read_text("utf-8").replace('billing_mode                = ',
+                                                      "billing_mode = "), "utf-8")
+    template_path = out / CLOUDFORMATION_TEMPLATE
+    template = json.loads(template_path.read_text("utf-8"))
+    template["Resources"]["RequestsTable"]["Properties"]["BillingMode"] = "ON_DEMAND"
+    template_path.write_text(json.dumps(template, indent=2), "utf-8")
+    _use_terraform(terraform, monkeypatch)
+    result = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(out))
+    assert result.code == 1
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+    assert [line.split(":")[0] for line in failed] == [
+        "FAILED   up to date with the table files", "FAILED   cfn-lint (CloudFormation template)",
+        "FAILED   terraform fmt -check"]
+    assert "cloudformation/template.json" in failed[0] and "table_requests.tf" in failed[0]
+    assert "ON_DEMAND" in result.stdout
+    assert "passed   terraform validate" in result.stdout
+
+
+def test_verify_without_an_output_folder_exits_3(tmp_path: Path) -> None:
+    result = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "missing"))
+    assert result.code == 3
+    assert "does not exist" in result.stderr
