@@ -20,8 +20,19 @@ from tests.support.shapes import (
 )
 
 FEATURES = REPO / "tests" / "golden" / "features"
-CASES = [(SCHEMAS, OUT), (FEATURES / "input", FEATURES / "expected")]
-IDS = ["schemas", "features"]
+CAPABILITIES = REPO / "tests" / "golden" / "capabilities"
+NOT_YET_COMPARED = pytest.mark.xfail(
+    raises=UnknownConstructError, strict=True,
+    reason="the shape readers do not know autoscaling, on-demand throughput, replicas "
+    "(AWS::DynamoDB::GlobalTable), Contributor Insights, Kinesis, resource policies, S3 "
+    "import, PITR periods or timeouts yet; they refuse them instead of passing them unseen",
+)
+CASES = [
+    (SCHEMAS, OUT),
+    (FEATURES / "input", FEATURES / "expected"),
+    pytest.param(CAPABILITIES / "input", CAPABILITIES / "expected", marks=NOT_YET_COMPARED),
+]
+IDS = ["schemas", "features", "capabilities"]
 
 
 @pytest.mark.parametrize(("schemas", "out"), CASES, ids=IDS)
