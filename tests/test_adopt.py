@@ -1,7 +1,8 @@
 """`import` writes what adoption needs, and compares the live tables first when asked.
 
 The live tables are made in moto the way `sentinel init approvals|breakglass|sessions`
-makes them (CreateTable then UpdateTimeToLive, no index gsi-device-id, no protections),
+makes them (CreateTable with SSE under the AWS-managed key, then UpdateTimeToLive; no index
+gsi-device-id, no deletion protection, no point-in-time recovery, no tags),
 written out here from Sentinel's schema rather than from this generator's model.
 """
 
@@ -61,6 +62,7 @@ def create_like_sentinel_init(client: Any, partition_key_type: str = "S") -> Non
                 {"AttributeName": a, "AttributeType": t} for a, t in attributes.items()
             ],
             GlobalSecondaryIndexes=indexes,
+            SSESpecification={"Enabled": True, "SSEType": "KMS"},
         )
         client.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
@@ -141,10 +143,10 @@ def test_live_comparison_reports_every_difference_and_imports_only_existing_tabl
         in report
     for difference in ("deletion_protection: live off, table file on",
                        "point_in_time_recovery: live off, table file on",
-                       "encryption: live aws_owned, table file aws_managed",
                        "tags: live (none), table file application=sentinel"):
         assert report.count(difference) == 3, difference
     assert "forces replacement" not in report
+    assert "encryption" not in report  # SSE with the AWS-managed key, as the files want
     assert set(_import_blocks(result.stdout).values()) == set(SENTINEL_INIT_TABLES)
 
 
