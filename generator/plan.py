@@ -305,7 +305,7 @@ def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> lis
             + (" (the destroy fails while the deployed table has deletion protection on)"
                if old["deletion_protection"] else "")
         )
-    if bool(old["replicas"]) != bool(new["replicas"]):
+    if "replicas" in old and bool(old["replicas"]) != bool(new["replicas"]):
         notes.append(
             "CloudFormation: the stack update fails, the resource type would change between "
             "AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable"
@@ -465,10 +465,14 @@ class Plan:
 def diff(old: Mapping[str, Snapshot], new: Project, against: str) -> Plan:
     """Every table of the baseline or the project, by key, with what happens to it."""
     after = {t.key: table_snapshot(t) for t in new.tables}
-    return Plan(
-        against,
-        tuple(diff_snapshots(k, old.get(k), after.get(k)) for k in sorted(old.keys() | after)),
-    )
+    try:
+        tables = tuple(
+            diff_snapshots(k, old.get(k), after.get(k)) for k in sorted(old.keys() | after)
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        # A hand-edited or damaged baseline; the project's side is always complete.
+        raise ModelFileError(f"{against} is damaged: {exc!r} missing or malformed") from exc
+    return Plan(against, tables)
 
 
 # --- output -----------------------------------------------------------------------------
@@ -582,18 +586,20 @@ def read_baseline(out_dir: Path, against: str | None) -> tuple[dict[str, Snapsho
 
 def build_warning(out_dir: Path, project: Project) -> str | None:
     """What `build` must say before it writes a change that replaces or removes a table."""
+    if not (out_dir / MODEL_FILE).exists():
+        return None  # nothing built here yet, or a build from before model.json
     try:
         old, origin = read_baseline(out_dir, None)
-    except ModelFileError:
-        return None  # nothing deployed from here yet, or a build from before model.json
-    plan = diff(old, project, origin)
+        plan = diff(old, project, origin)
+    except ModelFileError as error:
+        return f"warning: cannot compare with the previous build, so no plan check: {error}"
     if not plan.data_loss_risk:
         return None
     tables = ", ".join(
         f"{t.key} ({t.action})" for t in plan.tables if t.data_loss_risk
     )
     return (
-        f"WARNING: this build replaces or removes tables, which loses their items: {tables}. "
+        f"WARNING: this build replaces or removes tables (their items may be lost): {tables}. "
         "Run `python -m generator plan --against HEAD` for details before committing."
     )
 
@@ -611,10 +617,10 @@ def command(
     """The `plan` command: 0 safe and one update, 1 otherwise, 3 baseline unreadable."""
     try:
         old, origin = read_baseline(out_dir, against)
+        plan = diff(old, project, origin)
     except ModelFileError as error:
         print(f"error: {error}", file=err)
         return 3
-    plan = diff(old, project, origin)
     formatter = format_json if output_format == "json" else format_text
     out.write(formatter(plan, allow_replace))
     return plan.exit_code(allow_replace)

@@ -237,7 +237,7 @@ def test_build_warns_when_it_writes_a_replacement(tmp_path: Path) -> None:
     write_tables(schemas, t=BASE.replace("sort_key: {name: at", "sort_key: {name: when"))
     result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
     assert result.code == 0
-    assert "WARNING: this build replaces or removes tables" in result.stderr
+    assert "WARNING: this build replaces or removes tables (their items" in result.stderr
     assert "t (replace)" in result.stderr
 
 
@@ -277,6 +277,23 @@ def test_missing_or_foreign_model_file_exits_3(tmp_path: Path) -> None:
     out.mkdir()
     (out / "model.json").write_text('{"generator": "someone else"}', encoding="utf-8")
     assert run_cli("plan", "--schemas", str(schemas), "--out", str(out)).code == 3
+
+
+def test_damaged_baseline_fails_plan_but_never_blocks_build(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=BASE)
+    out = tmp_path / "out"
+    run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    document = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    del document["tables"]["t"]["global_secondary_indexes"][0]["partition_key"]
+    (out / "model.json").write_text(json.dumps(document), encoding="utf-8")
+    write_tables(schemas, t=BASE.replace("tags: {team: a}", "tags: {team: b}"))
+    plan = run_cli("plan", "--schemas", str(schemas), "--out", str(out))
+    assert plan.code == 3
+    assert "model.json is damaged" in plan.stderr
+    build = run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    assert build.code == 0
+    assert "warning: cannot compare with the previous build" in build.stderr
+    assert run_cli("plan", "--schemas", str(schemas), "--out", str(out)).code == 0
 
 
 @pytest.mark.parametrize("case", ["features", "capabilities"])
