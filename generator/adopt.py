@@ -261,6 +261,16 @@ def format_comparison(comparison: LiveComparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+# An IMPORT change set records the template without touching the tables, so a template that
+# already holds the differences would hide them from every later update.
+CLOUDFORMATION_IMPORT_NOTE = (
+    "note: CloudFormation does not change a table while importing it. Create the IMPORT "
+    "change set with a template whose tables match the live ones (build it from table files "
+    "edited to match, e.g. without the indexes the live tables lack), run drift detection, "
+    "then update the stack to the generated template to apply the differences."
+)
+
+
 def _overrides(items: Sequence[str]) -> dict[str, str]:
     """``KEY=NAME`` options as a mapping, like the module's table_names variable."""
     result: dict[str, str] = {}
@@ -312,5 +322,8 @@ def command(
     except AdoptError as error:
         print(f"error: {error}", file=err)
         return 2
+    if output_format == "cloudformation":
+        print(CLOUDFORMATION_IMPORT_NOTE, file=err)
     out.write(text)
     return 0
+

@@ -125,6 +125,7 @@ def test_cloudformation_resources_to_import_name_the_template_logical_ids() -> N
     assert {r["LogicalResourceId"] for r in resources} == tables
     assert {"ResourceType": "AWS::DynamoDB::Table", "LogicalResourceId": "RequestsTable",
             "ResourceIdentifier": {"TableName": "approvals-prod"}} in resources
+    assert "does not change a table while importing it" in result.stderr
     # An IMPORT change set needs a DeletionPolicy on every imported resource.
     assert all("DeletionPolicy" in template["Resources"][r] for r in tables)
 
