@@ -326,4 +326,3 @@ def command(
         print(CLOUDFORMATION_IMPORT_NOTE, file=err)
     out.write(text)
     return 0
-
