@@ -67,14 +67,17 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
                       help="compare with the output folder as committed at git revision REF")
     plan.add_argument("--allow-replace", action="store_true",
                       help="exit 0 even if a table is replaced or removed")
-    plan.add_argument("--format", choices=["text", "json"], default="text")
+    plan.add_argument("--format", choices=["text", "json"], default="text",
+                      help="text for people (default), json for pipelines")
     adopt = commands.add_parser(
         "import", help="adopt existing tables: Terraform import blocks or CloudFormation "
         "--resources-to-import JSON",
         epilog="Exit codes: 0 written, 1 a live table differs in a way that would replace it, "
         "2 invalid input or options, 3 the live tables cannot be read.")
     common(adopt)
-    adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform")
+    adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform",
+                       help="terraform: import blocks for the root module (default); "
+                       "cloudformation: the --resources-to-import JSON of an IMPORT change set")
     adopt.add_argument("--module-address", default="module.sentinel_tables", metavar="ADDR",
                        help="address of the generated module in the root module "
                        "(default: module.sentinel_tables)")
