@@ -85,6 +85,30 @@ def _event_mark(event: yaml.Event) -> Mark:
     return Mark(start.line + 1, start.column + 1) if start else Mark(1, 1)
 
 
+# C0 controls but tab, newline and carriage return; DEL; C1 controls; bidirectional overrides
+# and isolates. YAML allows them as escapes, but they reach terminals (ANSI sequences in
+# plan output), make code read differently from what it does (bidi), and cfn-lint cannot
+# read a template holding a raw DEL or C1 character.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _require_clean(text: str, mark: Mark, path: DocPath) -> None:
+    """Refuse control characters in any string, then strings Terraform would rewrite."""
+    found = _CONTROL.search(text)
+    if found:
+        raise _LocatedProblemError(
+            "Y012",
+            mark,
+            path,
+            f"{text!a} contains the control character U+{ord(found.group()):04X}",
+            "remove it; table files may hold tabs and line breaks but no other control "
+            "or text-direction characters",
+        )
+    _require_nfc(text, mark, path)
+
+
 def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
     """Terraform rewrites every string literal to Unicode NFC; CloudFormation keeps it as is.
 
@@ -97,8 +121,8 @@ def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
             "Y011",
             mark,
             path,
-            f"{ascii(text)} is not in Unicode normal form NFC; Terraform would read it as "
-            f"{ascii(composed)}",
+            f"{text!a} is not in Unicode normal form NFC; Terraform would read it as "
+            f"{composed!a}",
             "write the composed characters (most editors do); e.g. 'é' as one character, "
             "not 'e' plus a combining accent",
         )
@@ -174,7 +198,7 @@ class _Converter:
                 "write the character itself, or a valid \\U escape, instead of \\uD800-\\uDFFF",
             )
         if isinstance(value, str):
-            _require_nfc(value, _mark(node), path)
+            _require_clean(value, _mark(node), path)
         return value
 
     def _mapping(self, node: yaml.MappingNode, path: DocPath, depth: int) -> dict[str, Any]:
@@ -200,7 +224,7 @@ class _Converter:
                     'quote the key to make it a string, e.g. "1": or "true":',
                 )
             key = key_node.value
-            _require_nfc(key, key_mark, (*path, key))
+            _require_clean(key, key_mark, (*path, key))
             if key in first_seen:
                 before = first_seen[key]
                 raise _LocatedProblemError(

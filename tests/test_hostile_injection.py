@@ -36,7 +36,6 @@ HOSTILE = [
     '\\"\\${x}',
     "line\nbreak",
     "carriage\rreturn\ttab",
-    "bell\x07 escape\x1b[31m delete\x7f",
     "separators\u2028\u2029",
     "unicode ünï€ 😀 中文",
     '"}\nresource "null_resource" "pwned" {\n#',
@@ -202,6 +201,28 @@ def test_decomposed_unicode_that_terraform_would_rewrite_is_refused(tmp_path: Pa
         "Terraform would read it as 'caf\\xe9'; write the composed characters (most editors "
         "do); e.g. 'é' as one character, not 'e' plus a combining accent"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "code_point"),
+    [("red \x1b[31m alert", "001B"), ("bell\x07", "0007"), ("nul\x00", "0000"),
+     ("delete\x7f", "007F"), ("c1\x9b", "009B"), ("admin\u202e\u2066txt.", "202E")],
+    ids=["ansi-escape", "bell", "nul", "delete", "c1-csi", "bidi-override"],
+)
+def test_control_and_text_direction_characters_are_refused_at_validation(
+    text: str, code_point: str, tmp_path: Path
+) -> None:
+    """They would reach terminals showing a plan, or make a name read unlike what it is."""
+    data = {"name": "things", "partition_key": {"name": "pk", "type": "S"},
+            "global_secondary_indexes": [{"name": "gsi", "partition_key":
+                                          {"name": text, "type": "S"}}]}
+    result = run_cli("validate", "--schemas", str(write_tables(tmp_path, t=yaml.safe_dump(data))))
+    assert result.code == 2
+    (error,) = result.stderr.splitlines()[:-1]
+    assert (
+        f": Y012 global_secondary_indexes[0].partition_key.name: {text!a} contains the "
+        f"control character U+{code_point}; remove it;"
+    ) in error
 
 
 @pytest.fixture(scope="module")
