@@ -12,7 +12,15 @@ import pytest
 
 from generator.render import TERRAFORM_DIR
 from tests.conftest import OUT, REPO, Terraform
-from tests.support.provider_schema import PROVIDER_VERSION, REFERENCE, load_reference, problems
+from tests.support.provider_schema import (
+    OTHER_SCHEMAS,
+    PROVIDER_VERSION,
+    REFERENCE,
+    blocks,
+    load_reference,
+    load_schemas,
+    problems,
+)
 from tests.support.shapes import dynamodb_resources, load_hcl
 
 GOLDEN = REPO / "tests" / "golden"
@@ -27,6 +35,22 @@ def test_generated_tables_fit_the_provider_schema(module: Path) -> None:
     assert resources, f"no aws_dynamodb_table in {module}"
     found = [p for name, body in resources.items()
              for p in problems(body, schema, f"aws_dynamodb_table.{name}")]
+    assert found == []
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_every_generated_resource_and_data_source_fits_the_provider_schema(module: Path) -> None:
+    """IAM policies, autoscaling, Contributor Insights, Kinesis and resource policies too."""
+    schemas = load_schemas()
+    found = []
+    for kind, type_name, name, body in blocks(load_hcl(module)):
+        where = f"{'data.' if kind == 'data' else ''}{type_name}.{name}"
+        schema = schemas.get((kind, type_name))
+        if schema is None:
+            found.append(f"{where}: no stored provider schema for this type; add it to "
+                         f"{OTHER_SCHEMAS.name} from `terraform providers schema -json`")
+            continue
+        found += problems(body, schema, where)
     assert found == []
 
 
@@ -73,5 +97,10 @@ def test_stored_schema_is_the_provider_schema_terraform_reports(
     shown = terraform.run(["providers", "schema", "-json"], cwd=tmp_path, timeout=60)
     assert shown.returncode == 0, shown.stderr
     schemas = json.loads(shown.stdout)["provider_schemas"]
-    live = schemas["registry.terraform.io/hashicorp/aws"]["resource_schemas"]["aws_dynamodb_table"]
+    provider = schemas["registry.terraform.io/hashicorp/aws"]
+    live = provider["resource_schemas"]["aws_dynamodb_table"]
     assert live == json.loads(REFERENCE.read_text(encoding="utf-8"))["schema"]
+    other = json.loads(OTHER_SCHEMAS.read_text(encoding="utf-8"))
+    for key in ("resource_schemas", "data_source_schemas"):
+        for name, schema in other[key].items():
+            assert provider[key][name] == schema, name

@@ -18,12 +18,41 @@ _PARSER_KEYS = {"__is_block__", "__comments__", "__inline_comments__"}
 _LITERAL_TYPES: dict[str, tuple[type, ...]] = {"bool": (bool,), "number": (int, float)}
 
 
+OTHER_SCHEMAS = Path(__file__).with_name(f"terraform-aws-{PROVIDER_VERSION}-other-schemas.json")
+
+
 def load_reference(path: Path = REFERENCE) -> Mapping[str, Any]:
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["resource"] == "aws_dynamodb_table"
     block = document["schema"]["block"]
     assert isinstance(block, Mapping)
     return block
+
+
+def load_schemas() -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Schema blocks by ("resource" or "data", type): every type the generated modules use."""
+    other = json.loads(OTHER_SCHEMAS.read_text(encoding="utf-8"))
+    assert other["provider_version"] == PROVIDER_VERSION
+    schemas: dict[tuple[str, str], Mapping[str, Any]] = {
+        ("resource", "aws_dynamodb_table"): load_reference()}
+    for kind, key in (("resource", "resource_schemas"), ("data", "data_source_schemas")):
+        for name, schema in other[key].items():
+            schemas[(kind, name)] = schema["block"]
+    return schemas
+
+
+def blocks(documents: Mapping[str, Any]) -> list[tuple[str, str, str, Mapping[str, Any]]]:
+    """Every resource and data block of parsed HCL files: (kind, type, name, body)."""
+    from tests.helpers import hcl_string
+
+    found = []
+    for document in documents.values():
+        for kind in ("resource", "data"):
+            for block in document.get(kind, []):
+                for type_name, named in block.items():
+                    for name, body in named.items():
+                        found.append((kind, hcl_string(type_name), hcl_string(name), body))
+    return found
 
 
 def _is_expression(value: Any) -> bool:
