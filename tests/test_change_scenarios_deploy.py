@@ -2,7 +2,8 @@
 
 `plan` is only worth trusting if the engines agree with it, so these scenarios deploy: an
 index added to a deployed table must apply in place (the items stay), a key change must be
-refused, and tables made by `sentinel init` must be adopted without being replaced.
+refused, a removed table file must not delete the table, and tables made by `sentinel init`
+must be adopted without being replaced.
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ BY_STATUS = """\
     partition_key: {name: status, type: S}
     projection: KEYS_ONLY
 """
+# A second table, so that the folder is still valid once orders.yaml is removed.
+KEPT = """\
+name: scenario-kept
+partition_key: {name: id, type: S}
+encryption: {type: aws_owned}
+"""
 
 
 def _build(schemas: Path, out: Path) -> str:
@@ -122,16 +129,17 @@ def _build(schemas: Path, out: Path) -> str:
     return result.stderr
 
 
-def test_added_index_applies_in_place_and_key_change_is_refused(
+def test_added_index_applies_in_place_key_change_is_refused_removal_keeps_the_table(
     tmp_path: Path, endpoint: str, dynamodb: Any, terraform: Terraform
 ) -> None:
-    schemas = write_tables(tmp_path / "schemas", orders=ORDERS)
+    schemas = write_tables(tmp_path / "schemas", orders=ORDERS, kept=KEPT)
     out = tmp_path / "out"
     root = tmp_path / "root"
     _build(schemas, out)
     _root_module(root, out / TERRAFORM_DIR, endpoint, terraform)
     assert _apply(root, terraform) == {
-        "module.sentinel_tables.aws_dynamodb_table.orders": ("create", False)
+        "module.sentinel_tables.aws_dynamodb_table.orders": ("create", False),
+        "module.sentinel_tables.aws_dynamodb_table.kept": ("create", False),
     }
     dynamodb.put_item(TableName="scenario-orders",
                       Item={"id": {"S": "o1"}, "customer": {"S": "c1"}, "status": {"S": "new"}})
@@ -141,8 +149,8 @@ def test_added_index_applies_in_place_and_key_change_is_refused(
     write_tables(schemas, orders=ORDERS + BY_STATUS)
     plan = run_cli("plan", "--schemas", str(schemas), "--out", str(out), "--format", "json")
     assert plan.code == 0, plan.stdout
-    [table] = json.loads(plan.stdout)["tables"]
-    assert table["action"] == "update"
+    kept, table = json.loads(plan.stdout)["tables"]
+    assert (kept["key"], kept["action"], table["action"]) == ("kept", "unchanged", "update")
     assert [c["field"] for c in table["changes"]] == ["global_secondary_indexes[by-status]"]
     assert "WARNING" not in _build(schemas, out)
     assert _apply(root, terraform) == {
@@ -167,6 +175,20 @@ def test_added_index_applies_in_place_and_key_change_is_refused(
     terraform_plan = terraform.run(["plan", "-no-color"], cwd=root, timeout=300)
     assert terraform_plan.returncode == 1
     assert "Instance cannot be destroyed" in terraform_plan.stderr
+
+    # Version 4: the file is removed. plan exits 1 naming the removal; the resource and its
+    # prevent_destroy leave the module, but deletion protection makes the destroy fail.
+    (schemas / "orders.yaml").unlink()
+    removal = run_cli("plan", "--schemas", str(schemas), "--out", str(out))
+    assert removal.code == 1
+    assert "orders (scenario-orders): REMOVE" in removal.stdout
+    assert "DynamoDB refuses it (deletion protection)" in removal.stdout
+    assert "WARNING: this build replaces or removes tables" in _build(schemas, out)
+    destroy = terraform.run(["apply", "-auto-approve", "-no-color"], cwd=root, timeout=300)
+    assert destroy.returncode == 1
+    assert "DeletionProtectionEnabled" in destroy.stderr
+    item = dynamodb.get_item(TableName="scenario-orders", Key={"id": {"S": "o1"}})
+    assert item["Item"]["customer"] == {"S": "c1"}
 
 
 def test_sentinel_init_tables_are_adopted_without_replacement_and_keep_their_items(
