@@ -278,7 +278,10 @@ def write(out: Path, files: Mapping[str, str]) -> Changes:
                 replace.append((_stage(out / MANIFEST, wanted[MANIFEST], mode), MANIFEST))
             journal = {
                 "generator": _MANIFEST_KIND,
-                "replace": [[staged.relative_to(out).as_posix(), rel] for staged, rel in replace],
+                "replace": [
+                    [(PurePosixPath(rel).parent / staged.name).as_posix(), rel]
+                    for staged, rel in replace
+                ],
                 "remove": list(changes.removed),
             }
             _write_atomic(out / JOURNAL, json.dumps(journal, indent=2) + "\n", mode)

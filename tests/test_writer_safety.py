@@ -221,6 +221,15 @@ def test_missing_out_is_created(inputs: tuple[Path, Path], tmp_path: Path) -> No
                          writer.with_manifest(generate(inputs[1])).items()}
 
 
+def test_relative_out_is_written(
+    inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build", "--schemas", str(inputs[1]), "--out", "out").code == 0
+    assert tree(tmp_path / "out") == {rel: text.encode() for rel, text in
+                                      writer.with_manifest(generate(inputs[1])).items()}
+
+
 @pytest.fixture
 def built(inputs: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path, Path]:
     """A built out/ and, beside it, a folder an attacker would like the writer to touch."""
