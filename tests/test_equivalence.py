@@ -21,16 +21,10 @@ from tests.support.shapes import (
 
 FEATURES = REPO / "tests" / "golden" / "features"
 CAPABILITIES = REPO / "tests" / "golden" / "capabilities"
-NOT_YET_COMPARED = pytest.mark.xfail(
-    raises=UnknownConstructError, strict=True,
-    reason="the shape readers do not know autoscaling, on-demand throughput, replicas "
-    "(AWS::DynamoDB::GlobalTable), Contributor Insights, Kinesis, resource policies, S3 "
-    "import, PITR periods or timeouts yet; they refuse them instead of passing them unseen",
-)
 CASES = [
     (SCHEMAS, OUT),
     (FEATURES / "input", FEATURES / "expected"),
-    pytest.param(CAPABILITIES / "input", CAPABILITIES / "expected", marks=NOT_YET_COMPARED),
+    (CAPABILITIES / "input", CAPABILITIES / "expected"),
 ]
 IDS = ["schemas", "features", "capabilities"]
 
@@ -45,7 +39,7 @@ def test_generated_hcl_describes_exactly_the_model_tables(schemas: Path, out: Pa
 def test_generated_cloudformation_describes_exactly_the_model_tables(
     schemas: Path, out: Path
 ) -> None:
-    expected = project_shapes(load_project(schemas))
+    expected = project_shapes(load_project(schemas), terraform=False)
     assert cfn_shapes(load_template(out / CLOUDFORMATION_TEMPLATE)) == expected
 
 
@@ -86,4 +80,27 @@ def test_shapes_tell_a_changed_index_apart() -> None:
     template = load_template(OUT / CLOUDFORMATION_TEMPLATE)
     index = template["Resources"]["SessionsTable"]["Properties"]["GlobalSecondaryIndexes"][0]
     index["Projection"] = {"ProjectionType": "KEYS_ONLY"}
-    assert cfn_shapes(template) != project_shapes(load_project(SCHEMAS))
+    assert cfn_shapes(template) != project_shapes(load_project(SCHEMAS), terraform=False)
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "value"),
+    [
+        ("ReplicatedTable", ("Replicas", 2, "PointInTimeRecoverySpecification",
+                             "PointInTimeRecoveryEnabled"), True),
+        ("MetricsTable", ("PointInTimeRecoverySpecification", "RecoveryPeriodInDays"), 7),
+        ("MetricsTableIndex1ReadScaling", ("MaxCapacity",), 51),
+        ("ImportedTable", ("ImportSourceSpecification", "S3BucketSource", "S3Bucket"), "other"),
+    ],
+    ids=["replica-pitr", "pitr-period", "index-autoscaling", "import-bucket"],
+)
+def test_shapes_tell_a_changed_capability_apart(
+    resource: str, path: tuple[str | int, ...], value: object
+) -> None:
+    template = load_template(CAPABILITIES / "expected" / CLOUDFORMATION_TEMPLATE)
+    target = template["Resources"][resource]["Properties"]
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    expected = project_shapes(load_project(CAPABILITIES / "input"), terraform=False)
+    assert cfn_shapes(template) != expected

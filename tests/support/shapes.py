@@ -19,12 +19,22 @@ import hcl2
 
 from generator.model import Project, Table
 from tests.helpers import hcl_string
+from tests.support.capabilities import (
+    TERRAFORM_ONLY,
+    cfn_autoscaling,
+    cfn_global_table_capabilities,
+    cfn_table_capabilities,
+    hcl_capabilities,
+    model_capabilities,
+)
 
 Shape = dict[str, Any]
 Key = tuple[str, str | None]
 
 # Shape fields that only a template can carry: the emulator has no API that returns them.
-TEMPLATE_ONLY = frozenset({"retain"})
+# Shape fields the deploy tests do not read back: "retain" has no API, and the capabilities
+# are deployed by tests/test_deploy_capabilities.py, not here.
+TEMPLATE_ONLY = frozenset({"retain", "capabilities"})
 
 
 def _sorted_indexes(indexes: list[Shape]) -> tuple[Shape, ...]:
@@ -76,12 +86,19 @@ def model_shape(table: Table) -> Shape:
         "deletion_protection": table.deletion_protection,
         "retain": table.deletion_protection,
         "tags": dict(table.tags),
+        "capabilities": model_capabilities(table),
     }
 
 
-def project_shapes(project: Project) -> dict[str, Shape]:
-    """Model shapes by default table name."""
-    return {table.name: model_shape(table) for table in project.tables}
+def project_shapes(project: Project, terraform: bool = True) -> dict[str, Shape]:
+    """Model shapes by default table name; without the Terraform-only capabilities for
+    CloudFormation."""
+    shapes = {table.name: model_shape(table) for table in project.tables}
+    if not terraform:
+        for shape in shapes.values():
+            for key in TERRAFORM_ONLY:
+                del shape["capabilities"][key]
+    return shapes
 
 
 class UnknownConstructError(AssertionError):
@@ -106,6 +123,7 @@ _HCL_RESOURCE_KEYS = {
     "table_class", "stream_enabled", "stream_view_type", "deletion_protection_enabled",
     "attribute", "global_secondary_index", "local_secondary_index", "ttl",
     "point_in_time_recovery", "server_side_encryption", "tags", "lifecycle",
+    "on_demand_throughput", "replica", "import_table", "timeouts",
 }
 
 
@@ -170,12 +188,15 @@ def hcl_shapes(module: Path) -> dict[str, Shape]:
             for key, value in block.get("default_table_names", {}).items():
                 default_names[key] = _s(value)
     shapes: dict[str, Shape] = {}
-    for resource_name, body in dynamodb_resources(documents).items():
+    tables = dynamodb_resources(documents)
+    names: dict[str, str] = {}
+    for resource_name, body in tables.items():
         where = f"aws_dynamodb_table.{resource_name}"
         _take(body, _HCL_RESOURCE_KEYS, where)
         match = _TABLE_NAME.match(str(body["name"]))
         assert match, f"{where}: name must come from local.table_names, found {body['name']!r}"
         name = default_names[match.group(1)]
+        names[resource_name] = name
         attributes: dict[str, str] = {}
         for attribute in _blocks(body, "attribute"):
             _take(attribute, {"name", "type"}, f"{where}.attribute")
@@ -186,7 +207,8 @@ def hcl_shapes(module: Path) -> dict[str, Shape]:
         gsis = []
         for index in _blocks(body, "global_secondary_index"):
             _take(index, {"name", "hash_key", "range_key", "projection_type",
-                          "non_key_attributes", "read_capacity", "write_capacity"},
+                          "non_key_attributes", "read_capacity", "write_capacity",
+                          "on_demand_throughput"},
                   f"{where}.global_secondary_index")
             gsis.append({
                 "name": _s(index["name"]),
@@ -214,12 +236,12 @@ def hcl_shapes(module: Path) -> dict[str, Shape]:
             assert ttl["enabled"] is True, f"{where}: a ttl block must enable TTL"
         pitr = _one_block(body, "point_in_time_recovery")
         assert pitr is not None, f"{where}: point_in_time_recovery must be explicit"
-        _take(pitr, {"enabled"}, f"{where}.point_in_time_recovery")
+        _take(pitr, {"enabled", "recovery_period_in_days"}, f"{where}.point_in_time_recovery")
         sse = _one_block(body, "server_side_encryption")
         assert sse is not None, f"{where}: server_side_encryption must be explicit"
         _take(sse, {"enabled", "kms_key_arn"}, f"{where}.server_side_encryption")
         lifecycle = _one_block(body, "lifecycle") or {}
-        _take(lifecycle, {"prevent_destroy"}, f"{where}.lifecycle")
+        _take(lifecycle, {"prevent_destroy", "ignore_changes"}, f"{where}.lifecycle")
         stream_enabled = body["stream_enabled"]
         assert stream_enabled is ("stream_view_type" in body), f"{where}: stream settings disagree"
         shapes[name] = {
@@ -240,6 +262,14 @@ def hcl_shapes(module: Path) -> dict[str, Shape]:
             "retain": lifecycle.get("prevent_destroy", False),
             "tags": _hcl_tags(body.get("tags")),
         }
+    others = [(hcl_string(kind), hcl_string(name), body)
+              for document in documents.values() for block in document.get("resource", [])
+              for kind, named in block.items() for name, body in named.items()
+              if hcl_string(kind) != "aws_dynamodb_table"]
+    locals_ = {k: v for document in documents.values() for block in document.get("locals", [])
+               for k, v in block.items()}
+    for key, capabilities in hcl_capabilities(tables, others, locals_, _s).items():
+        shapes[names[key]]["capabilities"] = capabilities
     return shapes
 
 
@@ -275,8 +305,22 @@ _CFN_PROPERTIES = {
     "TableName", "BillingMode", "ProvisionedThroughput", "AttributeDefinitions", "KeySchema",
     "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "TimeToLiveSpecification",
     "StreamSpecification", "TableClass", "SSESpecification", "PointInTimeRecoverySpecification",
-    "Tags", "DeletionProtectionEnabled",
+    "Tags", "DeletionProtectionEnabled", "OnDemandThroughput", "ContributorInsightsSpecification",
+    "KinesisStreamSpecification", "ResourcePolicy", "ImportSourceSpecification",
 }
+_CFN_GLOBAL_PROPERTIES = {
+    "TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes", "TimeToLiveSpecification", "StreamSpecification",
+    "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas",
+}
+_CFN_REPLICA_PROPERTIES = {
+    "Region", "PointInTimeRecoverySpecification", "SSESpecification",
+    "ContributorInsightsSpecification", "ReadOnDemandThroughputSettings",
+    "GlobalSecondaryIndexes", "Tags", "TableClass", "DeletionProtectionEnabled",
+    "KinesisStreamSpecification", "ResourcePolicy",
+}
+_DEPLOYMENT_REPLICA_KEY = {"Fn::If": ["HasKmsKeyArn", {"KMSMasterKeyId": {"Ref": "KmsKeyArn"}},
+                                      {"Ref": "AWS::NoValue"}]}
 _DEPLOYMENT_KEY = {"Fn::If": ["HasKmsKeyArn", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]}
 
 
@@ -346,14 +390,47 @@ def description_shape(properties: Mapping[str, Any], ttl: Mapping[str, Any] | No
     }
 
 
-def cfn_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
-    """Shapes of every AWS::DynamoDB::Table in a generated template, by default table name."""
-    shapes: dict[str, Shape] = {}
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::DynamoDB::Table":
+def _flatten_global_table(logical_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """An AWS::DynamoDB::GlobalTable's properties in AWS::DynamoDB::Table form: what lives on
+    the primary replica (the stack's own region) moved up to the table."""
+    _take(properties, _CFN_GLOBAL_PROPERTIES, f"{logical_id}.Properties")
+    flat = {k: v for k, v in properties.items() if k != "Replicas"}
+    for replica in properties["Replicas"]:
+        _take(replica, _CFN_REPLICA_PROPERTIES, f"{logical_id}.Replicas")
+        if replica["Region"] != {"Ref": "AWS::Region"}:
             continue
-        properties = resource["Properties"]
-        _take(properties, _CFN_PROPERTIES, f"{logical_id}.Properties")
+        for key in ("PointInTimeRecoverySpecification", "Tags", "TableClass",
+                    "DeletionProtectionEnabled"):
+            if key in replica:
+                flat[key] = replica[key]
+        sse = dict(properties["SSESpecification"])
+        replica_key = replica.get("SSESpecification")
+        if replica_key == _DEPLOYMENT_REPLICA_KEY:
+            sse["KMSMasterKeyId"] = _DEPLOYMENT_KEY
+        elif replica_key is not None:
+            sse["KMSMasterKeyId"] = replica_key["KMSMasterKeyId"]
+        flat["SSESpecification"] = sse
+    return flat
+
+
+def cfn_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
+    """Shapes of every DynamoDB table (AWS::DynamoDB::Table or GlobalTable) in a generated
+    template, by default table name."""
+    shapes: dict[str, Shape] = {}
+    scaling = cfn_autoscaling(template["Resources"])
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::DynamoDB::GlobalTable":
+            properties = _flatten_global_table(logical_id, resource["Properties"])
+            capabilities = cfn_global_table_capabilities(resource["Properties"])
+        elif resource["Type"] == "AWS::DynamoDB::Table":
+            properties = resource["Properties"]
+            _take(properties, _CFN_PROPERTIES, f"{logical_id}.Properties")
+            capabilities = cfn_table_capabilities(properties)
+        else:
+            continue
+        capabilities["autoscaling"] = scaling.get(logical_id, {})
+        for key in TERRAFORM_ONLY:
+            del capabilities[key]
         name = _cfn_default_name(properties["TableName"])
         tags = {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
         pitr = properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
@@ -363,6 +440,7 @@ def cfn_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
         assert len(policies) == 1, f"{logical_id}: DeletionPolicy and UpdateReplacePolicy differ"
         shape["retain"] = policies == {"Retain"}
         shape["encryption"] = _cfn_encryption(properties["SSESpecification"])
+        shape["capabilities"] = capabilities
         shapes[name] = shape
     return shapes
 
