@@ -29,7 +29,9 @@ from tests.support.shapes import load_hcl
 
 POLICY = Path(__file__).resolve().parent
 FEATURES = REPO / "tests" / "golden" / "features"
-CASES = {"out": (SCHEMAS, OUT), "features": (FEATURES / "input", FEATURES / "expected")}
+CAPABILITIES = REPO / "tests" / "golden" / "capabilities"
+CASES = {"out": (SCHEMAS, OUT), "features": (FEATURES / "input", FEATURES / "expected"),
+         "capabilities": (CAPABILITIES / "input", CAPABILITIES / "expected")}
 CHECKOV_TIMEOUT = 120
 
 
@@ -60,9 +62,9 @@ def terraform_document(module: Path) -> dict[str, Any]:
 # the report. So each table is checked on its own, reduced to what the rules read; the rules
 # files are unchanged and run on whole documents with the cfn-guard CLI as well.
 TF_POLICY_KEYS = {"deletion_protection_enabled", "point_in_time_recovery",
-                  "server_side_encryption", "lifecycle"}
+                  "server_side_encryption", "lifecycle", "replica"}
 CFN_POLICY_KEYS = {"DeletionProtectionEnabled", "PointInTimeRecoverySpecification",
-                   "SSESpecification"}
+                   "SSESpecification", "Replicas"}
 
 
 def broken_rules(data: Mapping[str, Any], rules_file: str) -> set[str]:
@@ -76,7 +78,7 @@ def cloudformation_guard_failures(template: Mapping[str, Any]) -> set[tuple[str,
     """(rule, logical id) for every DynamoDB table that breaks a rule."""
     found: set[tuple[str, str]] = set()
     for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::DynamoDB::Table":
+        if resource["Type"] not in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
             continue
         view = {k: v for k, v in resource.items() if k != "Properties"}
         view["Properties"] = {k: v for k, v in resource["Properties"].items()
@@ -101,7 +103,8 @@ def terraform_guard_failures(module: Path) -> set[tuple[str, str]]:
 def _violations(table: Table) -> set[str]:
     """The policy properties a table's file turns off on purpose."""
     broken = set()
-    if not table.point_in_time_recovery:
+    if not table.point_in_time_recovery or not all(
+            r.point_in_time_recovery for r in table.replicas):
         broken.add("point_in_time_recovery")
     if not table.encryption.enabled:
         broken.add("encryption")
@@ -110,6 +113,11 @@ def _violations(table: Table) -> set[str]:
     return broken
 
 
+CFN_GLOBAL_RULES = {
+    "point_in_time_recovery": "dynamodb_global_point_in_time_recovery_on",
+    "encryption": "dynamodb_global_encryption_on",
+    "deletion_protection": "dynamodb_global_deletion_protection_on",
+    "retain": "dynamodb_global_retain_policies"}
 CFN_RULES = {"point_in_time_recovery": "dynamodb_point_in_time_recovery_on",
              "encryption": "dynamodb_encryption_on",
              "deletion_protection": "dynamodb_deletion_protection_on",
@@ -125,8 +133,8 @@ def test_cloudformation_breaks_guard_rules_exactly_where_the_table_files_say(cas
     schemas, out = CASES[case]
     template = json.loads((out / CLOUDFORMATION_TEMPLATE).read_text(encoding="utf-8"))
     found = cloudformation_guard_failures(template)
-    expected = {(CFN_RULES[v], t.logical_id) for t in load_project(schemas).tables
-                for v in _violations(t)}
+    expected = {((CFN_GLOBAL_RULES if t.is_global else CFN_RULES)[v], t.logical_id)
+                for t in load_project(schemas).tables for v in _violations(t)}
     assert found == expected
     assert (case == "out") == (not expected)
 
