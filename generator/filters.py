@@ -82,7 +82,47 @@ def to_json(value: Any) -> Rendered:
         value = dict(value)
     elif isinstance(value, tuple):
         value = list(value)
-    return Rendered(json.dumps(value, ensure_ascii=False))
+    return Rendered(_encode(value))
+
+
+# The same serializer as json.dumps(value, ensure_ascii=False), built once, not per value.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode_string = json.encoder.encode_basestring
+
+
+def pretty_json(value: Any) -> str:
+    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``, for string-keyed data.
+
+    The standard library falls back to a pure-Python encoder whenever it indents; this is
+    about three times faster, which matters for the one template of a thousand tables."""
+    parts: list[str] = []
+    _pretty(value, "\n", parts)
+    return "".join(parts)
+
+
+def _pretty(value: Any, newline: str, parts: list[str]) -> None:
+    if isinstance(value, str):
+        parts.append(_encode_string(value))
+    elif isinstance(value, dict) and value:
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON keys must be strings, not {key!r}")
+            parts.append(separator + _encode_string(key) + ": ")
+            _pretty(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, (list, tuple)) and value:
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _pretty(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    else:
+        parts.append(_encode(value))
 
 
 def json_text(text: str) -> Rendered:

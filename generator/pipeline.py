@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import checks, loader, model, render, validate
+from generator import checks, loader, model, validate
 from generator.diagnostics import Diagnostic, InputError
 
 
@@ -64,4 +64,7 @@ def load_project(schemas_dir: Path, display_root: Path | None = None) -> model.P
 
 def generate(schemas_dir: Path, display_root: Path | None = None) -> dict[str, str]:
     """Every output file, by path relative to the output folder."""
+    # Imported here so that `validate`, which never renders, does not load Jinja.
+    from generator import render
+
     return render.render_project(load_project(schemas_dir, display_root))

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from generator.filters import pretty_json
 from generator.model import Project, Table
 
 MODEL_FILE = "model.json"
@@ -87,7 +88,7 @@ def model_json(project: Project) -> str:
         "format": _MODEL_FORMAT,
         "tables": {table.key: table_snapshot(table) for table in project.tables},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(document) + "\n"
 
 
 def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from generator import hclfmt
-from generator.filters import FILTERS, require_rendered
+from generator.filters import FILTERS, pretty_json, require_rendered
 from generator.model import Project
 from generator.plan import MODEL_FILE, model_json
 
@@ -74,7 +74,7 @@ def _json_file(template: str, **context: Any) -> str:
         document = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(document) + "\n"
 
 
 def render_project(project: Project) -> dict[str, str]:
@@ -102,9 +102,10 @@ def render_project(project: Project) -> dict[str, str]:
         files[f"{TERRAFORM_DIR}/autoscaling.tf"] = _terraform_file(
             "terraform/autoscaling.tf.j2", project=project
         )
+    table_template = environment().get_template("terraform/table.tf.j2")
     for table in project.tables:
-        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _terraform_file(
-            "terraform/table.tf.j2", table=table
+        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _finish(
+            hclfmt.align(table_template.render(table=table))
         )
     # The model itself, so that `plan` can compare a later build with this one.
     files[MODEL_FILE] = model_json(project)

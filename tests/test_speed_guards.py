@@ -1,0 +1,122 @@
+"""The cheap-to-check properties that keep the generator fast (benchmarks/run.py has figures).
+
+A command must not pay for imports it does not use, and the fast paths (libyaml, the
+indenting JSON writer) must give exactly what the slow, reference paths give.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator import filters, loader
+from generator.diagnostics import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY_FOR_VALIDATE = ("jinja2", "cfnlint", "boto3", "botocore", "generator.render")
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """Top-level and generator modules loaded by one CLI run, in a fresh interpreter."""
+    script = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        f"code = main({argv!r})\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split("\n")[-2].split())
+
+
+def test_validate_imports_no_renderer_linter_or_aws_sdk() -> None:
+    loaded = _modules_after(["validate"])
+    assert "generator.validate" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY_FOR_VALIDATE or
+                  m in HEAVY_FOR_VALIDATE) == []
+
+
+def test_build_check_imports_no_linter_or_aws_sdk() -> None:
+    loaded = _modules_after(["build", "--check"])
+    assert "jinja2" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in ("cfnlint", "boto3", "botocore")) == []
+
+
+def _table_files() -> list[Path]:
+    return sorted((ROOT / "schemas").glob("*.yaml")) + sorted(
+        (ROOT / "tests" / "golden").glob("*/input/*.yaml")
+    )
+
+
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", _table_files(), ids=lambda p: p.name)
+def test_libyaml_loads_every_table_file_exactly_as_the_python_parser(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast = loader.load_text(text, path, path.name)
+    monkeypatch.setattr(loader, "_FAST_LOADER", None)
+    reference = loader.load_text(text, path, path.name)
+    assert (fast.data, fast.key_marks, fast.value_marks) == (
+        reference.data, reference.key_marks, reference.value_marks
+    )
+
+
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: a\tb\n",  # the pure-Python parser refuses a tab that libyaml accepts
+        "name: [a,\tb]\n",
+        'name: "\\ud800"\n',  # libyaml refuses a surrogate escape the loader reports itself
+        "name: a\n\ufeffmore: b\n",
+        "name: [a, b\n",
+        "name: {a: 1}\n" + "x:\n" + "  - y\n" * 3,
+    ],
+)
+def test_texts_libyaml_judges_differently_get_the_python_parsers_verdict(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def outcome() -> object:
+        try:
+            document = loader.load_text(text, Path("t.yaml"), "t.yaml")
+        except InputError as error:
+            return [d.format() for d in error.diagnostics]
+        return document.data, document.key_marks, document.value_marks
+
+    fast = outcome()
+    monkeypatch.setattr(loader, "_FAST_LOADER", None)
+    assert fast == outcome()
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_pretty_json_is_byte_identical_to_json_dumps_with_indent(value: object) -> None:
+    assert filters.pretty_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_pretty_json_refuses_keys_json_dumps_would_silently_convert() -> None:
+    with pytest.raises(TypeError, match="keys must be strings"):
+        filters.pretty_json({1: "a"})
+
+
+def test_libyaml_is_present_where_the_benchmark_runs() -> None:
+    """Without libyaml, loading is the slowest stage; the wheel of PyYAML ships it."""
+    assert yaml.__with_libyaml__
