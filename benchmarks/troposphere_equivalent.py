@@ -124,7 +124,13 @@ def _table(key: str, source: str, data: dict[str, Any]) -> Table:
         table_id,
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
-        Metadata={"Source": source, "Description": data.get("description", "")},
+        Metadata={
+            "Source": source,
+            "Description": data.get("description", ""),
+            "checkov": {"skip": [{"id": "CKV_AWS_119", "comment": f"encryption aws_managed in "
+                                  f"{source}: the AWS-managed key unless the KmsKeyArn "
+                                  "parameter names a customer key"}]},
+        },
         **properties,
     )
 
