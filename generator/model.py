@@ -264,6 +264,13 @@ class Table:
     resource_policy: str | None = None  # canonical JSON text
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
+    encryption_stated: bool = False  # the table file chose its encryption, not the default
+
+    @cached_property
+    def waives_customer_key_check(self) -> bool:
+        """checkov's CKV_AWS_119 (customer-managed key) is waived only where the table file
+        says aws_managed on purpose, never for a default."""
+        return self.encryption_stated and self.encryption.type == "aws_managed"
 
     @cached_property
     def is_global(self) -> bool:
@@ -502,6 +509,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ),
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
+        encryption_stated="encryption" in data,
     )
 
 

@@ -2,7 +2,6 @@
 # Do not edit by hand: edit the table file and rebuild.
 
 resource "aws_dynamodb_table" "metrics" {
-  # checkov:skip=CKV_AWS_119:table file says encryption aws_managed; customer key via kms_key_arn
   name                        = local.table_names["metrics"]
   billing_mode                = "PROVISIONED"
   read_capacity               = 10

@@ -4,7 +4,6 @@
 # Defaults only, with a number partition key and no tags.
 
 resource "aws_dynamodb_table" "events" {
-  # checkov:skip=CKV_AWS_119:table file says encryption aws_managed; customer key via kms_key_arn
   name                        = local.table_names["events"]
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "event_id"
