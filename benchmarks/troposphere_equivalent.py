@@ -3,9 +3,9 @@
 Reads the same table files and builds the same template (parameters, conditions, tables,
 managed policies, outputs) for the features the Sentinel tables and the synthetic benchmark
 tables use: keys, global secondary indexes projecting ALL, TTL, access roles, environment
-variable, tags, with the generator's defaults (on demand, AWS-managed KMS key, point-in-time
-recovery, deletion protection). ``run.py`` checks once per set that both templates are equal
-as JSON, so the timing compares like with like.
+variable, tags, stated AWS-managed encryption, with the generator's defaults (on demand,
+AWS-managed KMS key, point-in-time recovery, deletion protection). ``run.py`` checks once
+per set that both templates are equal as JSON, so the timing compares like with like.
 
 Usage: python benchmarks/troposphere_equivalent.py SCHEMAS_DIR OUTPUT_FILE
 """
@@ -120,17 +120,17 @@ def _table(key: str, source: str, data: dict[str, Any]) -> Table:
         )
     if data.get("tags"):
         properties["Tags"] = Tags(**data["tags"])
+    metadata: dict[str, Any] = {"Source": source, "Description": data.get("description", "")}
+    if data.get("encryption", {}).get("type") == "aws_managed":
+        metadata["checkov"] = {"skip": [{
+            "id": "CKV_AWS_119",
+            "comment": f"encryption aws_managed in {source}: the AWS-managed key unless the "
+            "KmsKeyArn parameter names a customer key"}]}
     return Table(
         table_id,
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
-        Metadata={
-            "Source": source,
-            "Description": data.get("description", ""),
-            "checkov": {"skip": [{"id": "CKV_AWS_119", "comment": f"encryption aws_managed in "
-                                  f"{source}: the AWS-managed key unless the KmsKeyArn "
-                                  "parameter names a customer key"}]},
-        },
+        Metadata=metadata,
         **properties,
     )
 
