@@ -9,18 +9,17 @@ must be adopted without being replaced.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from generator.render import TERRAFORM_DIR
 from tests.conftest import OUT, SCHEMAS, Terraform
 from tests.helpers import run_cli, write_tables
+from tests.support.emulator import moto_server, provider_block
 from tests.test_adopt import create_like_sentinel_init
 
 pytestmark = pytest.mark.deploy
@@ -31,15 +30,8 @@ REGION = "eu-west-1"
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A moto server on a free loopback port, for this module's scenarios."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -55,22 +47,8 @@ def _root_module(root: Path, module: Path, endpoint: str, terraform: Terraform) 
     """A root module calling the generated one, wired to the emulator, initialised."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "main.tf").write_text(
-        f"""\
-provider "aws" {{
-  region                      = "{REGION}"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-
-  endpoints {{
-    dynamodb = "{endpoint}"
-    sts      = "{endpoint}"
-    kms      = "{endpoint}"
-  }}
-}}
-
+        provider_block(endpoint, REGION)
+        + f"""
 module "sentinel_tables" {{
   source = "{module.as_posix()}"
 }}

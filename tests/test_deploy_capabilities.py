@@ -23,12 +23,11 @@ import yaml
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS, Terraform
 from tests.helpers import run_cli
-from tests.support.emulator import REGION, client, fake_aws_environment, moto_server
+from tests.support.emulator import client, fake_aws_environment, moto_server, provider_block
 
 pytestmark = pytest.mark.deploy
 
 STEP_TIMEOUT = 120
-SERVICES = ("dynamodb", "sts", "kms", "iam")
 CAPABILITIES = REPO / "tests" / "golden" / "capabilities" / "input"
 
 
@@ -49,21 +48,7 @@ def _schemas(folder: Path) -> Path:
 
 
 def _root(endpoint: str, module: Path) -> str:
-    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in SERVICES)
-    return textwrap.dedent(f"""\
-        provider "aws" {{
-          region                      = "{REGION}"
-          access_key                  = "testing"
-          secret_key                  = "testing"
-          skip_credentials_validation = true
-          skip_requesting_account_id  = true
-          skip_metadata_api_check     = true
-
-          endpoints {{
-        {endpoints}
-          }}
-        }}
-
+    return provider_block(endpoint) + textwrap.dedent(f"""
         module "tables" {{
           source              = "{module.as_posix()}"
           name_prefix         = "cap-"

@@ -21,7 +21,7 @@ from generator.model import Table
 from generator.pipeline import load_project
 from generator.render import TERRAFORM_DIR
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
-from tests.support.emulator import REGION, client, fake_aws_environment, moto_server
+from tests.support.emulator import client, fake_aws_environment, moto_server, provider_block
 from tests.support.shapes import TEMPLATE_ONLY, live_shape, model_shape
 
 pytestmark = pytest.mark.deploy
@@ -35,27 +35,13 @@ TABLES = [(module, table) for module, (schemas, _) in MODULES.items()
 
 
 def _root_module(endpoint: str, name_prefix: str) -> str:
-    endpoints = "\n".join(f'    {service} = "{endpoint}"' for service in ("dynamodb", "kms", "sts"))
     modules = "\n".join(
         f'module "{name}" {{\n  source      = "{module.as_posix()}"\n'
         f'  name_prefix = "{name_prefix}"\n}}\n'
         f'output "{name}_table_names" {{\n  value = module.{name}.table_names\n}}\n'
         for name, (_, module) in MODULES.items()
     )
-    return f"""provider "aws" {{
-  region                      = "{REGION}"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-
-  endpoints {{
-{endpoints}
-  }}
-}}
-
-{modules}"""
+    return provider_block(endpoint) + "\n" + modules
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ exactly the original string: no interpolation, no template directive, no functio
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.writer import write
 from tests.conftest import Terraform
 from tests.helpers import hcl_string, run_cli, write_tables
+from tests.support.emulator import moto_server, provider_block
 
 # Attribute names accept any characters in DynamoDB, so they carry the hostile strings.
 HOSTILE = [
@@ -228,39 +228,14 @@ def test_control_and_text_direction_characters_are_refused_at_validation(
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 at a free port."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
-ROOT_MODULE = """\
-provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-
-  endpoints {{
-    dynamodb = "{endpoint}"
-    sts      = "{endpoint}"
-    kms      = "{endpoint}"
-    iam      = "{endpoint}"
-  }}
-}}
-
-module "tables" {{
+MODULE_CALL = """
+module "tables" {
   source = "./module"
-}}
+}
 """
 
 
@@ -270,7 +245,7 @@ def test_terraform_plan_shows_the_literal_strings_and_runs_no_function(
 ) -> None:
     write(tmp_path / "out", rendered)
     (tmp_path / "module").symlink_to(tmp_path / "out" / TERRAFORM_DIR)
-    (tmp_path / "main.tf").write_text(ROOT_MODULE.format(endpoint=moto_endpoint), "utf-8")
+    (tmp_path / "main.tf").write_text(provider_block(moto_endpoint) + MODULE_CALL, "utf-8")
     for args in (["init", "-backend=false", "-no-color"], ["plan", "-no-color", "-out=tfplan"]):
         run = terraform.run(args, cwd=tmp_path)
         assert run.returncode == 0, run.stdout + run.stderr

@@ -53,3 +53,27 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
 
     return boto3.client(service, region_name=REGION, endpoint_url=endpoint_url,
                         **FAKE_CREDENTIALS)
+
+
+TERRAFORM_SERVICES = ("dynamodb", "sts", "kms", "iam")
+
+
+def provider_block(endpoint: str, region: str = REGION,
+                   services: tuple[str, ...] = TERRAFORM_SERVICES) -> str:
+    """Terraform's AWS provider aimed at the emulator: fake credentials, no call to real AWS."""
+    width = max(len(service) for service in services)
+    endpoints = "\n".join(f'    {s.ljust(width)} = "{endpoint}"' for s in services)
+    return (
+        'provider "aws" {\n'
+        f'  region                      = "{region}"\n'
+        '  access_key                  = "testing"\n'
+        '  secret_key                  = "testing"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_requesting_account_id  = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "\n"
+        "  endpoints {\n"
+        f"{endpoints}\n"
+        "  }\n"
+        "}\n"
+    )
