@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import troposphere
+import troposphere  # type: ignore[import-untyped]  # no stubs; benchmark only
 import yaml
 from troposphere import (
     AWS_NO_VALUE,
@@ -34,7 +34,7 @@ from troposphere import (
     Tags,
     Template,
 )
-from troposphere.dynamodb import (
+from troposphere.dynamodb import (  # type: ignore[import-untyped]
     AttributeDefinition,
     GlobalSecondaryIndex,
     KeySchema,
@@ -44,7 +44,7 @@ from troposphere.dynamodb import (
     Table,
     TimeToLiveSpecification,
 )
-from troposphere.iam import ManagedPolicy
+from troposphere.iam import ManagedPolicy  # type: ignore[import-untyped]
 
 # CloudFormation caps a template at 200 parameters and 500 resources; the generator does not
 # stop there, so neither may the yardstick (troposphere reads these limits at call time).
