@@ -104,8 +104,21 @@ def with_manifest(files: Mapping[str, str]) -> dict[str, str]:
     return {**files, MANIFEST: manifest_text(files)}
 
 
-def compare(out: Path, files: Mapping[str, str]) -> tuple[Changes, list[str]]:
-    """Changes and unified diffs between ``out`` and ``files``; reads only."""
+def _diff(rel: str, old: str | None, new: str | None) -> str:
+    before = old.splitlines(keepends=True) if old is not None else []
+    after = new.splitlines(keepends=True) if new is not None else []
+    from_name = f"a/{rel}" if old is not None else "/dev/null"
+    to_name = f"b/{rel}" if new is not None else "/dev/null"
+    return "".join(difflib.unified_diff(before, after, from_name, to_name))
+
+
+def compare(
+    out: Path, files: Mapping[str, str], *, with_diffs: bool = True
+) -> tuple[Changes, list[str]]:
+    """Changes (and, if asked, unified diffs) between ``out`` and ``files``; reads only.
+
+    Diffs cost time quadratic in a file's changed lines, so only ``--check`` asks for them.
+    """
     if (out / JOURNAL).exists() or (out / JOURNAL).is_symlink():
         raise OutputError(
             f"{out} holds an interrupted build ({JOURNAL}); run `python -m generator build` "
@@ -118,35 +131,14 @@ def compare(out: Path, files: Mapping[str, str]) -> tuple[Changes, list[str]]:
     diffs: list[str] = []
     for rel, text in wanted.items():
         current = _read_text(_target(out, rel))
-        if current is None:
-            added.append(rel)
-            diffs.append(
-                "".join(
-                    difflib.unified_diff(
-                        [], text.splitlines(keepends=True), "/dev/null", f"b/{rel}"
-                    )
-                )
-            )
-        elif current != text:
-            changed.append(rel)
-            diffs.append(
-                "".join(
-                    difflib.unified_diff(
-                        current.splitlines(keepends=True),
-                        text.splitlines(keepends=True),
-                        f"a/{rel}",
-                        f"b/{rel}",
-                    )
-                )
-            )
+        if current == text:
+            continue
+        (added if current is None else changed).append(rel)
+        if with_diffs:
+            diffs.append(_diff(rel, current, text))
     removed = sorted(rel for rel in previous - set(wanted) if _target(out, rel).exists())
-    for rel in removed:
-        old = _read_text(_target(out, rel)) or ""
-        diffs.append(
-            "".join(
-                difflib.unified_diff(old.splitlines(keepends=True), [], f"a/{rel}", "/dev/null")
-            )
-        )
+    if with_diffs:
+        diffs.extend(_diff(rel, _read_text(_target(out, rel)) or "", None) for rel in removed)
     unchanged = len(wanted) - len(added) - len(changed)
     return Changes(tuple(added), tuple(changed), tuple(removed), unchanged), diffs
 
@@ -267,7 +259,7 @@ def write(out: Path, files: Mapping[str, str]) -> Changes:
     try:
         with _locked(out):
             _recover(out)
-            changes, _ = compare(out, files)
+            changes, _ = compare(out, files, with_diffs=False)
             wanted = with_manifest(files)
             mode = _file_mode()
             replace = [
