@@ -60,11 +60,35 @@ def table_schema() -> dict[str, Any]:
     return schema
 
 
+_LOCAL_REF = "#/$defs/"
+
+
+def _inline(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
+    """The schema with every local ``$ref`` replaced by its definition.
+
+    jsonschema resolves a ``$ref`` on every visit, which was a quarter of a large build; the
+    table schema has no recursive definitions, so inlining once gives the same verdicts.
+    """
+    if depth > 32:
+        raise ValueError("recursive $ref in the table schema")
+    if isinstance(node, list):
+        return [_inline(item, defs, depth + 1) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {key: _inline(value, defs, depth + 1) for key, value in node.items()
+               if key not in ("$ref", "$defs")}
+    reference = node.get("$ref")
+    if isinstance(reference, str) and reference.startswith(_LOCAL_REF):
+        target = _inline(defs[reference.removeprefix(_LOCAL_REF)], defs, depth + 1)
+        return {**target, **inlined}
+    return inlined
+
+
 @cache
 def _validator() -> Draft202012Validator:
     schema = table_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_inline(schema, schema.get("$defs", {})))
 
 
 def validate_document(document: Document) -> list[Diagnostic]:
