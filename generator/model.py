@@ -195,7 +195,6 @@ class AccessRole:
     description: str
     actions: tuple[str, ...]
     covers_indexes: bool
-    covers_stream: bool
 
     @cached_property
     def statements(self) -> tuple[PolicyStatement, ...]:
@@ -467,7 +466,6 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
             description=role.get("description", "").strip(),
             actions=tuple(sorted(role["actions"])),
             covers_indexes=has_indexes and bool(INDEX_ACTIONS & set(role["actions"])),
-            covers_stream=bool(STREAM_ACTIONS & set(role["actions"])),
         )
         for name, role in sorted(data.get("access", {}).items())
     )
