@@ -73,3 +73,17 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     }
     env.pop("TF_PLUGIN_CACHE_DIR")
     return Terraform(binary, env)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many examples each property test ran, so every CI log records it."""
+    rows = [
+        (report.nodeid, value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "hypothesis_examples"
+    ]
+    if rows:
+        terminalreporter.write_sep("-", "hypothesis examples run")
+        for nodeid, counts in sorted(rows):
+            terminalreporter.write_line(f"{nodeid}: {counts}")
