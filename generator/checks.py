@@ -64,6 +64,16 @@ def _indexes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
             yield (kind, position), index
 
 
+def _table_and_global_indexes(
+    data: dict[str, Any],
+) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The table and each GSI: the places that take capacity, autoscaling and their own keys."""
+    yield (), data
+    for path, index in _indexes(data):
+        if path[0] == "global_secondary_indexes":
+            yield path, index
+
+
 def _key_uses(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, str]]]:
     """Every place an attribute is used as a key, in document order."""
     for role in ("partition_key", "sort_key"):
@@ -127,11 +137,7 @@ def _lsi_needs_sort_key(doc: Document) -> Iterator[Diagnostic]:
 @table_rule("E104", "partition and sort key are different attributes")
 def _distinct_key_attributes(doc: Document) -> Iterator[Diagnostic]:
     data = doc.data
-    scopes: list[tuple[DocPath, dict[str, Any]]] = [((), data)]
-    scopes += [
-        (path, index) for path, index in _indexes(data) if path[0] == "global_secondary_indexes"
-    ]
-    for path, scope in scopes:
+    for path, scope in _table_and_global_indexes(data):
         if "sort_key" in scope and scope["sort_key"]["name"] == scope["partition_key"]["name"]:
             yield doc.diagnostic(
                 "E104",
@@ -195,10 +201,7 @@ def _projected_attribute_limit(doc: Document) -> Iterator[Diagnostic]:
 def _capacity_matches_billing(doc: Document) -> Iterator[Diagnostic]:
     data = doc.data
     provisioned = data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
-    places: list[DocPath] = [()]
-    places += [path for path, _ in _indexes(data) if path[0] == "global_secondary_indexes"]
-    for path in places:
-        scope = data if not path else data[path[0]][path[1]]
+    for path, scope in _table_and_global_indexes(data):
         what = "the table" if not path else f"index {scope['name']!r}"
         if provisioned and "capacity" not in scope:
             yield doc.diagnostic(
@@ -302,17 +305,10 @@ def _stream_actions_need_stream(doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-def _scaled_places(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    yield (), data
-    for path, index in _indexes(data):
-        if path[0] == "global_secondary_indexes":
-            yield path, index
-
-
 @table_rule("E112", "autoscaling goes with PROVISIONED billing; min is at most max")
 def _autoscaling_rules(doc: Document) -> Iterator[Diagnostic]:
     provisioned = doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
-    for path, scope in _scaled_places(doc.data):
+    for path, scope in _table_and_global_indexes(doc.data):
         scaling = scope.get("autoscaling")
         if scaling is None:
             continue
@@ -339,7 +335,7 @@ def _autoscaling_rules(doc: Document) -> Iterator[Diagnostic]:
 def _on_demand_rules(doc: Document) -> Iterator[Diagnostic]:
     if doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST":
         return
-    for path, scope in _scaled_places(doc.data):
+    for path, scope in _table_and_global_indexes(doc.data):
         if "on_demand_throughput" in scope:
             yield doc.diagnostic(
                 "E113", (*path, "on_demand_throughput"),
