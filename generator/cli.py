@@ -7,9 +7,13 @@ import enum
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
+
+if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
+    from generator.model import Project
+    from generator.writer import Changes
 
 
 class Exit(enum.IntEnum):
@@ -134,11 +138,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     return _build(project, args.out, args.check, out, err)
 
 
-def _build(project: object, out_dir: Path, check: bool, out: TextIO, err: TextIO) -> int:
+def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO) -> int:
     from generator import render, writer
-    from generator.model import Project
 
-    assert isinstance(project, Project)
     files = render.render_project(project)
     try:
         if check:
@@ -165,10 +167,7 @@ def _build(project: object, out_dir: Path, check: bool, out: TextIO, err: TextIO
     return Exit.OK
 
 
-def _summary(out_dir: Path, changes: object, verb: str) -> str:
-    from generator.writer import Changes
-
-    assert isinstance(changes, Changes)
+def _summary(out_dir: Path, changes: Changes, verb: str) -> str:
     parts = [f"{len(changes.added)} added", f"{len(changes.changed)} changed",
              f"{len(changes.removed)} removed", f"{changes.unchanged} unchanged"]
     return f"{out_dir}: {verb}: " + ", ".join(parts)

@@ -140,8 +140,9 @@ def markdown(text: str) -> Rendered:
 def markdown_code(text: str) -> Rendered:
     """A value shown as inline code in Markdown; backticks inside are fenced safely."""
     flat = " ".join(text.split()).replace("|", "\\|")
-    fence = "``" if "`" in flat else "`"
-    return Rendered(f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`")
+    if "`" in flat:
+        return Rendered(f"`` {flat} ``")
+    return Rendered(f"`{flat}`")
 
 
 def number(value: int) -> Rendered:

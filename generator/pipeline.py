@@ -8,36 +8,22 @@ from generator import checks, loader, model, validate
 from generator.diagnostics import Diagnostic, InputError
 
 
+def _folder_problem(folder: Path, message: str, hint: str) -> InputError:
+    return InputError([Diagnostic(str(folder), 1, 1, "Y000", "(folder)", message, hint)])
+
+
 def load_project(schemas_dir: Path, display_root: Path | None = None) -> model.Project:
     """Load, validate and check every table file; raise InputError with all problems."""
     if not schemas_dir.is_dir():
-        raise InputError(
-            [
-                Diagnostic(
-                    str(schemas_dir),
-                    1,
-                    1,
-                    "Y000",
-                    "(folder)",
-                    "the schemas folder does not exist",
-                    "create it with one YAML file per table, or pass --schemas DIR",
-                )
-            ]
+        raise _folder_problem(
+            schemas_dir, "the schemas folder does not exist",
+            "create it with one YAML file per table, or pass --schemas DIR",
         )
     paths = loader.find_table_files(schemas_dir)
     if not paths:
-        raise InputError(
-            [
-                Diagnostic(
-                    str(schemas_dir),
-                    1,
-                    1,
-                    "Y000",
-                    "(folder)",
-                    "the folder holds no *.yaml table files",
-                    "add one YAML file per table, or pass --schemas DIR",
-                )
-            ]
+        raise _folder_problem(
+            schemas_dir, "the folder holds no *.yaml table files",
+            "add one YAML file per table, or pass --schemas DIR",
         )
     problems: list[Diagnostic] = []
     documents: list[loader.Document] = []

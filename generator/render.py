@@ -51,7 +51,12 @@ def _render(template: str, **context: Any) -> str:
 
 
 def _terraform_file(template: str, **context: Any) -> str:
-    return _finish(hclfmt.align(_render(template, **context)))
+    return _hcl_text(_render(template, **context))
+
+
+def _hcl_text(rendered: str) -> str:
+    """Rendered HCL as written: ``terraform fmt`` alignment, then the common finish."""
+    return _finish(hclfmt.align(rendered))
 
 
 def _finish(text: str) -> str:
@@ -107,9 +112,8 @@ def render_project(project: Project) -> dict[str, str]:
         )
     table_template = environment().get_template("terraform/table.tf.j2")
     for table in project.tables:
-        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _finish(
-            hclfmt.align(table_template.render(table=table))
-        )
+        rendered = table_template.render(table=table)
+        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _hcl_text(rendered)
     # The model itself, so that `plan` can compare a later build with this one.
     files[MODEL_FILE] = model_json(project)
     return dict(sorted(files.items()))
