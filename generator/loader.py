@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,17 +164,17 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
-            self._require_tag(node, _SEQ, path)
+            self._require_tag(node, (_SEQ,), path)
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
-            self._require_tag(node, _MAP, path)
+            self._require_tag(node, (_MAP,), path)
             return self._mapping(node, path, depth)
         raise _LocatedProblemError(
             "Y004", _mark(node), path, "unsupported YAML node", ""
         )  # pragma: no cover
 
-    def _require_tag(self, node: yaml.Node, tag: str, path: DocPath) -> None:
-        if node.tag != tag:
+    def _require_tag(self, node: yaml.Node, allowed: Container[str], path: DocPath) -> None:
+        if node.tag not in allowed:
             raise _LocatedProblemError(
                 "Y004",
                 _mark(node),
@@ -185,14 +186,7 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
         if node.tag in _PLAIN_TEXT_TAGS:
             return node.value
-        if node.tag not in _SCALAR_TAGS:
-            raise _LocatedProblemError(
-                "Y004",
-                _mark(node),
-                path,
-                f"the YAML tag {node.tag!r} is not allowed",
-                "remove the tag; table files hold plain mappings, lists, strings and numbers",
-            )
+        self._require_tag(node, _SCALAR_TAGS, path)
         value = _constructor.yaml_constructors[node.tag](_constructor, node)
         if isinstance(value, str) and _SURROGATE.search(value):
             raise _LocatedProblemError(
