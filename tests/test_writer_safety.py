@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from generator import writer
-from generator.pipeline import generate
+from generator import render, writer
+from generator.pipeline import generate, load_project
 from tests.conftest import REPO
 from tests.helpers import run_cli, tree, write_tables
 
@@ -160,11 +160,17 @@ def _cli_as_unprivileged(*argv: str) -> tuple[int, str]:
     if os.geteuid() != 0:
         result = run_cli(*argv)
         return result.code, result.stderr
+    # The checkout may sit in a folder only root can enter (CI's clone, mktemp's 0700): load
+    # the code, the schema and the templates here, so the child needs to read none of them.
+    from generator import plan  # noqa: F401 - imported for the child, which may not read it
+
+    render.render_project(load_project(Path(argv[argv.index("--schemas") + 1])))
     read, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         try:
             os.close(read)
+            render.environment().auto_reload = False  # use the loaded templates as they are
             os.setgid(65534)
             os.setuid(65534)
             result = run_cli(*argv)
