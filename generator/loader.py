@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +49,29 @@ _FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 @dataclass(frozen=True)
 class Document:
-    """One loaded table file: its data and where each part of it came from."""
+    """One loaded table file: its data, and its text to find where each part came from."""
 
     path: Path
     display: str
     data: Any
-    key_marks: dict[DocPath, Mark] = field(repr=False)
-    value_marks: dict[DocPath, Mark] = field(repr=False)
+    text: str = field(repr=False)
+
+    @cached_property
+    def _marks(self) -> tuple[dict[DocPath, Mark], dict[DocPath, Mark]]:
+        # Positions are only needed for a diagnostic, so they are found again from the text
+        # when one is made: recording them for every node of every file was a tenth of a
+        # 1,000-table build and most of the memory its documents held.
+        converter = _Converter(record_marks=True)
+        converter.convert(_parse(self.text), (), 0)
+        return converter.key_marks, converter.value_marks
+
+    @property
+    def key_marks(self) -> dict[DocPath, Mark]:
+        return self._marks[0]
+
+    @property
+    def value_marks(self) -> dict[DocPath, Mark]:
+        return self._marks[1]
 
     def mark(self, path: DocPath, *, key: bool = False) -> Mark:
         """The position of the node at ``path`` (or of its key), else of its nearest parent."""
@@ -100,22 +117,22 @@ _CONTROL = re.compile(
 )
 
 
-def _require_clean(text: str, mark: Mark, path: DocPath) -> None:
+def _require_clean(text: str, node: yaml.Node, path: DocPath) -> None:
     """Refuse control characters in any string, then strings Terraform would rewrite."""
     found = _CONTROL.search(text)
     if found:
         raise _LocatedProblemError(
             "Y012",
-            mark,
+            _mark(node),
             path,
             f"{text!a} contains the control character U+{ord(found.group()):04X}",
             "remove it; table files may hold tabs and line breaks but no other control "
             "or text-direction characters",
         )
-    _require_nfc(text, mark, path)
+    _require_nfc(text, node, path)
 
 
-def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
+def _require_nfc(text: str, node: yaml.Node, path: DocPath) -> None:
     """Terraform rewrites every string literal to Unicode NFC; CloudFormation keeps it as is.
 
     A decomposed string would name one attribute in Terraform and another in CloudFormation,
@@ -125,7 +142,7 @@ def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
         composed = unicodedata.normalize("NFC", text)
         raise _LocatedProblemError(
             "Y011",
-            mark,
+            _mark(node),
             path,
             f"{text!a} is not in Unicode normal form NFC; Terraform would read it as "
             f"{composed!a}",
@@ -137,7 +154,8 @@ def _require_nfc(text: str, mark: Mark, path: DocPath) -> None:
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and enforcing limits."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, record_marks: bool) -> None:
+        self.record_marks = record_marks
         self.key_marks: dict[DocPath, Mark] = {}
         self.value_marks: dict[DocPath, Mark] = {}
         self.nodes = 0
@@ -160,7 +178,8 @@ class _Converter:
                 f"the document nests deeper than {MAX_DEPTH} levels",
                 "a table file needs only a few levels; flatten the structure",
             )
-        self.value_marks[path] = _mark(node)
+        if self.record_marks:
+            self.value_marks[path] = _mark(node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -197,18 +216,17 @@ class _Converter:
                 "write the character itself, or a valid \\U escape, instead of \\uD800-\\uDFFF",
             )
         if isinstance(value, str):
-            _require_clean(value, _mark(node), path)
+            _require_clean(value, node, path)
         return value
 
     def _mapping(self, node: yaml.MappingNode, path: DocPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Mark] = {}
+        first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key_mark = _mark(key_node)
             if key_node.tag == _MERGE:
                 raise _LocatedProblemError(
                     "Y004",
-                    key_mark,
+                    _mark(key_node),
                     path,
                     "YAML merge keys ('<<') are not supported",
                     "write the keys out in full so that every table file reads on its own",
@@ -217,25 +235,27 @@ class _Converter:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 raise _LocatedProblemError(
                     "Y003",
-                    key_mark,
+                    _mark(key_node),
                     path,
                     f"mapping key {shown!r} is not a string",
                     'quote the key to make it a string, e.g. "1": or "true":',
                 )
             key = key_node.value
-            _require_clean(key, key_mark, (*path, key))
+            child = (*path, key)
+            _require_clean(key, key_node, child)
             if key in first_seen:
-                before = first_seen[key]
+                before = _mark(first_seen[key])
                 raise _LocatedProblemError(
                     "Y002",
-                    key_mark,
-                    (*path, key),
+                    _mark(key_node),
+                    child,
                     f"duplicate key {key!r} (first defined at line {before.line})",
                     "remove one of them; YAML readers silently keep only the last",
                 )
-            first_seen[key] = key_mark
-            self.key_marks[(*path, key)] = key_mark
-            result[key] = self.convert(value_node, (*path, key), depth + 1)
+            first_seen[key] = key_node
+            if self.record_marks:
+                self.key_marks[child] = _mark(key_node)
+            result[key] = self.convert(value_node, child, depth + 1)
         return result
 
 
@@ -319,6 +339,29 @@ def _prescan(text: str) -> None:
     _count_events(text, yaml.SafeLoader)
 
 
+def _parse(text: str) -> yaml.Node:
+    """The one document's node tree; the size and depth limits hold before it is built."""
+    _prescan(text)
+    documents = [node for node in _compose(text) if node is not None]
+    if not documents:
+        raise _LocatedProblemError(
+            "Y006",
+            Mark(1, 1),
+            (),
+            "the file holds no YAML document",
+            "describe one table, starting with 'name:' and 'partition_key:'",
+        )
+    if len(documents) > 1:
+        raise _LocatedProblemError(
+            "Y005",
+            _mark(documents[1]),
+            (),
+            "the file holds more than one YAML document",
+            "keep one table per file; move the part after '---' into a file of its own",
+        )
+    return documents[0]
+
+
 def load_text(text: str, path: Path, display: str) -> Document:
     """Parse one YAML text; raise InputError with a located diagnostic if it is unusable."""
 
@@ -341,8 +384,7 @@ def load_text(text: str, path: Path, display: str) -> Document:
             "remove it; only the very start of a file may carry a byte order mark",
         )
     try:
-        _prescan(text)
-        nodes = _compose(text)
+        data = _Converter(record_marks=False).convert(_parse(text), (), 0)
     except _LocatedProblemError as located:
         raise fail(
             located.code, located.mark, located.path, located.message, located.hint
@@ -380,31 +422,7 @@ def load_text(text: str, path: Path, display: str) -> Document:
             f"the document nests deeper than {MAX_DEPTH} levels",
             "a table file needs only a few levels; flatten the structure",
         ) from None
-    documents = [n for n in nodes if n is not None]
-    if not documents:
-        raise fail(
-            "Y006",
-            Mark(1, 1),
-            (),
-            "the file holds no YAML document",
-            "describe one table, starting with 'name:' and 'partition_key:'",
-        )
-    if len(documents) > 1:
-        raise fail(
-            "Y005",
-            _mark(documents[1]),
-            (),
-            "the file holds more than one YAML document",
-            "keep one table per file; move the part after '---' into a file of its own",
-        )
-    converter = _Converter()
-    try:
-        data = converter.convert(documents[0], (), 0)
-    except _LocatedProblemError as problem:
-        raise fail(
-            problem.code, problem.mark, problem.path, problem.message, problem.hint
-        ) from None
-    return Document(path, display, data, converter.key_marks, converter.value_marks)
+    return Document(path, display, data, text)
 
 
 def load_file(path: Path, display: str) -> Document:
