@@ -160,15 +160,19 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _stage(path: Path, text: str, mode: int) -> Path:
-    """Write ``text`` durably to a hidden file beside ``path``; the journal renames it later."""
+def _stage(path: Path, text: str, mode: int, *, sync: bool = True) -> Path:
+    """Write ``text`` to a hidden file beside ``path``; the journal renames it later.
+
+    ``sync=False`` leaves flushing to the caller, who syncs every staged file at once.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.gen-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -226,7 +230,9 @@ def _apply(out: Path, renames: list[tuple[Path, Path]], removals: list[Path]) ->
     for staged, target in renames:
         if staged.exists():
             os.replace(staged, target)
-            _fsync_dir(target.parent)
+    # Each folder once, not once per file, but before the journal goes.
+    for folder in sorted({target.parent for _, target in renames}):
+        _fsync_dir(folder)
     (out / JOURNAL).unlink()
     _fsync_dir(out)
 
@@ -263,11 +269,16 @@ def write(out: Path, files: Mapping[str, str]) -> Changes:
             wanted = with_manifest(files)
             mode = _file_mode()
             replace = [
-                (_stage(_target(out, rel), wanted[rel], mode), rel)
+                (_stage(_target(out, rel), wanted[rel], mode, sync=False), rel)
                 for rel in sorted({*changes.added, *changes.changed} - {MANIFEST})
             ]
             if MANIFEST in changes.added or MANIFEST in changes.changed:
-                replace.append((_stage(out / MANIFEST, wanted[MANIFEST], mode), MANIFEST))
+                replace.append(
+                    (_stage(out / MANIFEST, wanted[MANIFEST], mode, sync=False), MANIFEST)
+                )
+            # The staged files must be on disk before the journal commits to renaming them.
+            # One sync for all of them: an fsync per file was a sixth of a 1,000-table build.
+            os.sync()
             journal = {
                 "generator": _MANIFEST_KIND,
                 "replace": [
