@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -67,18 +68,27 @@ class ModelFileError(Exception):
 def table_snapshot(table: Table) -> Snapshot:
     """The deployed settings of one table as plain JSON values, in model field order."""
     data = {
-        field.name: getattr(table, field.name)
-        for field in dataclasses.fields(table)
-        if field.name not in _NOT_DEPLOYED
+        name: _plain(getattr(table, name))
+        for name in _field_names(Table)
+        if name not in _NOT_DEPLOYED
     }
     data["tags"] = dict(table.tags)
-    plain: Snapshot = json.loads(json.dumps(data, default=_plain))
-    return plain
+    return data
 
 
-def _plain(value: object) -> object:
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
+def _plain(value: object) -> Any:
+    """A model value as JSON data: dataclasses become objects, tuples lists."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     raise TypeError(f"cannot record {type(value).__name__} in model.json")
 
 
