@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
+from generator.parallel import MIN_TABLES
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
     from generator.model import Project
@@ -21,6 +22,16 @@ class Exit(enum.IntEnum):
     CHANGED = 1  # --check found out/ stale
     INVALID = 2  # the input has problems (also: bad command-line usage)
     OUTPUT = 3  # the output folder cannot be read or written
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
                          help="folder of table files, one *.yaml per table (default: schemas)")
+        sub.add_argument("--jobs", "-j", type=_positive, metavar="N",
+                         help="processes to load and render with (default: one per "
+                         f"processor from {MIN_TABLES} table files on, else 1)")
 
     build = commands.add_parser("build", help="write out/terraform and out/cloudformation")
     common(build)
@@ -104,7 +118,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     from generator.pipeline import load_project
 
     try:
-        project = load_project(args.schemas, Path.cwd())
+        project = load_project(args.schemas, Path.cwd(), jobs=args.jobs)
     except InputError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.format(), file=err)
@@ -120,7 +134,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "verify":
         from generator import verify
 
-        return verify.command(project, args.out, out, err)
+        return verify.command(project, args.out, out, err, jobs=args.jobs)
     if args.command == "plan":
         from generator import plan
 
@@ -135,13 +149,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
                              suffix=args.name_suffix, table_names=args.table_name,
                              region=args.region, endpoint_url=args.endpoint_url,
                              out=out, err=err)
-    return _build(project, args.out, args.check, out, err)
+    return _build(project, args.out, args.check, out, err, jobs=args.jobs)
 
 
-def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO) -> int:
+def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
+           jobs: int | None) -> int:
     from generator import render, writer
 
-    files = render.render_project(project)
+    files = render.render_project(project, jobs=jobs)
     try:
         if check:
             changes, diffs = writer.compare(out_dir, files)

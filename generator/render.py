@@ -7,15 +7,17 @@ back (so invalid JSON can never reach ``out/``) and printed canonically.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
 import jinja2
 
-from generator import hclfmt
+from generator import hclfmt, parallel
 from generator.filters import FILTERS, pretty_json, require_rendered
-from generator.model import Project
+from generator.model import Project, Table
 from generator.plan import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
@@ -85,8 +87,8 @@ def _json_file(template: str, **context: Any) -> str:
     return pretty_json(document) + "\n"
 
 
-def render_project(project: Project) -> dict[str, str]:
-    """Every generated file, by path relative to the output folder."""
+def _terraform_module(project: Project) -> dict[str, str]:
+    """The module's files that span all tables."""
     keys = [table.key for table in project.tables]
     files = {
         f"{TERRAFORM_DIR}/versions.tf": _terraform_file("terraform/versions.tf.j2"),
@@ -101,8 +103,6 @@ def render_project(project: Project) -> dict[str, str]:
         f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
         f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
         f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project)),
-        CLOUDFORMATION_TEMPLATE: _json_file("cloudformation/template.json.j2", project=project),
-        "docs/tables.md": _finish(_render("docs/tables.md.j2", project=project)),
     }
     if project.access_roles:
         files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)
@@ -110,10 +110,38 @@ def render_project(project: Project) -> dict[str, str]:
         files[f"{TERRAFORM_DIR}/autoscaling.tf"] = _terraform_file(
             "terraform/autoscaling.tf.j2", project=project
         )
-    table_template = environment().get_template("terraform/table.tf.j2")
-    for table in project.tables:
-        rendered = table_template.render(table=table)
-        files[f"{TERRAFORM_DIR}/table_{table.key}.tf"] = _hcl_text(rendered)
-    # The model itself, so that `plan` can compare a later build with this one.
-    files[MODEL_FILE] = model_json(project)
+    return files
+
+
+def _table_files(tables: Sequence[Table]) -> dict[str, str]:
+    """One Terraform file per table."""
+    template = environment().get_template("terraform/table.tf.j2")
+    return {
+        f"{TERRAFORM_DIR}/table_{table.key}.tf": _hcl_text(template.render(table=table))
+        for table in tables
+    }
+
+
+def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:
+    """Every generated file, by path relative to the output folder.
+
+    ``jobs`` is the number of processes, as for ``load_project``; the output is the same.
+    """
+    workers = parallel.processes(len(project.tables), jobs)
+    # Longest first: workers take the next job when they finish one.
+    parts: list[Callable[[], dict[str, str]]] = [
+        lambda: {CLOUDFORMATION_TEMPLATE: _json_file(
+            "cloudformation/template.json.j2", project=project)},
+        # The model itself, so that `plan` can compare a later build with this one.
+        lambda: {MODEL_FILE: model_json(project)},
+        lambda: {"docs/tables.md": _finish(_render("docs/tables.md.j2", project=project))},
+        functools.partial(_terraform_module, project),
+        *(
+            functools.partial(_table_files, piece)
+            for piece in parallel.chunks(project.tables, 4 * workers)
+        ),
+    ]
+    files: dict[str, str] = {}
+    for part in parallel.run(parts, workers):
+        files.update(part)
     return dict(sorted(files.items()))

@@ -40,11 +40,12 @@ def _first_lines(text: str, count: int = 20) -> str:
     return shown + (f"\n    ... {len(lines) - count} more lines" if len(lines) > count else "")
 
 
-def check_up_to_date(project: Project, out_dir: Path) -> Outcome:
+def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -> Outcome:
     """The folder is what the table files render to: nobody edited it by hand."""
     from generator import render, writer
 
-    changes, _ = writer.compare(out_dir, render.render_project(project), with_diffs=False)
+    changes, _ = writer.compare(out_dir, render.render_project(project, jobs=jobs),
+                                with_diffs=False)
     if not changes.any:
         return Outcome("up to date with the table files", PASSED)
     stale = [*changes.added, *changes.changed, *changes.removed]
@@ -103,11 +104,12 @@ def check_terraform(module: Path, terraform: str | None) -> list[Outcome]:
 
 def verify(project: Project, out_dir: Path,
            terraform: str | None = None,
-           which: Callable[[str], str | None] = shutil.which) -> list[Outcome]:
+           which: Callable[[str], str | None] = shutil.which,
+           jobs: int | None = None) -> list[Outcome]:
     """Every check, in order; ``terraform`` overrides the binary found on PATH."""
     from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 
-    outcomes = [check_up_to_date(project, out_dir)]
+    outcomes = [check_up_to_date(project, out_dir, jobs)]
     template = out_dir / CLOUDFORMATION_TEMPLATE
     if template.is_file():
         outcomes.append(check_cfn_lint(template))
@@ -122,12 +124,13 @@ def verify(project: Project, out_dir: Path,
     return outcomes
 
 
-def command(project: Project, out_dir: Path, out: TextIO, err: TextIO) -> int:
+def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
+            jobs: int | None = None) -> int:
     """Print what ran and what was skipped; exit 1 if any check failed, 3 if out/ is missing."""
     if not out_dir.is_dir():
         print(f"error: {out_dir} does not exist; run `python -m generator build`", file=err)
         return 3
-    outcomes = verify(project, out_dir)
+    outcomes = verify(project, out_dir, jobs=jobs)
     for outcome in outcomes:
         print(outcome.format(), file=out)
     counts = {status: sum(o.status == status for o in outcomes)
