@@ -51,6 +51,11 @@ def test_build_check_imports_no_linter_or_aws_sdk() -> None:
     assert sorted(m for m in loaded if m.split(".")[0] in ("cfnlint", "boto3", "botocore")) == []
 
 
+def test_small_builds_start_no_processes() -> None:
+    # Below parallel.MIN_TABLES files, forking workers would cost more than it saves.
+    assert "multiprocessing" not in _modules_after(["build", "--check"])
+
+
 def _table_files() -> list[Path]:
     return sorted((ROOT / "schemas").glob("*.yaml")) + sorted(
         (ROOT / "tests" / "golden").glob("*/input/*.yaml")
