@@ -44,6 +44,8 @@ def hcl_quote(text: str) -> str:
 
 def hcl(value: Any) -> Rendered:
     """Any model value as an HCL expression literal."""
+    if isinstance(value, str):
+        return Rendered(hcl_quote(value))
     if isinstance(value, bool):
         return Rendered("true" if value else "false")
     if value is None:
@@ -52,8 +54,6 @@ def hcl(value: Any) -> Rendered:
         return Rendered(str(value))
     if isinstance(value, float):
         return Rendered(repr(int(value)) if value.is_integer() else repr(value))
-    if isinstance(value, str):
-        return Rendered(hcl_quote(value))
     if isinstance(value, Sequence):
         return Rendered("[" + ", ".join(hcl(item) for item in value) + "]")
     raise TypeError(f"no HCL form for {type(value).__name__}")
@@ -78,6 +78,8 @@ def hcl_comment(text: str, lead: str = "") -> Rendered:
 
 def to_json(value: Any) -> Rendered:
     """Any value as JSON, by the serializer; Jinja's own tojson would rewrite <, > and &."""
+    if isinstance(value, str):  # most values; the Mapping check below is slow
+        return Rendered(_encode_string(value))
     if isinstance(value, Mapping):
         value = dict(value)
     elif isinstance(value, tuple):

@@ -43,6 +43,8 @@ def environment() -> jinja2.Environment:
         # Compiling the templates took a third of a cold build of the Sentinel tables; the
         # cache (a private folder in the temp dir) is keyed by each template's source.
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        # Templates do not change during a run: no stat of the file at every include.
+        auto_reload=False,
     )
     env.filters.update(FILTERS)
     return env
