@@ -75,7 +75,7 @@ def _killed_write(out: Path, files: dict[str, str], after: int) -> bool:
 
             os.replace = dying(os.replace)
             os.unlink = dying(os.unlink)
-            tempfile.mkstemp = dying(tempfile.mkstemp)
+            writer._create_staged = dying(writer._create_staged)
             writer.write(out, files)
         except BaseException:
             os._exit(1)
