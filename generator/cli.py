@@ -156,10 +156,9 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
            jobs: int | None) -> int:
     from generator import render, writer
 
-    files = render.render_project(project, jobs=jobs)
     try:
         if check:
-            changes, diffs = writer.compare(out_dir, files)
+            changes, diffs = writer.compare(out_dir, render.render_files(project, jobs=jobs))
             if not changes.any:
                 print(f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
                 return Exit.OK
@@ -171,7 +170,7 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
         from generator.plan import build_warning
 
         warning = build_warning(out_dir, project)
-        changes = writer.write(out_dir, files)
+        changes = writer.write(out_dir, render.render_files(project, jobs=jobs))
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
         return Exit.OUTPUT

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar, cast
 
 T = TypeVar("T")
@@ -46,8 +46,8 @@ def processes(tables: int, requested: int | None) -> int:
     return max(1, wanted)
 
 
-def _run(index: int) -> object:
-    return _JOBS[index]()
+def _indexed(index: int) -> tuple[int, object]:
+    return index, _JOBS[index]()
 
 
 def run(jobs: Sequence[Callable[[], T]], workers: int) -> list[T]:
@@ -57,17 +57,28 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> list[T]:
     A job must return its problems as values: an exception is re-raised here, but loses
     any attributes beyond its message on the way back.
     """
+    finished = dict(as_finished(jobs, workers))
+    return [finished[index] for index in range(len(jobs))]
+
+
+def as_finished(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[tuple[int, T]]:
+    """Each job's index and result as soon as it is done, so the caller can use it at once.
+
+    As ``run``; the workers stop when the iteration ends, or is abandoned.
+    """
     if workers <= 1 or len(jobs) <= 1:
-        return [job() for job in jobs]
+        for index, job in enumerate(jobs):
+            yield index, job()
+        return
     import multiprocessing
 
     _JOBS[:] = jobs
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            results = pool.map(_run, range(len(jobs)), chunksize=1)
+            for index, result in pool.imap_unordered(_indexed, range(len(jobs))):
+                yield index, cast(T, result)
     finally:
         _JOBS.clear()
-    return cast(list[T], results)
 
 
 def chunks(items: Sequence[T], count: int) -> list[Sequence[T]]:

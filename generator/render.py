@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -124,10 +124,11 @@ def _table_files(tables: Sequence[Table]) -> dict[str, str]:
     }
 
 
-def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:
-    """Every generated file, by path relative to the output folder.
+def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple[str, str]]:
+    """Every generated file, as (path relative to the output folder, text), in no set order.
 
-    ``jobs`` is the number of processes, as for ``load_project``; the output is the same.
+    Files come as soon as they are rendered, so the writer can store them while the rest
+    are rendered; ``jobs`` is the number of processes, as for ``load_project``.
     """
     workers = parallel.processes(len(project.tables), jobs)
     # Longest first: workers take the next job when they finish one.
@@ -143,7 +144,10 @@ def render_project(project: Project, *, jobs: int | None = None) -> dict[str, st
             for piece in parallel.chunks(project.tables, 4 * workers)
         ),
     ]
-    files: dict[str, str] = {}
-    for part in parallel.run(parts, workers):
-        files.update(part)
-    return dict(sorted(files.items()))
+    for _, part in parallel.as_finished(parts, workers):
+        yield from part.items()
+
+
+def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:
+    """Every generated file, by path relative to the output folder, sorted by path."""
+    return dict(sorted(render_files(project, jobs=jobs)))

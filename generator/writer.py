@@ -21,7 +21,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -111,7 +111,7 @@ def read_manifest(out: Path) -> tuple[str, ...]:
     return tuple(str(_check_relative(str(f))) for f in files)
 
 
-def manifest_text(files: Mapping[str, str]) -> str:
+def manifest_text(files: Iterable[str]) -> str:
     return json.dumps({"generator": _MANIFEST_KIND, "files": sorted(files)}, indent=2) + "\n"
 
 
@@ -127,36 +127,71 @@ def _diff(rel: str, old: str | None, new: str | None) -> str:
     return "".join(difflib.unified_diff(before, after, from_name, to_name))
 
 
-def compare(
-    out: Path, files: Mapping[str, str], *, with_diffs: bool = True
-) -> tuple[Changes, list[str]]:
-    """Changes (and, if asked, unified diffs) between ``out`` and ``files``; reads only.
+Files = Mapping[str, str] | Iterable[tuple[str, str]]
 
-    Diffs cost time quadratic in a file's changed lines, so only ``--check`` asks for them.
-    """
+
+def _refuse_interrupted(out: Path) -> None:
     if (out / JOURNAL).exists() or (out / JOURNAL).is_symlink():
         raise OutputError(
             f"{out} holds an interrupted build ({JOURNAL}); run `python -m generator build` "
             "to finish it"
         )
-    wanted = with_manifest(files)
+
+
+def _manifest_last(rel: str) -> tuple[bool, str]:
+    """Sort key for output paths: by path, but the manifest after every file it names."""
+    return rel == MANIFEST, rel
+
+
+def _scan(out: Path, files: Files, checked: set[Path],
+          differs: Callable[[str, Path, str | None, str], None]) -> Changes:
+    """Compare each file with disk as it comes, then the manifest naming them all.
+
+    ``files`` may be a stream (the renderer's), so that a file is compared, and written if
+    it changed, while later ones are still being rendered; nothing keeps its text after.
+    ``differs`` gets each file whose text is not on disk: path, target, old and new text.
+    """
     previous = set(read_manifest(out))
+    names: list[str] = []
     added: list[str] = []
     changed: list[str] = []
-    diffs: list[str] = []
-    checked: set[Path] = set()
-    for rel, text in wanted.items():
-        current = _read_text(_target(out, rel, checked))
-        if current == text:
-            continue
-        (added if current is None else changed).append(rel)
+
+    def visit(rel: str, text: str) -> None:
+        target = _target(out, rel, checked)
+        current = _read_text(target)
+        if current != text:
+            (added if current is None else changed).append(rel)
+            differs(rel, target, current, text)
+
+    for rel, text in files.items() if isinstance(files, Mapping) else files:
+        names.append(rel)
+        visit(rel, text)
+    visit(MANIFEST, manifest_text(names))  # every file is known now
+    removed = sorted(rel for rel in previous - {*names, MANIFEST} if _target(out, rel).exists())
+    unchanged = len(names) + 1 - len(added) - len(changed)
+    return Changes(tuple(sorted(added, key=_manifest_last)),
+                   tuple(sorted(changed, key=_manifest_last)), tuple(removed), unchanged)
+
+
+def compare(out: Path, files: Files, *, with_diffs: bool = True) -> tuple[Changes, list[str]]:
+    """Changes (and, if asked, unified diffs) between ``out`` and ``files``; reads only.
+
+    Diffs cost time quadratic in a file's changed lines, so only ``--check`` asks for them.
+    They come sorted by path, the manifest's last, then those of files to be removed.
+    """
+    _refuse_interrupted(out)
+    diffs: dict[str, str] = {}
+
+    def record(rel: str, target: Path, current: str | None, text: str) -> None:
         if with_diffs:
-            diffs.append(_diff(rel, current, text))
-    removed = sorted(rel for rel in previous - set(wanted) if _target(out, rel).exists())
+            diffs[rel] = _diff(rel, current, text)
+
+    changes = _scan(out, files, set(), record)
+    ordered = [diffs[rel] for rel in sorted(diffs, key=_manifest_last)]
     if with_diffs:
-        diffs.extend(_diff(rel, _read_text(_target(out, rel)) or "", None) for rel in removed)
-    unchanged = len(wanted) - len(added) - len(changed)
-    return Changes(tuple(added), tuple(changed), tuple(removed), unchanged), diffs
+        ordered.extend(_diff(rel, _read_text(_target(out, rel)) or "", None)
+                       for rel in changes.removed)
+    return changes, ordered
 
 
 @contextlib.contextmanager
@@ -282,8 +317,12 @@ def _recover(out: Path) -> None:
             _remove_empty_parents(out, Path(folder))
 
 
-def write(out: Path, files: Mapping[str, str]) -> Changes:
-    """Bring ``out`` in line with ``files``: write what changed, remove what we wrote before."""
+def write(out: Path, files: Files) -> Changes:
+    """Bring ``out`` in line with ``files``: write what changed, remove what we wrote before.
+
+    Changed files are staged as they arrive; if anything fails before the journal is
+    written, the staged files are removed and ``out`` is as it was.
+    """
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -293,32 +332,37 @@ def write(out: Path, files: Mapping[str, str]) -> Changes:
     try:
         with _locked(out):
             _recover(out)
-            changes, _ = compare(out, files, with_diffs=False)
-            wanted = with_manifest(files)
+            _refuse_interrupted(out)
             checked: set[Path] = set()
-            targets = {
-                rel: _target(out, rel, checked)
-                for rel in sorted({*changes.added, *changes.changed} - {MANIFEST})
-            }
-            for folder in sorted({target.parent for target in targets.values()}):
-                folder.mkdir(parents=True, exist_ok=True)
-            replace = [
-                (_stage(target, wanted[rel], sync=False), rel) for rel, target in targets.items()
-            ]
-            if MANIFEST in changes.added or MANIFEST in changes.changed:
-                replace.append((_stage(out / MANIFEST, wanted[MANIFEST], sync=False), MANIFEST))
-            # The staged files must be on disk before the journal commits to renaming them.
-            # One sync for all of them: an fsync per file was a sixth of a 1,000-table build.
-            os.sync()
-            journal = {
-                "generator": _MANIFEST_KIND,
-                "replace": [
-                    [(PurePosixPath(rel).parent / staged.name).as_posix(), rel]
-                    for staged, rel in replace
-                ],
-                "remove": list(changes.removed),
-            }
-            _write_atomic(out / JOURNAL, json.dumps(journal, indent=2) + "\n")
+            folders: set[Path] = {out}
+            replace: list[tuple[Path, str]] = []
+
+            def stage(rel: str, target: Path, current: str | None, text: str) -> None:
+                if target.parent not in folders:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(target.parent)
+                replace.append((_stage(target, text, sync=False), rel))
+
+            try:
+                changes = _scan(out, files, checked, stage)
+                # The staged files must be on disk before the journal commits to renaming
+                # them. One sync for all: an fsync per file was a sixth of a large build.
+                os.sync()
+                journal = {
+                    "generator": _MANIFEST_KIND,
+                    # Renamed in this order: the manifest last (see _apply).
+                    "replace": [
+                        [(PurePosixPath(rel).parent / staged.name).as_posix(), rel]
+                        for staged, rel in sorted(replace, key=lambda pair: _manifest_last(pair[1]))
+                    ],
+                    "remove": list(changes.removed),
+                }
+                _write_atomic(out / JOURNAL, json.dumps(journal, indent=2) + "\n")
+            except BaseException:
+                for staged, _ in replace:
+                    with contextlib.suppress(OSError):
+                        os.unlink(staged)
+                raise
             journal_text = (out / JOURNAL).read_text(encoding="utf-8")
             _apply(out, *_journal_entries(out, journal_text, checked))
             return changes

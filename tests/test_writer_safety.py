@@ -300,3 +300,37 @@ def test_planted_journal_cannot_move_or_delete_files_the_tool_does_not_own(
     _build_refused(schemas, out, outside, reason)
     assert (out / "terraform" / "other.tf").read_text(encoding="utf-8") == "# user\n"
     assert (out / "terraform" / "backend.tf").read_text(encoding="utf-8") == "# user\n"
+
+
+def test_a_render_failing_half_way_through_leaves_out_as_before(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The writer stores files while later ones are still being rendered (render_files);
+    # if rendering then fails, what it staged so far must go and nothing may change.
+    old, new = inputs
+    out = tmp_path / "out"
+    writer.write(out, generate(old))
+    before = tree(out)
+    new_files = sorted(generate(new).items())
+
+    def failing() -> Iterator[tuple[str, str]]:
+        yield from new_files[: len(new_files) // 2]
+        raise RuntimeError("a template bug")
+
+    with pytest.raises(RuntimeError, match="a template bug"):
+        writer.write(out, failing())
+    assert tree(out) == before
+    assert not [p for p in out.rglob("*") if ".gen-" in p.name]
+
+
+def test_streamed_and_mapped_files_give_the_same_output_and_changes(
+    inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    old, new = inputs
+    for name in ("mapped", "streamed"):
+        writer.write(tmp_path / name, generate(old))
+    files = generate(new)
+    mapped = writer.write(tmp_path / "mapped", files)
+    streamed = writer.write(tmp_path / "streamed", reversed(list(files.items())))
+    assert streamed == mapped and mapped.any
+    assert tree(tmp_path / "streamed") == tree(tmp_path / "mapped")
