@@ -99,7 +99,7 @@ def model_json(project: Project) -> str:
         "format": _MODEL_FORMAT,
         "tables": {table.key: table_snapshot(table) for table in project.tables},
     }
-    return pretty_json(document) + "\n"
+    return pretty_json(document, end="\n")
 
 
 def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:

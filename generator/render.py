@@ -8,6 +8,7 @@ back (so invalid JSON can never reach ``out/``) and printed canonically.
 from __future__ import annotations
 
 import functools
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
@@ -81,12 +82,18 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _json_file(template: str, **context: Any) -> str:
-    text = _render(template, **context)
+    # Rendered piece by piece into one buffer, and the text dropped once parsed: the
+    # template of 10,000 tables is 75 MB, and Jinja's render() first lists every piece.
+    buffer = io.StringIO()
+    buffer.writelines(environment().get_template(template).generate(**context))
+    text = buffer.getvalue()
+    del buffer
     try:
         document = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
-    return pretty_json(document) + "\n"
+    del text
+    return pretty_json(document, end="\n")
 
 
 def _terraform_module(project: Project) -> dict[str, str]:
