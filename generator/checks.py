@@ -261,10 +261,21 @@ def _tag_text_ok(text: str) -> bool:
     return all(unicodedata.category(ch)[0] in "LNZ" or ch in _TAG_PUNCTUATION for ch in text)
 
 
-@table_rule("E110", "tags use the characters AWS allows and no reserved prefix")
+@table_rule("E110", "tags use allowed characters, no reserved prefix, keys distinct ignoring case")
 def _tag_rules(doc: Document) -> Iterator[Diagnostic]:
     allowed = "letters, digits, spaces and _ . : / = + - @"
+    first_by_case: dict[str, str] = {}
     for key, value in doc.data.get("tags", {}).items():
+        other = first_by_case.setdefault(key.casefold(), key)
+        if other != key:
+            yield doc.diagnostic(
+                "E110",
+                ("tags", key),
+                f"the tag key {key!r} differs from {other!r} only in letter case",
+                "use one spelling: IAM and cost allocation read tag keys without case, and "
+                "cfn-lint reports such keys as duplicates",
+                key=True,
+            )
         if key.lower().startswith("aws:"):
             yield doc.diagnostic(
                 "E110",

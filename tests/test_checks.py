@@ -281,6 +281,15 @@ def test_e110_tag_value_with_forbidden_character(tmp_path: Path) -> None:
     ]
 
 
+def test_e110_tag_keys_that_differ_only_in_case(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + "tags: {'true': a, Team: b, 'True': c}\n")
+    assert found == [
+        "t.yaml:3:28: E110 tags.True: the tag key 'True' differs from 'true' only in letter "
+        "case; use one spelling: IAM and cost allocation read tag keys without case, and "
+        "cfn-lint reports such keys as duplicates"
+    ]
+
+
 def test_e120_file_name_that_gives_no_usable_key(tmp_path: Path) -> None:
     folder = tmp_path / "schemas"
     folder.mkdir()
