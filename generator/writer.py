@@ -246,11 +246,6 @@ def _stage(path: Path, text: str, *, sync: bool = True) -> Path:
     return temp
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    os.replace(_stage(path, text), path)
-    _fsync_dir(path.parent)
-
-
 def _journal_entries(
     out: Path, text: str, checked: set[Path] | None = None
 ) -> tuple[list[tuple[Path, Path]], list[Path]]:
@@ -362,12 +357,15 @@ def write(out: Path, files: Files) -> Changes:
                     ],
                     "remove": list(changes.removed),
                 }
-                _write_atomic(out / JOURNAL, json.dumps(journal, indent=2) + "\n")
+                journal_staged = _stage(out / JOURNAL, json.dumps(journal, indent=2) + "\n")
             except BaseException:
                 for staged, _ in replace:
                     with contextlib.suppress(OSError):
                         os.unlink(staged)
                 raise
+            # The commit point; from here on a failure is rolled forward, never cleaned up.
+            os.replace(journal_staged, out / JOURNAL)
+            _fsync_dir(out)
             journal_text = (out / JOURNAL).read_text(encoding="utf-8")
             _apply(out, *_journal_entries(out, journal_text, checked))
             return changes

@@ -334,3 +334,27 @@ def test_streamed_and_mapped_files_give_the_same_output_and_changes(
     streamed = writer.write(tmp_path / "streamed", reversed(list(files.items())))
     assert streamed == mapped and mapped.any
     assert tree(tmp_path / "streamed") == tree(tmp_path / "mapped")
+
+
+def test_a_failure_after_the_journal_is_written_is_rolled_forward_not_cleaned_up(
+    inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once the journal names the staged files they are committed: removing them on the
+    # way out would leave the next build a journal whose files are gone.
+    old, new = inputs
+    out = tmp_path / "out"
+    writer.write(out, generate(old))
+    complete = tmp_path / "complete"
+    writer.write(complete, generate(new))
+
+    def disk_fails(path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(writer, "_fsync_dir", disk_fails)
+    with pytest.raises(writer.OutputError, match="Input/output error"):
+        writer.write(out, generate(new))
+    assert (out / writer.JOURNAL).exists()
+    monkeypatch.undo()
+    result = run_cli("build", "--schemas", str(new), "--out", str(out))
+    assert result.code == 0 and "up to date" in result.stdout, result
+    assert tree(out) == tree(complete)
