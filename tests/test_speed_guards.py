@@ -45,6 +45,12 @@ def test_validate_imports_no_renderer_linter_or_aws_sdk() -> None:
                   m in HEAVY_FOR_VALIDATE) == []
 
 
+def test_valid_tables_are_validated_without_importing_jsonschema() -> None:
+    # The quick check passes them; jsonschema (a third of `validate`'s imports) explains
+    # invalid documents only (tests/test_quick_check.py).
+    assert sorted(m for m in _modules_after(["validate"]) if m.startswith("jsonschema")) == []
+
+
 def test_build_check_imports_no_linter_or_aws_sdk() -> None:
     loaded = _modules_after(["build", "--check"])
     assert "jinja2" in loaded
