@@ -17,6 +17,7 @@ import contextlib
 import difflib
 import errno
 import fcntl
+import io
 import json
 import os
 import re
@@ -75,8 +76,8 @@ def _target(out: Path, rel: str, checked: set[Path] | None = None) -> Path:
     return current / parts[-1]
 
 
-def _read_text(path: Path) -> str | None:
-    """The file's text, None if it does not exist; one system call when it does not."""
+def _open(path: Path) -> io.BufferedReader | None:
+    """The file opened for reading, None if it does not exist; one system call if not."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -85,10 +86,38 @@ def _read_text(path: Path) -> str | None:
         if exc.errno == errno.ELOOP:
             raise OutputError(f"{path} is a symbolic link; refusing to read through it") from None
         raise OutputError(f"cannot read {path}: {exc}") from exc
+    return open(fd, "rb")
+
+
+def _read_text(path: Path, errors: str = "strict") -> str | None:
+    """The file's text, None if it does not exist."""
+    handle = _open(path)
+    if handle is None:
+        return None
     try:
-        with open(fd, "rb", buffering=0) as handle:
-            return handle.readall().decode("utf-8")
+        with handle:
+            return handle.read().decode("utf-8", errors)
     except (OSError, UnicodeDecodeError) as exc:
+        raise OutputError(f"cannot read {path}: {exc}") from exc
+
+
+def _holds(path: Path, text: str) -> bool | None:
+    """Whether the file holds exactly ``text``; None if it does not exist.
+
+    Read and compared a slice at a time: the template of 10,000 tables is 100 MB, and
+    reading it whole to compare took two more copies of it.
+    """
+    handle = _open(path)
+    if handle is None:
+        return None
+    try:
+        with handle:
+            for start in range(0, len(text), _SLICE):
+                expected = text[start:start + _SLICE].encode("utf-8")
+                if handle.read(len(expected)) != expected:
+                    return False
+            return handle.read(1) == b""
+    except OSError as exc:
         raise OutputError(f"cannot read {path}: {exc}") from exc
 
 
@@ -144,12 +173,13 @@ def _manifest_last(rel: str) -> tuple[bool, str]:
 
 
 def _scan(out: Path, files: Files, checked: set[Path],
-          differs: Callable[[str, Path, str | None, str], None]) -> Changes:
+          differs: Callable[[str, Path, bool, str], None]) -> Changes:
     """Compare each file with disk as it comes, then the manifest naming them all.
 
     ``files`` may be a stream (the renderer's), so that a file is compared, and written if
     it changed, while later ones are still being rendered; nothing keeps its text after.
-    ``differs`` gets each file whose text is not on disk: path, target, old and new text.
+    ``differs`` gets each file whose text is not on disk: path, target, whether it
+    exists, and the new text.
     """
     previous = set(read_manifest(out))
     names: list[str] = []
@@ -158,10 +188,10 @@ def _scan(out: Path, files: Files, checked: set[Path],
 
     def visit(rel: str, text: str) -> None:
         target = _target(out, rel, checked)
-        current = _read_text(target)
-        if current != text:
-            (added if current is None else changed).append(rel)
-            differs(rel, target, current, text)
+        same = _holds(target, text)
+        if not same:
+            (added if same is None else changed).append(rel)
+            differs(rel, target, same is not None, text)
 
     for rel, text in files.items() if isinstance(files, Mapping) else files:
         names.append(rel)
@@ -182,14 +212,16 @@ def compare(out: Path, files: Files, *, with_diffs: bool = True) -> tuple[Change
     _refuse_interrupted(out)
     diffs: dict[str, str] = {}
 
-    def record(rel: str, target: Path, current: str | None, text: str) -> None:
+    def record(rel: str, target: Path, exists: bool, text: str) -> None:
         if with_diffs:
+            # Shown, not parsed: bytes that are not UTF-8 appear as U+FFFD.
+            current = _read_text(target, errors="replace") if exists else None
             diffs[rel] = _diff(rel, current, text)
 
     changes = _scan(out, files, set(), record)
     ordered = [diffs[rel] for rel in sorted(diffs, key=_manifest_last)]
     if with_diffs:
-        ordered.extend(_diff(rel, _read_text(_target(out, rel)) or "", None)
+        ordered.extend(_diff(rel, _read_text(_target(out, rel), errors="replace") or "", None)
                        for rel in changes.removed)
     return changes, ordered
 
@@ -337,7 +369,7 @@ def write(out: Path, files: Files) -> Changes:
             folders: set[Path] = {out}
             replace: list[tuple[Path, str]] = []
 
-            def stage(rel: str, target: Path, current: str | None, text: str) -> None:
+            def stage(rel: str, target: Path, exists: bool, text: str) -> None:
                 if target.parent not in folders:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)

@@ -358,3 +358,38 @@ def test_a_failure_after_the_journal_is_written_is_rolled_forward_not_cleaned_up
     result = run_cli("build", "--schemas", str(new), "--out", str(out))
     assert result.code == 0 and "up to date" in result.stdout, result
     assert tree(out) == tree(complete)
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "same"),
+    [
+        ("é" * (writer._SLICE + 5), True),
+        ("é" * (writer._SLICE + 4) + "e", False),  # differs in the last slice
+        ("é" * (writer._SLICE + 5) + "\n", False),  # one byte more on disk
+        ("é" * (writer._SLICE + 4), False),  # one character less on disk
+        ("", False),
+    ],
+    ids=["same", "last-slice", "longer", "shorter", "empty"],
+)
+def test_a_file_is_compared_with_its_new_text_a_slice_at_a_time_to_the_last_byte(
+    tmp_path: Path, on_disk: str, same: bool
+) -> None:
+    text = "é" * (writer._SLICE + 5)
+    (tmp_path / "f").write_text(on_disk, encoding="utf-8")
+    assert writer._holds(tmp_path / "f", text) is same
+    assert writer._holds(tmp_path / "missing", text) is None
+
+
+def test_a_generated_file_damaged_to_invalid_utf8_is_reported_then_rewritten(
+    built: tuple[Path, Path, Path]
+) -> None:
+    schemas, out, _ = built
+    writer.write(out, generate(schemas))
+    damaged = out / "terraform" / "main.tf"
+    good = damaged.read_bytes()
+    damaged.write_bytes(b"\xff\xfe" + good)
+    check = run_cli("build", "--check", "--schemas", str(schemas), "--out", str(out))
+    assert check.code == 1 and "terraform/main.tf" in check.stdout, check
+    assert "\ufffd" in check.stdout and "Traceback" not in check.stderr
+    assert run_cli("build", "--schemas", str(schemas), "--out", str(out)).code == 0
+    assert damaged.read_bytes() == good
