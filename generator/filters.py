@@ -106,6 +106,47 @@ def pretty_json(value: Any, end: str = "") -> str:
     return buffer.getvalue()
 
 
+def pretty_json_member(key: str, value: Any, depth: int) -> str:
+    """``"key": value`` as ``pretty_json`` writes it in an object ``depth`` levels deep."""
+    buffer = io.StringIO()
+    buffer.write(_encode_string(key) + ": ")
+    _pretty(value, "\n" + "  " * depth, buffer.write)
+    return buffer.getvalue()
+
+
+def pretty_json_with_members(
+    document: dict[str, Any], added: Mapping[str, Sequence[str]], end: str = ""
+) -> str:
+    """``pretty_json(document)``, with the printed members ``added[name]`` (each from
+    ``pretty_json_member(..., 2)``) appended to the object ``document[name]``.
+
+    A large template is printed a table at a time, so its whole tree never exists at once;
+    the pieces are joined once, so the text is never copied twice."""
+    pieces: list[str] = []
+    separator = "{\n  "
+    for key, value in document.items():
+        pieces.append(separator)
+        separator = ",\n  "
+        members = added.get(key, ())
+        if not members:
+            pieces.append(pretty_json_member(key, value, 1))
+            continue
+        if not isinstance(value, dict):
+            raise TypeError(f"members added to {key!r}, which is not an object")
+        pieces.append(_encode_string(key) + ": {")
+        inner = "\n    "
+        for name, item in value.items():
+            pieces += (inner, pretty_json_member(name, item, 2))
+            inner = ",\n    "
+        for member in members:
+            pieces += (inner, member)
+            inner = ",\n    "
+        pieces.append("\n  }")
+    pieces.append("\n}" if document else "{}")
+    pieces.append(end)
+    return "".join(pieces)
+
+
 def _pretty(value: Any, newline: str, write: Callable[[str], object]) -> None:
     if isinstance(value, str):
         write(_encode_string(value))

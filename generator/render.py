@@ -8,16 +8,22 @@ back (so invalid JSON can never reach ``out/``) and printed canonically.
 from __future__ import annotations
 
 import functools
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import jinja2
 
 from generator import hclfmt, parallel
-from generator.filters import FILTERS, pretty_json, require_rendered
+from generator.filters import (
+    FILTERS,
+    pretty_json,
+    pretty_json_member,
+    pretty_json_with_members,
+    require_rendered,
+)
 from generator.model import Project, Table
 from generator.plan import MODEL_FILE, model_json
 
@@ -81,19 +87,87 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _json_file(template: str, **context: Any) -> str:
-    # Rendered piece by piece into one buffer, and the text dropped once parsed: the
-    # template of 10,000 tables is 75 MB, and Jinja's render() first lists every piece.
-    buffer = io.StringIO()
-    buffer.writelines(environment().get_template(template).generate(**context))
-    text = buffer.getvalue()
-    del buffer
+def _parse_json(template: str, text: str) -> Any:
+    """Rendered JSON parsed back: a template bug must not reach ``out/`` as invalid JSON."""
     try:
-        document = json.loads(text, object_pairs_hook=_reject_duplicates)
+        return json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
-    del text
-    return pretty_json(document, end="\n")
+
+
+def _json_file(template: str, **context: Any) -> str:
+    return pretty_json(_parse_json(template, _render(template, **context)), end="\n")
+
+
+# The CloudFormation template of 10,000 tables is 100 MB; parsed whole, it took 400 MB.
+# Instead, template.json.j2 gives the template but for each table's own members, and
+# table_entries.json.j2 those of one table, in named groups. Both are parsed and printed a
+# table at a time (in several processes), and each section is assembled from its groups
+# in this order, as if one template had looped over the tables.
+CLOUDFORMATION_FRAME = "cloudformation/template.json.j2"
+CLOUDFORMATION_TABLE = "cloudformation/table_entries.json.j2"
+FRAME = "(the members template.json.j2 gives)"
+CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Parameters": (FRAME, "Parameters"),
+    "Conditions": (FRAME, "Conditions"),
+    "Resources": (FRAME, "Policies", "ScalingTargets", "Tables"),
+    # The environment outputs are the frame's: they come sorted by variable.
+    "Outputs": ("PolicyOutputs", FRAME, "TableOutputs"),
+}
+# Printed members by group (or by section, for the frame), as (key, text), in order.
+Members = dict[str, list[tuple[str, str]]]
+
+
+def _printed(entries: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key, pretty_json_member(key, value, 2)) for key, value in entries.items()]
+
+
+def _cloudformation_frame(project: Project) -> tuple[dict[str, Any], Members]:
+    """The frame with its sections emptied, and their members printed."""
+    frame = _parse_json(CLOUDFORMATION_FRAME, _render(CLOUDFORMATION_FRAME, project=project))
+    members: Members = {}
+    for section in CLOUDFORMATION_SECTIONS:
+        if not isinstance(frame.get(section), dict):
+            raise RenderError(f"{CLOUDFORMATION_FRAME} gives no object {section!r}")
+        members[section] = _printed(frame[section])
+        frame[section] = {}
+    return frame, members
+
+
+def _cloudformation_members(tables: Sequence[Table]) -> Members:
+    """The printed members of ``tables``, by group, in table order."""
+    template = environment().get_template(CLOUDFORMATION_TABLE)
+    members: Members = {}
+    for table in tables:
+        groups = _parse_json(CLOUDFORMATION_TABLE, template.render(table=table))
+        for group, entries in groups.items():
+            members.setdefault(group, []).extend(_printed(entries))
+    return members
+
+
+def _cloudformation_template(
+    frame: dict[str, Any], frame_members: Members, parts: Sequence[Members]
+) -> str:
+    """The template from its frame and the tables' members, ``parts`` in table order."""
+    placed = {group for groups in CLOUDFORMATION_SECTIONS.values() for group in groups}
+    unplaced = sorted({group for part in parts for group in part} - placed)
+    if unplaced:
+        raise RenderError(f"{CLOUDFORMATION_TABLE} gives groups no section takes: {unplaced}")
+    added: dict[str, list[str]] = {}
+    for section, groups in CLOUDFORMATION_SECTIONS.items():
+        names: set[str] = set()
+        printed = added[section] = []
+        for group in groups:
+            sources = [frame_members.get(section, [])] if group == FRAME else [
+                part.get(group, []) for part in parts
+            ]
+            for members in sources:
+                for key, member in members:
+                    if key in names:
+                        raise RenderError(f"duplicate JSON key {key!r} in {section}")
+                    names.add(key)
+                    printed.append(member)
+    return pretty_json_with_members(frame, added, end="\n")
 
 
 def _terraform_module(project: Project) -> dict[str, str]:
@@ -131,6 +205,19 @@ def _table_files(tables: Sequence[Table]) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class _Part:
+    """What one rendering job gives: whole files, or pieces of the CloudFormation template."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    frame: tuple[dict[str, Any], Members] | None = None
+    members: Members | None = None
+
+
+def _tables_part(tables: Sequence[Table]) -> _Part:
+    return _Part(_table_files(tables), members=_cloudformation_members(tables))
+
+
 def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple[str, str]]:
     """Every generated file, as (path relative to the output folder, text), in no set order.
 
@@ -139,20 +226,28 @@ def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple
     """
     workers = parallel.processes(len(project.tables), jobs)
     # Longest first: workers take the next job when they finish one.
-    parts: list[Callable[[], dict[str, str]]] = [
-        lambda: {CLOUDFORMATION_TEMPLATE: _json_file(
-            "cloudformation/template.json.j2", project=project)},
+    parts: list[Callable[[], _Part]] = [
+        lambda: _Part(_terraform_module(project)),
+        lambda: _Part({"docs/tables.md": _finish(_render("docs/tables.md.j2", project=project))}),
         # The model itself, so that `plan` can compare a later build with this one.
-        lambda: {MODEL_FILE: model_json(project)},
-        lambda: {"docs/tables.md": _finish(_render("docs/tables.md.j2", project=project))},
-        functools.partial(_terraform_module, project),
+        lambda: _Part({MODEL_FILE: model_json(project)}),
+        lambda: _Part(frame=_cloudformation_frame(project)),
         *(
-            functools.partial(_table_files, piece)
+            functools.partial(_tables_part, piece)
             for piece in parallel.chunks(project.tables, 4 * workers)
         ),
     ]
-    for _, part in parallel.as_finished(parts, workers):
-        yield from part.items()
+    frame: tuple[dict[str, Any], Members] = ({}, {})
+    members: dict[int, Members] = {}
+    for index, part in parallel.as_finished(parts, workers):
+        yield from part.files.items()
+        if part.frame is not None:
+            frame = part.frame
+        if part.members is not None:
+            members[index] = part.members
+    yield CLOUDFORMATION_TEMPLATE, _cloudformation_template(
+        *frame, [members[index] for index in sorted(members)]
+    )
 
 
 def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:
