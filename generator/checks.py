@@ -36,6 +36,9 @@ class ProjectRule:
     code: str
     title: str
     check: ProjectCheck
+    # The top-level keys of each document the rule reads: it is given documents holding
+    # only the keys that some rule across files reads (see ``project_view``).
+    reads: tuple[str, ...]
 
 
 TABLE_RULES: list[Rule] = []
@@ -50,9 +53,11 @@ def table_rule(code: str, title: str) -> Callable[[TableCheck], TableCheck]:
     return register
 
 
-def project_rule(code: str, title: str) -> Callable[[ProjectCheck], ProjectCheck]:
+def project_rule(
+    code: str, title: str, reads: tuple[str, ...] = ()
+) -> Callable[[ProjectCheck], ProjectCheck]:
     def register(check: ProjectCheck) -> ProjectCheck:
-        PROJECT_RULES.append(ProjectRule(code, title, check))
+        PROJECT_RULES.append(ProjectRule(code, title, check, reads))
         return check
 
     return register
@@ -471,7 +476,7 @@ def _table_keys(docs: Sequence[Document]) -> Iterator[Diagnostic]:
             owners[ident] = doc
 
 
-@project_rule("E121", "table names are unique across files")
+@project_rule("E121", "table names are unique across files", reads=("name",))
 def _unique_table_names(docs: Sequence[Document]) -> Iterator[Diagnostic]:
     first: dict[str, Document] = {}
     for doc in docs:
@@ -489,7 +494,9 @@ def _unique_table_names(docs: Sequence[Document]) -> Iterator[Diagnostic]:
             first[name] = doc
 
 
-@project_rule("E122", "an environment variable names one table")
+@project_rule(
+    "E122", "an environment variable names one table", reads=("environment_variable",)
+)
 def _unique_environment_variables(docs: Sequence[Document]) -> Iterator[Diagnostic]:
     # CloudFormation output names drop the underscores, so A_B and A__B would collide there.
     first: dict[str, Document] = {}
@@ -512,12 +519,27 @@ def _unique_environment_variables(docs: Sequence[Document]) -> Iterator[Diagnost
             first[output] = doc
 
 
-def check_documents(docs: Sequence[Document]) -> list[Diagnostic]:
-    """Run every rule over schema-valid documents; return all findings."""
+def check_table(doc: Document) -> list[Diagnostic]:
+    """Every rule about one table over a schema-valid document; all findings."""
     found: list[Diagnostic] = []
-    for doc in docs:
-        for rule in TABLE_RULES:
-            found.extend(rule.check(doc))
-    for project in PROJECT_RULES:
-        found.extend(project.check(docs))
+    for rule in TABLE_RULES:
+        found.extend(rule.check(doc))
+    return sorted(found)
+
+
+def project_view(doc: Document) -> Document:
+    """The document as the rules across files need it: only the keys they read.
+
+    A large project's files are checked in several processes; what comes back for these
+    rules is this, not every file's whole data.
+    """
+    keys = {key for rule in PROJECT_RULES for key in rule.reads}
+    return doc.restricted_to(keys)
+
+
+def check_project(docs: Sequence[Document]) -> list[Diagnostic]:
+    """Every rule across files, over the schema-valid documents (or their project views)."""
+    found: list[Diagnostic] = []
+    for rule in PROJECT_RULES:
+        found.extend(rule.check(docs))
     return sorted(found)

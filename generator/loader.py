@@ -73,6 +73,12 @@ class Document:
     def value_marks(self) -> dict[DocPath, Mark]:
         return self._marks[1]
 
+    def restricted_to(self, keys: Container[str]) -> Document:
+        """This document with only the top-level ``keys`` of its data; positions still
+        come from the whole text."""
+        data = {key: value for key, value in self.data.items() if key in keys}
+        return Document(self.path, self.display, data, self.text)
+
     def mark(self, path: DocPath, *, key: bool = False) -> Mark:
         """The position of the node at ``path`` (or of its key), else of its nearest parent."""
         marks = self.key_marks if key else self.value_marks
@@ -339,6 +345,98 @@ def _prescan(text: str) -> None:
     _count_events(text, yaml.SafeLoader)
 
 
+class _NotPlainError(Exception):
+    """The text uses something ``_plain_data`` leaves to the full path (which words errors)."""
+
+
+_EVENT_TYPES = (
+    yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.MappingEndEvent,
+    yaml.SequenceEndEvent, yaml.DocumentEndEvent,
+)
+
+
+def _plain_string(text: str) -> None:
+    if _CONTROL.search(text) or (not text.isascii() and (
+        _SURROGATE.search(text) or not unicodedata.is_normalized("NFC", text)
+    )):
+        raise _NotPlainError
+
+
+def _plain_data(text: str) -> Any:
+    """The data of a plain table file, built from libyaml's events in one pass.
+
+    The full path (event pre-pass, node tree, conversion) took twice as long; this one
+    handles what table files hold: one document of mappings, lists and scalars within the
+    limits. Anything else (tags, anchors, aliases, merge keys, duplicate or non-string
+    keys, unwanted characters, an error) raises _NotPlainError, and the full path decides.
+    """
+    if _FAST_LOADER is None or "\t" in text:
+        raise _NotPlainError  # the pure-Python parser alone judges tabs
+    scalar, mapping_start, sequence_start, mapping_end, sequence_end, document_end = _EVENT_TYPES
+    parser: Any = _FAST_LOADER(text)  # libyaml's parser: untyped in PyYAML's stubs
+    resolve: Any = _constructor.resolve
+    try:
+        get = parser.get_event
+        get()  # the stream's start
+        if type(get()) is not yaml.DocumentStartEvent:
+            raise _NotPlainError
+        # Open collections: [the collection, the pending key, whether a key is pending].
+        open_: list[list[Any]] = []
+        nodes = 0
+        data: Any = None
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is document_end:
+                break
+            if kind is mapping_end or kind is sequence_end:
+                item = open_.pop()[0]
+                is_key_text = False
+            else:
+                nodes += 1
+                if event.anchor is not None or event.tag is not None or nodes > MAX_NODES:
+                    raise _NotPlainError
+                if kind is mapping_start or kind is sequence_start:
+                    if len(open_) >= MAX_DEPTH:
+                        raise _NotPlainError
+                    open_.append([{} if kind is mapping_start else [], None, False])
+                    continue
+                if kind is not scalar:
+                    raise _NotPlainError
+                item = event.value
+                tag = resolve(yaml.ScalarNode, item, event.implicit)
+                is_key_text = tag == _STR
+                if tag in _SCALAR_TAGS and not is_key_text:
+                    item = _constructor.yaml_constructors[tag](
+                        _constructor, yaml.ScalarNode(tag, item)
+                    )
+                elif not is_key_text and tag not in _PLAIN_TEXT_TAGS:
+                    raise _NotPlainError  # e.g. the merge key '<<'
+                if isinstance(item, str):
+                    _plain_string(item)
+            if not open_:
+                data = item
+                continue
+            top = open_[-1]
+            if type(top[0]) is list:
+                top[0].append(item)
+            elif top[2]:
+                top[0][top[1]] = item
+                top[2] = False
+            elif is_key_text and item not in top[0]:
+                top[1] = item
+                top[2] = True
+            else:
+                raise _NotPlainError  # a duplicate key, or one that is not a string
+        if type(get()) is not yaml.StreamEndEvent:
+            raise _NotPlainError  # more than one document
+        return data
+    except yaml.YAMLError:
+        raise _NotPlainError from None
+    finally:
+        parser.dispose()
+
+
 def _parse(text: str) -> yaml.Node:
     """The one document's node tree; the size and depth limits hold before it is built."""
     _prescan(text)
@@ -384,7 +482,10 @@ def load_text(text: str, path: Path, display: str) -> Document:
             "remove it; only the very start of a file may carry a byte order mark",
         )
     try:
-        data = _Converter(record_marks=False).convert(_parse(text), (), 0)
+        try:
+            data = _plain_data(text)
+        except _NotPlainError:
+            data = _Converter(record_marks=False).convert(_parse(text), (), 0)
     except _LocatedProblemError as located:
         raise fail(
             located.code, located.mark, located.path, located.message, located.hint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from generator import checks, loader, model, parallel, validate
 from generator.diagnostics import Diagnostic, InputError
@@ -14,20 +15,34 @@ def _folder_problem(folder: Path, message: str, hint: str) -> InputError:
     return InputError([Diagnostic(str(folder), 1, 1, "Y000", "(folder)", message, hint)])
 
 
-def _load_and_validate(
-    paths: Sequence[Path], display_root: Path | None
-) -> list[tuple[loader.Document | None, list[Diagnostic]]]:
-    """Each file's document (None if it has problems) and its problems, as values."""
-    results: list[tuple[loader.Document | None, list[Diagnostic]]] = []
-    for path in paths:
-        try:
-            document = loader.load_file(path, loader.display_name(path, display_root))
-        except InputError as error:
-            results.append((None, list(error.diagnostics)))
-            continue
-        found = validate.validate_document(document)
-        results.append((None if found else document, found))
-    return results
+class _FileResult(NamedTuple):
+    """One file through the stages that need no other file, as values."""
+
+    problems: list[Diagnostic]
+    # For the rules across files: the project view of a schema-valid document, else None.
+    view: loader.Document | None
+    # The model of a file without problems, else None.
+    table: model.Table | None
+
+
+def _one_file(path: Path, display_root: Path | None, folder: str) -> _FileResult:
+    try:
+        document = loader.load_file(path, loader.display_name(path, display_root))
+    except InputError as error:
+        return _FileResult(list(error.diagnostics), None, None)
+    problems = validate.validate_document(document)
+    if problems:
+        return _FileResult(problems, None, None)
+    problems = checks.check_table(document)
+    # Output names the source by folder and file only, so it never depends on the cwd.
+    table = None if problems else model.build_table(
+        document.path, f"{folder}/{document.path.name}", document.data
+    )
+    return _FileResult(problems, checks.project_view(document), table)
+
+
+def _files(paths: Sequence[Path], display_root: Path | None, folder: str) -> list[_FileResult]:
+    return [_one_file(path, display_root, folder) for path in paths]
 
 
 def load_project(
@@ -52,23 +67,23 @@ def load_project(
     workers = parallel.processes(len(paths), jobs)
     # Several slices per worker, so that one slow slice does not leave the others idle.
     slices = parallel.chunks(paths, 4 * workers)
+    folder = schemas_dir.resolve().name
     loaded = parallel.run(
-        [functools.partial(_load_and_validate, piece, display_root) for piece in slices],
-        workers,
+        [functools.partial(_files, piece, display_root, folder) for piece in slices], workers
     )
     problems: list[Diagnostic] = []
-    documents: list[loader.Document] = []
+    views: list[loader.Document] = []
+    tables: list[model.Table] = []
     for results in loaded:
-        for document, found in results:
-            problems.extend(found)
-            if document is not None:
-                documents.append(document)
-    problems.extend(checks.check_documents(documents))
+        for result in results:
+            problems.extend(result.problems)
+            if result.view is not None:
+                views.append(result.view)
+            if result.table is not None:
+                tables.append(result.table)
+    problems.extend(checks.check_project(views))
     if problems:
         raise InputError(problems)
-    # Output names the source by folder and file only, so it never depends on the cwd.
-    folder = schemas_dir.resolve().name
-    tables = [model.build_table(d.path, f"{folder}/{d.path.name}", d.data) for d in documents]
     return model.build_project(tables)
 
 

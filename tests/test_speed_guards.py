@@ -10,10 +10,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import filters, loader
@@ -109,6 +110,61 @@ def test_texts_libyaml_judges_differently_get_the_python_parsers_verdict(
     assert fast == outcome()
 
 
+def _full_path(text: str) -> object:
+    """What load_text gives without the one-pass builder: data, or the diagnostics."""
+    with mock.patch.object(loader, "_plain_data", side_effect=loader._NotPlainError):
+        try:
+            return loader.load_text(text, Path("t.yaml"), "t.yaml").data
+        except InputError as error:
+            return [d.format() for d in error.diagnostics]
+
+
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", _table_files(), ids=lambda p: p.name)
+def test_every_table_file_is_built_in_one_pass_with_the_data_of_the_full_path(
+    path: Path,
+) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert loader._plain_data(text) == _full_path(text)
+
+
+_yaml_leaves = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+    | st.sampled_from(["2001-12-14", "<<", "1e3", "0x1F", "~", "yes", "NaN", "-.inf", "!x", "é"])
+)
+_yaml_data = st.recursive(
+    _yaml_leaves,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=5) | st.sampled_from(["<<", "1", "true"]), inner,
+                      max_size=3),
+    max_leaves=12,
+)
+_yaml_noise = st.sampled_from(
+    ["&a ", "*a", "!!str ", "!!binary ", "<<: ", "\t", "---\n", "- ", ": ", "? ", "{", "[",
+     "\n  x: 1", "\\ud800", '"\\x07"', "\u202e", "e\u0301", "#", "'", '"']
+)
+
+
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@settings(max_examples=300)
+@given(
+    _yaml_data, st.booleans(), st.booleans(),
+    st.lists(st.tuples(st.integers(0, 10_000), _yaml_noise), max_size=3),
+)
+def test_the_one_pass_builder_gives_the_full_paths_data_or_leaves_the_text_to_it(
+    data: object, flow: bool, unicode: bool, noise: list[tuple[int, str]]
+) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=unicode)
+    for offset, piece in noise:
+        position = offset % (len(text) + 1)
+        text = text[:position] + piece + text[position:]
+    try:
+        fast = loader._plain_data(text)
+    except loader._NotPlainError:
+        return
+    assert repr(fast) == repr(_full_path(text))  # repr: NaN is not equal to itself
+
+
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner, max_size=4)
@@ -121,6 +177,30 @@ _json_values = st.recursive(
 @given(_json_values)
 def test_pretty_json_is_byte_identical_to_json_dumps_with_indent(value: object) -> None:
     assert filters.pretty_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@given(
+    st.dictionaries(st.text(max_size=5), _json_values, max_size=4),
+    st.dictionaries(
+        st.text(max_size=5), st.dictionaries(st.text(max_size=5), _json_values, max_size=3),
+        max_size=3,
+    ),
+)
+def test_members_printed_apart_give_the_text_of_the_whole_document(
+    frame: dict[str, object], added: dict[str, dict[str, object]]
+) -> None:
+    whole = dict(frame)
+    printed: dict[str, list[str]] = {}
+    for section, members in added.items():
+        own = whole.get(section)
+        own = dict(own) if isinstance(own, dict) else {}
+        fresh = {key: value for key, value in members.items() if key not in own}
+        whole[section] = {**own, **fresh}
+        frame = {**frame, section: own}
+        printed[section] = [filters.pretty_json_member(k, v, 2) for k, v in fresh.items()]
+    assert filters.pretty_json_with_members(frame, printed, end="\n") == (
+        json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def test_pretty_json_refuses_keys_json_dumps_would_silently_convert() -> None:
