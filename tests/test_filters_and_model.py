@@ -6,8 +6,10 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from generator import model
+from generator import hclfmt, model
 from generator.filters import hcl, hcl_comment, hcl_quote, markdown, to_json
 from generator.hclfmt import align
 from generator.render import environment
@@ -113,3 +115,28 @@ def test_attribute_definitions_list_each_key_attribute_once_in_order_of_use() ->
 def test_table_keys_and_logical_ids_come_from_file_names() -> None:
     assert model.table_key(Path("schemas/Rate-Limit.yaml")) == "rate_limit"
     assert model.logical_id("rate_limit") == "RateLimit"
+
+
+def _balanced_by_scanning(text: str) -> bool:
+    """The reference: one character at a time, strings and escapes tracked."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+    return depth == 0 and not in_string
+
+
+@given(st.text(st.sampled_from('"\\{}[]() a$'), max_size=14))
+def test_brackets_are_judged_balanced_as_a_character_scan_judges_them(text: str) -> None:
+    assert hclfmt._balanced(text) is _balanced_by_scanning(text)
