@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from generator.diagnostics import Diagnostic, DocPath, format_path
@@ -533,8 +534,13 @@ def project_view(doc: Document) -> Document:
     A large project's files are checked in several processes; what comes back for these
     rules is this, not every file's whole data.
     """
-    keys = {key for rule in PROJECT_RULES for key in rule.reads}
-    return doc.restricted_to(keys)
+    return doc.restricted_to(_project_keys())
+
+
+@cache
+def _project_keys() -> frozenset[str]:
+    # Every rule is registered when this module is imported, before any document is checked.
+    return frozenset(key for rule in PROJECT_RULES for key in rule.reads)
 
 
 def check_project(docs: Sequence[Document]) -> list[Diagnostic]:

@@ -335,10 +335,9 @@ def _prescan(text: str) -> None:
     Events are streamed and dropped, so this costs bounded memory and no recursion; the
     node tree composed afterwards then has at most MAX_NODES nodes and MAX_DEPTH levels.
     """
-    fast: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if _FAST_LOADER is not None:
         try:
-            _count_events(text, fast)
+            _count_events(text, _FAST_LOADER)
             return
         except yaml.YAMLError:
             pass  # the pure-Python parser alone decides and words syntax errors

@@ -19,7 +19,6 @@ import jinja2
 from generator import hclfmt, parallel
 from generator.filters import (
     FILTERS,
-    pretty_json,
     pretty_json_member,
     pretty_json_with_members,
     require_rendered,
@@ -93,10 +92,6 @@ def _parse_json(template: str, text: str) -> Any:
         return json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
-
-
-def _json_file(template: str, **context: Any) -> str:
-    return pretty_json(_parse_json(template, _render(template, **context)), end="\n")
 
 
 # The CloudFormation template of 10,000 tables is 100 MB; parsed whole, it took 400 MB.

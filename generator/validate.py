@@ -282,8 +282,9 @@ def quick_check(schema: Any) -> Check:
         common.append(lambda value: type(value) is str and value in constant)
     by_type: dict[type, list[Check]] = {kind: [] for kind in _PLAIN}
     by_type[str] += _string_checks(schema)
-    by_type[int] += _number_checks(schema)
-    by_type[float] += _number_checks(schema)
+    numbers = _number_checks(schema)
+    by_type[int] += numbers
+    by_type[float] += numbers
     for kind, made in ((dict, _object_check(schema)), (list, _array_check(schema))):
         if made is not None:
             by_type[kind].append(made)
