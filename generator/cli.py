@@ -38,15 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m generator",
         description="Render DynamoDB table files (YAML) into Terraform and CloudFormation.",
-        epilog="Exit codes: 0 ok, 1 --check found differences, 2 invalid input, "
-        "3 output folder not readable or writable.",
+        epilog="Exit codes: 0 ok; 1 build --check found out/ stale, plan found a change that is "
+        "unsafe or needs several deployments, import found a table it would replace, verify "
+        "found a failing check; 2 invalid input or usage; 3 the output folder (or plan's "
+        "baseline, or import's live tables) cannot be read or written.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
-                         help="folder of table files, one *.yaml per table (default: schemas)")
+                         help="folder of table files, one *.yaml or *.yml file per table; "
+                         "subfolders are not read (default: schemas)")
         sub.add_argument("--jobs", "-j", type=_positive, metavar="N",
                          help="processes to load and render with (default: one per "
                          f"processor from {MIN_TABLES} table files on, else 1)")
@@ -122,14 +125,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except InputError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.format(), file=err)
-        files = len({d.file for d in error.diagnostics})
-        count = len(error.diagnostics)
-        errors = f"{count} error{'s' if count != 1 else ''}"
-        where = f"{files} file{'s' if files != 1 else ''}"
-        print(f"{errors} in {where}; nothing was written", file=err)
+        # Problems of the folder itself are not located in a file.
+        files = len({d.file for d in error.diagnostics if d.line})
+        where = _count(files, "file") if files else "the schemas folder"
+        written = "; nothing was written" if args.command == "build" else ""
+        print(f"{_count(len(error.diagnostics), 'error')} in {where}{written}", file=err)
         return Exit.INVALID
     if args.command == "validate":
-        print(f"{len(project.tables)} table files are valid", file=out)
+        tables = len(project.tables)
+        print(f"{_count(tables, 'table file')} {'is' if tables == 1 else 'are'} valid", file=out)
         return Exit.OK
     if args.command == "verify":
         from generator import verify
@@ -179,6 +183,10 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
     print(_summary(out_dir, changes, "written") if changes.any
           else f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
     return Exit.OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _summary(out_dir: Path, changes: Changes, verb: str) -> str:

@@ -23,7 +23,7 @@ class Mark:
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem in the input, with its location and a fix."""
+    """One problem in the input, with its location (line 0: none) and a fix."""
 
     file: str
     line: int
@@ -34,7 +34,8 @@ class Diagnostic:
     hint: str = ""
 
     def format(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        # Line 0: a problem of a folder or a whole file, not of a place in a file.
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         text = f"{where}: {self.code} {self.path}: {self.message}"
         return f"{text}; {self.hint}" if self.hint else text
 

@@ -7,6 +7,7 @@ documents that expand past a bounded size are errors, not surprises.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Container
@@ -27,9 +28,12 @@ MAX_NODES = 50_000
 TABLE_FILE_SUFFIXES = (".yaml", ".yml")
 
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
+# YAML 1.2 spells booleans only so; PyYAML, like YAML 1.1, also reads yes/no/on/off.
+_CORE_BOOLEANS = frozenset({"true", "false"})
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
+    _BOOL,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     _STR,
@@ -212,6 +216,15 @@ class _Converter:
         if node.tag in _PLAIN_TEXT_TAGS:
             return node.value
         self._require_tag(node, _SCALAR_TAGS, path)
+        if node.tag == _BOOL and node.value.lower() not in _CORE_BOOLEANS:
+            raise _LocatedProblemError(
+                "Y013",
+                _mark(node),
+                path,
+                f"{node.value!r} is a boolean in YAML 1.1 but text in YAML 1.2, so tools read "
+                "it differently",
+                "write true or false, or quote it for the text",
+            )
         value = _constructor.yaml_constructors[node.tag](_constructor, node)
         if isinstance(value, str) and _SURROGATE.search(value):
             raise _LocatedProblemError(
@@ -404,6 +417,8 @@ def _plain_data(text: str) -> Any:
                     raise _NotPlainError
                 item = event.value
                 tag = resolve(yaml.ScalarNode, item, event.implicit)
+                if tag == _BOOL and item.lower() not in _CORE_BOOLEANS:
+                    raise _NotPlainError  # a YAML 1.1 boolean: the full path refuses it
                 is_key_text = tag == _STR
                 if tag in _SCALAR_TAGS and not is_key_text:
                     item = _constructor.yaml_constructors[tag](
@@ -569,6 +584,17 @@ def find_table_files(schemas_dir: Path) -> list[Path]:
         for p in schemas_dir.iterdir()
         if p.suffix in TABLE_FILE_SUFFIXES and not p.name.startswith(".") and p.is_file()
     )
+
+
+def nested_table_file(schemas_dir: Path) -> Path | None:
+    """The first table file in a subfolder, which ``find_table_files`` does not read."""
+    for folder, subfolders, names in sorted(os.walk(schemas_dir)):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found = sorted(n for n in names if Path(n).suffix in TABLE_FILE_SUFFIXES
+                       and not n.startswith("."))
+        if found and Path(folder) != schemas_dir:
+            return Path(folder) / found[0]
+    return None
 
 
 def display_name(path: Path, root: Path | None) -> str:

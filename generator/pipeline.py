@@ -12,7 +12,7 @@ from generator.diagnostics import Diagnostic, InputError
 
 
 def _folder_problem(folder: Path, message: str, hint: str) -> InputError:
-    return InputError([Diagnostic(str(folder), 1, 1, "Y000", "(folder)", message, hint)])
+    return InputError([Diagnostic(str(folder), 0, 0, "Y000", "(folder)", message, hint)])
 
 
 class _FileResult(NamedTuple):
@@ -60,9 +60,17 @@ def load_project(
         )
     paths = loader.find_table_files(schemas_dir)
     if not paths:
+        patterns = " or ".join(f"*{suffix}" for suffix in loader.TABLE_FILE_SUFFIXES)
+        nested = loader.nested_table_file(schemas_dir)
+        if nested is None:
+            raise _folder_problem(
+                schemas_dir, f"the folder holds no {patterns} table files",
+                "add one YAML file per table, or pass --schemas DIR",
+            )
         raise _folder_problem(
-            schemas_dir, "the folder holds no *.yaml table files",
-            "add one YAML file per table, or pass --schemas DIR",
+            schemas_dir, f"the folder holds no {patterns} table files; subfolders are not "
+            f"read, and {nested.relative_to(schemas_dir).as_posix()} is in one",
+            f"move the table files into the folder, or pass --schemas {nested.parent}",
         )
     workers = parallel.processes(len(paths), jobs)
     # Several slices per worker, so that one slow slice does not leave the others idle.

@@ -335,8 +335,12 @@ def _type_of(value: Any) -> str:
     return "a mapping"
 
 
+_BARE = re.compile(r"[\w.-]+")  # options shown without quotes: KEYS_ONLY, ION
+
+
 def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+    """A value as the table file would spell it (true, null), not as Python does (True, None)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]:
@@ -384,7 +388,7 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
             code, path, f"expected {expected}, got {_type_of(value)} {_shown(value)}", fix
         )
     elif keyword == "enum":
-        options = [str(o) for o in bound]
+        options = [o if isinstance(o, str) and _BARE.fullmatch(o) else _shown(o) for o in bound]
         close = [o for o in options if isinstance(value, str) and o.lower() == value.lower()]
         close = close or difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
         fix = f"did you mean {close[0]!r}?" if close else hint or "use one of " + ", ".join(options)

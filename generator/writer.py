@@ -1,7 +1,8 @@
 """Stage 6: put rendered files on disk atomically, or report how disk differs from them.
 
 The writer owns only what it wrote: a manifest in the output folder lists the files of
-the last build, and only those may ever be removed. Files are replaced by rename, so a
+the last build, and only those may ever be changed or removed; a build that would overwrite
+any other file refuses. Files are replaced by rename, so a
 reader never sees half a file; unchanged files are not touched.
 
 A build is one transaction: every new file is first staged next to its target, then a
@@ -185,22 +186,37 @@ def _scan(out: Path, files: Files, checked: set[Path],
     names: list[str] = []
     added: list[str] = []
     changed: list[str] = []
+    foreign: list[str] = []
 
     def visit(rel: str, text: str) -> None:
         target = _target(out, rel, checked)
         same = _holds(target, text)
-        if not same:
+        if same is False and rel not in previous and rel != MANIFEST:
+            foreign.append(rel)  # someone else's file: never overwritten
+        elif not same:
             (added if same is None else changed).append(rel)
             differs(rel, target, same is not None, text)
 
     for rel, text in files.items() if isinstance(files, Mapping) else files:
         names.append(rel)
         visit(rel, text)
+    if foreign:
+        raise _foreign_files(out, sorted(foreign))
     visit(MANIFEST, manifest_text(names))  # every file is known now
     removed = sorted(rel for rel in previous - {*names, MANIFEST} if _target(out, rel).exists())
     unchanged = len(names) + 1 - len(added) - len(changed)
     return Changes(tuple(sorted(added, key=_manifest_last)),
                    tuple(sorted(changed, key=_manifest_last)), tuple(removed), unchanged)
+
+
+def _foreign_files(out: Path, rels: list[str]) -> OutputError:
+    """The files a build would overwrite that the manifest does not list as the tool's."""
+    one = len(rels) == 1
+    return OutputError(
+        f"{out} holds {', '.join(rels)}, which this tool did not write "
+        f"({'it is' if one else 'they are'} not in {MANIFEST}) and would now overwrite; "
+        f"move or rename {'it' if one else 'them'}, then build again"
+    )
 
 
 def compare(out: Path, files: Files, *, with_diffs: bool = True) -> tuple[Changes, list[str]]:

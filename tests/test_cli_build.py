@@ -116,9 +116,59 @@ def test_validate_reports_the_table_count() -> None:
     assert (result.code, result.stdout) == (0, "4 table files are valid\n")
 
 
+def test_validate_counts_one_table_file_in_the_singular(tmp_path: Path) -> None:
+    result = run_cli("validate", "--schemas", str(write_tables(tmp_path / "schemas", t=TABLE)))
+    assert (result.code, result.stdout) == (0, "1 table file is valid\n")
+
+
 def test_unwritable_output_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     result = run_cli("build", "--schemas", str(SCHEMAS), "--out", str(blocker / "out"))
     assert result.code == 3
     assert result.stderr.startswith("error: cannot create the output folder")
+
+
+def test_build_refuses_to_overwrite_a_file_it_did_not_write_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    schemas = write_tables(tmp_path / "schemas", a=TABLE)
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    mine = out / "terraform" / "table_b.tf"
+    mine.write_text("# the user's own file\n", encoding="utf-8")
+    write_tables(schemas, b=TABLE.replace("things", "others"))
+    before = tree(out)
+    for extra in ((), ("--check",)):
+        result = run_cli("build", "--schemas", str(schemas), "--out", str(out), *extra)
+        assert (result.code, result.stdout) == (3, "")
+        assert result.stderr == (
+            f"error: {out} holds terraform/table_b.tf, which this tool did not write "
+            f"(it is not in {MANIFEST}) and would now overwrite; move or rename it, then "
+            "build again\n"
+        )
+        assert tree(out) == before
+
+
+def test_a_file_the_tool_wrote_before_is_still_rewritten(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", a=TABLE)
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    (schemas / "a.yaml").write_text(TABLE + "ttl_attribute: expires\n", encoding="utf-8")
+    assert build(schemas, out) == 0
+    assert "expires" in (out / "terraform" / "table_a.tf").read_text(encoding="utf-8")
+
+
+def test_help_names_both_table_file_suffixes_and_every_meaning_of_exit_1() -> None:
+    top = " ".join(run_cli_help().split())
+    assert (
+        "1 build --check found out/ stale, plan found a change that is unsafe or needs several "
+        "deployments, import found a table it would replace, verify found a failing check"
+    ) in top
+    assert "one *.yaml or *.yml file per table" in " ".join(run_cli_help("build").split())
+
+
+def run_cli_help(*command: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "generator", *command, "--help"], cwd=REPO,
+                            capture_output=True, text=True, check=True)
+    return result.stdout

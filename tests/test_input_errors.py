@@ -20,7 +20,7 @@ def errors(tmp_path: Path, text: str) -> list[str]:
     result = run_cli("validate", "--schemas", str(folder))
     assert result.code == 2, result
     lines = result.stderr.splitlines()
-    assert lines[-1].endswith("nothing was written")
+    assert lines[-1].endswith(" in 1 file")  # validate never writes, so it does not say so
     return [line.replace(str(folder) + "/", "") for line in lines[:-1]]
 
 
@@ -91,7 +91,7 @@ def test_all_problems_of_all_files_are_reported_together(tmp_path: Path) -> None
     assert result.code == 2
     codes = [line.split(": ")[1].split(" ")[0] for line in result.stderr.splitlines()[:-1]]
     assert codes == ["S005", "S001"]
-    assert result.stderr.splitlines()[-1] == "2 errors in 2 files; nothing was written"
+    assert result.stderr.splitlines()[-1] == "2 errors in 2 files"
 
 
 def test_invalid_input_leaves_out_untouched_and_prints_no_traceback(tmp_path: Path) -> None:
@@ -116,4 +116,80 @@ def test_invalid_input_leaves_out_untouched_and_prints_no_traceback(tmp_path: Pa
 def test_missing_schemas_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("validate", "--schemas", str(tmp_path / "nope"))
     assert result.code == 2
-    assert "Y000 (folder): the schemas folder does not exist" in result.stderr
+    assert result.stderr == (
+        f"{tmp_path / 'nope'}: Y000 (folder): the schemas folder does not exist; create it "
+        "with one YAML file per table, or pass --schemas DIR\n1 error in the schemas folder\n"
+    )
+
+
+def test_table_files_in_subfolders_are_named_when_the_folder_has_none_of_its_own(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "schemas"
+    write_tables(folder / "prod", t=GOOD)
+    result = run_cli("build", "--schemas", str(folder), "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    assert result.stderr == (
+        f"{folder}: Y000 (folder): the folder holds no *.yaml or *.yml table files; subfolders "
+        "are not read, and prod/t.yaml is in one; move the table files into the folder, or pass "
+        f"--schemas {folder / 'prod'}\n1 error in the schemas folder; nothing was written\n"
+    )
+
+
+def test_schema_messages_spell_values_as_yaml_does(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + "stream: true\ntags: {a: 1.5}\n") == [
+        "t.yaml:3:9: S004 stream: true is not one of KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, "
+        "NEW_AND_OLD_IMAGES; use one of the stream view types KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, "
+        "NEW_AND_OLD_IMAGES, or leave 'stream' out",
+        "t.yaml:4:11: S003 tags.a: expected a string, got a number 1.5; quote the value to make "
+        'it a string, e.g. "1.5"',
+    ]
+
+
+def test_yaml_1_1_booleans_are_refused_wherever_they_are(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + "deletion_protection: no\n") == [
+        "t.yaml:3:22: Y013 deletion_protection: 'no' is a boolean in YAML 1.1 but text in YAML "
+        "1.2, so tools read it differently; write true or false, or quote it for the text",
+    ]
+    assert errors(tmp_path, GOOD + "tags: {a: On, b: 'yes'}\n") == [
+        "t.yaml:3:11: Y013 tags.a: 'On' is a boolean in YAML 1.1 but text in YAML 1.2, so tools "
+        "read it differently; write true or false, or quote it for the text",
+    ]
+
+
+def test_quoted_yaml_1_1_booleans_stay_strings_and_core_booleans_stay_booleans() -> None:
+    from generator.loader import load_text
+
+    text = GOOD + "tags: {a: 'no', b: \"Off\", c: y}\ndeletion_protection: True\n"
+    data = load_text(text, Path("t.yaml"), "t.yaml").data
+    assert data["tags"] == {"a": "no", "b": "Off", "c": "y"}
+    assert data["deletion_protection"] is True
+
+
+CSV = GOOD + "import_from_s3:\n  bucket: my-bucket\n  input_format: CSV\n  csv:\n"
+
+
+def test_csv_delimiter_and_header_names_follow_dynamodb_rules(tmp_path: Path) -> None:
+    assert errors(tmp_path, CSV + "    delimiter: x\n    header_list: ['a\"b', 'c,d', e]\n") == [
+        't.yaml:7:16: S004 import_from_s3.csv.delimiter: "x" is not one of ",", ";", ":", "|", '
+        '"\\t", " "; use one of , ; : | a tab or a space',
+        't.yaml:8:19: S005 import_from_s3.csv.header_list[0]: "a\\"b" is not allowed here; '
+        'header names are printable ASCII characters other than " and ,',
+        't.yaml:8:26: S005 import_from_s3.csv.header_list[1]: "c,d" is not allowed here; '
+        'header names are printable ASCII characters other than " and ,',
+    ]
+
+
+def test_csv_header_list_holds_1_to_255_names_of_up_to_65536_characters(
+    tmp_path: Path,
+) -> None:
+    many = ", ".join(f"h{i}" for i in range(256))
+    assert errors(tmp_path, CSV + f"    header_list: [{many}]\n") == [
+        "t.yaml:7:18: S007 import_from_s3.csv.header_list: has 256 entries; at most 255 are "
+        "allowed"
+    ]
+    assert errors(tmp_path, CSV + f"    header_list: [{'h' * 65537}]\n")[0].startswith(
+        "t.yaml:7:19: S006 import_from_s3.csv.header_list[0]: "
+    )
+    ok = write_tables(tmp_path / "ok", t=CSV + f"    header_list: [{'h' * 65536}, ' x']\n")
+    assert run_cli("validate", "--schemas", str(ok)).code == 0

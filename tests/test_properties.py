@@ -386,5 +386,5 @@ def _damaged_gives_output_or_errors(text: str) -> None:
             load_project(Path(folder))
     assert code == 2, err.getvalue()
     *errors, summary = err.getvalue().replace(folder + "/", "").splitlines()
-    assert summary.endswith("nothing was written")
+    assert summary.endswith(" in 1 file")
     assert errors and all(LOCATED.match(e) for e in errors), errors

@@ -128,6 +128,15 @@ def test_every_table_file_is_built_in_one_pass_with_the_data_of_the_full_path(
     assert loader._plain_data(text) == _full_path(text)
 
 
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("text", ["a: no\n", "a: [1, On]\n", "a: {b: OFF}\n", "a: Yes\n"])
+def test_yaml_1_1_booleans_are_left_to_the_full_path_which_refuses_them(text: str) -> None:
+    with pytest.raises(loader._NotPlainError):
+        loader._plain_data(text)
+    found = _full_path(text)
+    assert isinstance(found, list) and [line.split(" ")[1] for line in found] == ["Y013"]
+
+
 _yaml_leaves = (
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
     | st.sampled_from(["2001-12-14", "<<", "1e3", "0x1F", "~", "yes", "NaN", "-.inf", "!x", "é"])
@@ -141,7 +150,7 @@ _yaml_data = st.recursive(
 )
 _yaml_noise = st.sampled_from(
     ["&a ", "*a", "!!str ", "!!binary ", "<<: ", "\t", "---\n", "- ", ": ", "? ", "{", "[",
-     "\n  x: 1", "\\ud800", '"\\x07"', "\u202e", "e\u0301", "#", "'", '"']
+     "\n  x: 1", "\\ud800", '"\\x07"', "\u202e", "e\u0301", "#", "'", '"', " no", "On"]
 )
 
 
