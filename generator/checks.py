@@ -7,6 +7,7 @@ on its shapes; they return diagnostics and never raise.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from generator import regions
 from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
 from generator.model import STREAM_ACTIONS, logical_id, table_key
@@ -441,6 +443,83 @@ def _dependent_settings(doc: Document) -> Iterator[Diagnostic]:
         )
 
 
+def _intrinsic_functions(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
+    """Where a value holds a CloudFormation intrinsic function: ``{Ref: ...}``, ``{Fn::*: ...}``
+    or ``{Condition: NAME}`` (an IAM statement's Condition is a mapping, not a name)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" or key.startswith("Fn::") or (
+                key == "Condition" and isinstance(item, str)
+            ):
+                yield (*path, key), key
+            else:
+                yield from _intrinsic_functions(item, (*path, key))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _intrinsic_functions(item, (*path, position))
+
+
+@table_rule("E130", "a resource policy holds no CloudFormation intrinsic functions")
+def _plain_resource_policy(doc: Document) -> Iterator[Diagnostic]:
+    policy = doc.data.get("resource_policy")
+    for path, function in _intrinsic_functions(policy, ("resource_policy",)):
+        yield doc.diagnostic(
+            "E130", path, f"{function!r} is a CloudFormation intrinsic function",
+            "CloudFormation would evaluate it, Terraform would send it as text; write the value "
+            "itself (an ARN, an account id), so that the policy means the same in both formats",
+            key=True,
+        )
+
+
+@table_rule("E131", "replica regions are AWS regions")
+def _known_replica_regions(doc: Document) -> Iterator[Diagnostic]:
+    for position, replica in enumerate(doc.data.get("replicas", [])):
+        region = replica["region"]
+        if regions.is_listed(region) or replica.get("unlisted_region"):
+            continue
+        close = difflib.get_close_matches(region, regions.ALL_REGIONS, n=1)
+        yield doc.diagnostic(
+            "E131", ("replicas", position, "region"), f"{region!r} is not an AWS region",
+            "check the spelling" + (f" (did you mean {close[0]!r}?)" if close else "")
+            + "; for a region newer than the generator's list, add 'unlisted_region: true' to "
+            "this replica",
+        )
+
+
+@table_rule("E132", "a global table and its keys are in one partition")
+def _one_partition(doc: Document) -> Iterator[Diagnostic]:
+    table_key_arn = doc.data.get("encryption", {}).get("kms_key_arn")
+    table_partition = regions.partition_of_arn(table_key_arn) if table_key_arn else None
+    first: tuple[str, str] | None = None  # the first replica's region and partition
+    for position, replica in enumerate(doc.data.get("replicas", [])):
+        region = replica["region"]
+        partition = regions.partition_of(region)
+        if partition is None:
+            continue
+        where = ("replicas", position, "region")
+        if table_partition is not None and table_partition != partition:
+            yield doc.diagnostic(
+                "E132", where, f"{region} is in the partition {partition}, but the table's key "
+                f"{table_key_arn} is in {table_partition}",
+                "a global table and its keys stay in one partition",
+            )
+        elif first is not None and first[1] != partition:
+            yield doc.diagnostic(
+                "E132", where, f"{region} is in the partition {partition}, but the replica "
+                f"{first[0]} is in {first[1]}", "a global table stays in one partition",
+            )
+        first = first or (region, partition)
+        key_arn = replica.get("kms_key_arn")
+        key_partition = regions.partition_of_arn(key_arn) if key_arn else None
+        if key_partition is not None and key_partition != partition:
+            yield doc.diagnostic(
+                "E132", ("replicas", position, "kms_key_arn"),
+                f"the key is in the partition {key_partition}, but the replica region {region} "
+                f"is in {partition}",
+                f"give a key ARN of the form arn:{partition}:kms:{region}:ACCOUNT:key/KEY-ID",
+            )
+
+
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
@@ -464,14 +543,14 @@ def _table_keys(docs: Sequence[Document]) -> Iterator[Diagnostic]:
         ident = logical_id(key)
         if ident in owners:
             other = owners[ident]
+            other_key = table_key(other.path)
+            clash = f"as does {other.display}" if other_key == key else (
+                f"whose CloudFormation names ({ident}...) are those of the key {other_key!r} "
+                f"of {other.display}"
+            )
             yield Diagnostic(
-                doc.display,
-                1,
-                1,
-                "E120",
-                "(document)",
-                f"the file name gives the same table key as {other.display} ({ident!r})",
-                "rename one of the files",
+                doc.display, 1, 1, "E120", "(document)",
+                f"the file name gives the table key {key!r}, {clash}", "rename one of the files",
             )
         else:
             owners[ident] = doc

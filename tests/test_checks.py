@@ -307,8 +307,17 @@ def test_e120_two_files_giving_the_same_key(tmp_path: Path) -> None:
         **{"rate-limit": BASE, "rate_limit": BASE.replace("things", "other")},
     )
     assert problems(folder) == [
-        "rate_limit.yaml:1:1: E120 (document): the file name gives the same table key as "
-        "rate-limit.yaml ('RateLimit'); rename one of the files"
+        "rate_limit.yaml:1:1: E120 (document): the file name gives the table key 'rate_limit', "
+        "as does rate-limit.yaml; rename one of the files"
+    ]
+
+
+def test_e120_two_keys_giving_the_same_cloudformation_name(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "schemas", a1b=BASE, a_1b=BASE.replace("things", "other"))
+    assert problems(folder) == [
+        "a_1b.yaml:1:1: E120 (document): the file name gives the table key 'a_1b', whose "
+        "CloudFormation names (A1b...) are those of the key 'a1b' of a1b.yaml; rename one of "
+        "the files"
     ]
 
 
@@ -438,4 +447,83 @@ def test_e122_environment_variable_used_by_two_tables(tmp_path: Path) -> None:
     assert problems(folder) == [
         "b.yaml:3:23: E122 environment_variable: environment variable 'APP_TABLE' is already "
         "used by a.yaml:3; give each table its own environment variable"
+    ]
+
+
+def test_e130_resource_policy_with_cloudformation_intrinsic_functions(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+resource_policy:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Allow
+      Principal: {AWS: {"Fn::ImportValue": other-stack-Role}}
+      Action: dynamodb:GetItem
+      Resource: {Ref: AWS::NoValue}
+      Condition: {StringEquals: {"aws:PrincipalAccount": [{"Fn::Sub": "${AWS::AccountId}"}]}}
+    - {Condition: IsProd}
+""")
+    fix = (
+        "CloudFormation would evaluate it, Terraform would send it as text; write the value "
+        "itself (an ARN, an account id), so that the policy means the same in both formats"
+    )
+    assert found == [
+        f"t.yaml:7:25: E130 resource_policy.Statement[0].Principal.AWS[\"Fn::ImportValue\"]: "
+        f"'Fn::ImportValue' is a CloudFormation intrinsic function; {fix}",
+        f"t.yaml:9:18: E130 resource_policy.Statement[0].Resource.Ref: 'Ref' is a "
+        f"CloudFormation intrinsic function; {fix}",
+        f"t.yaml:10:60: E130 resource_policy.Statement[0].Condition.StringEquals"
+        f"[\"aws:PrincipalAccount\"][0][\"Fn::Sub\"]: 'Fn::Sub' is a CloudFormation intrinsic "
+        f"function; {fix}",
+        f"t.yaml:11:8: E130 resource_policy.Statement[1].Condition: 'Condition' is a "
+        f"CloudFormation intrinsic function; {fix}",
+    ]
+
+
+def test_e130_iam_condition_blocks_are_not_intrinsic_functions(tmp_path: Path) -> None:
+    assert one_table(tmp_path, BASE + """\
+resource_policy:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Deny
+      Principal: "*"
+      Action: "dynamodb:*"
+      Resource: "*"
+      Condition: {Bool: {"aws:SecureTransport": "false"}}
+""") == []
+
+
+GLOBAL = BASE + "stream: NEW_AND_OLD_IMAGES\n"
+
+
+def test_e131_replica_region_that_aws_does_not_have(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + "replicas: [{region: eu-west-9}, {region: eu-west-3}]\n")
+    assert found == [
+        "t.yaml:4:21: E131 replicas[0].region: 'eu-west-9' is not an AWS region; check the "
+        "spelling (did you mean 'eu-west-3'?); for a region newer than the generator's list, "
+        "add 'unlisted_region: true' to this replica"
+    ]
+
+
+def test_e131_an_unlisted_region_is_accepted_when_the_replica_says_so(tmp_path: Path) -> None:
+    assert one_table(
+        tmp_path, GLOBAL + "replicas: [{region: eu-west-9, unlisted_region: true}]\n"
+    ) == []
+
+
+def test_e132_replicas_and_keys_in_another_partition(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + """\
+encryption:
+  type: customer_managed
+  kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/abc
+replicas:
+  - region: cn-north-1
+    kms_key_arn: arn:aws:kms:cn-north-1:123456789012:key/def
+""")
+    assert found == [
+        "t.yaml:8:13: E132 replicas[0].region: cn-north-1 is in the partition aws-cn, but the "
+        "table's key arn:aws:kms:us-east-1:123456789012:key/abc is in aws; a global table and "
+        "its keys stay in one partition",
+        "t.yaml:9:18: E132 replicas[0].kms_key_arn: the key is in the partition aws, but the "
+        "replica region cn-north-1 is in aws-cn; give a key ARN of the form "
+        "arn:aws-cn:kms:cn-north-1:ACCOUNT:key/KEY-ID",
     ]
