@@ -1,7 +1,8 @@
 """Shared fixtures: the real tools (Terraform with its offline provider mirror) or a skip.
 
-Set ``TF_PROVIDER_MIRROR`` to the folder that holds ``registry.terraform.io``; CI also
-sets ``REQUIRE_TERRAFORM=1`` so that a missing tool fails instead of skipping.
+The mirror is found as ``tests/support/provider_mirror.py`` says (``TF_PROVIDER_MIRROR``,
+else the usual folders); CI also sets ``REQUIRE_TERRAFORM=1`` so that a missing tool fails
+instead of skipping.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support import provider_mirror
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "schemas"
@@ -52,10 +55,10 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     binary = shutil.which("terraform")
     if binary is None:
         _missing("terraform is not on PATH")
-    mirror = os.environ.get("TF_PROVIDER_MIRROR", "")
-    if not mirror or not (Path(mirror) / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
-        _missing("TF_PROVIDER_MIRROR does not point at a provider mirror holding hashicorp/aws")
-    assert binary is not None
+    mirror, missing = provider_mirror.locate(os.environ)
+    if mirror is None:
+        _missing(missing)
+    assert binary is not None and mirror is not None
     home = tmp_path_factory.mktemp("terraform-home")
     config = home / "terraform.rc"
     config.write_text(

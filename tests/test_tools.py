@@ -9,6 +9,7 @@ from cfnlint.api import lint
 
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import OUT, REPO, Terraform
+from tests.support import provider_mirror
 
 OUTPUTS = [OUT, *sorted((REPO / "tests" / "golden").glob("*/expected"))]
 IDS = [p.relative_to(REPO).as_posix() for p in OUTPUTS]
@@ -35,3 +36,28 @@ def test_terraform_module_is_fmt_clean_and_validates(
     assert init.returncode == 0, init.stdout + init.stderr
     validate = terraform.run(["validate", "-no-color"], cwd=tmp_path)
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_the_provider_mirror_is_found_without_tf_provider_mirror(tmp_path: Path) -> None:
+    mirror = tmp_path / "plugins"
+    (mirror / provider_mirror.PROVIDER).mkdir(parents=True)
+    found = provider_mirror.locate({}, [str(tmp_path / "none"), str(mirror)], False)
+    assert found == (mirror, "")
+    assert "/opt/tf-plugins" in provider_mirror.CANDIDATES  # where .ci/run looked before
+
+
+def test_a_missing_provider_mirror_is_named_as_missing(tmp_path: Path) -> None:
+    assert provider_mirror.locate({}, [str(tmp_path)], False) == (None, (
+        "no Terraform provider mirror holding registry.terraform.io/hashicorp/aws was found "
+        f"(looked in {tmp_path}); set TF_PROVIDER_MIRROR to the folder that holds "
+        "registry.terraform.io"
+    ))
+    assert provider_mirror.locate({"TF_PROVIDER_MIRROR": str(tmp_path)}, [], False) == (
+        None, f"TF_PROVIDER_MIRROR={tmp_path} holds no registry.terraform.io/hashicorp/aws"
+    )
+
+
+def test_ci_finds_the_mirror_with_the_tests_search() -> None:
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 tests/support/provider_mirror.py" in script
+    assert "find /" not in script
