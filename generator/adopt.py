@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from generator import hclfmt
@@ -25,13 +26,14 @@ from generator.model import (
     GlobalSecondaryIndex,
     KeyAttribute,
     LocalSecondaryIndex,
+    MODULE_NAME,
     Project,
     Projection,
     Table,
 )
 from generator.plan import Action, TablePlan, diff_table
 
-DEFAULT_MODULE_ADDRESS = "module.sentinel_tables"
+DEFAULT_MODULE_ADDRESS = f"module.{MODULE_NAME}"
 _MODULE_ADDRESS = re.compile(r"module\.[A-Za-z_][A-Za-z0-9_-]*(\.module\.[A-Za-z_][A-Za-z0-9_-]*)*")
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 
@@ -222,13 +224,21 @@ class LiveComparison:
         return any(p is not None and p.action is Action.REPLACE for p in self.plans.values())
 
 
-def compare_live(client: Any, project: Project, names: Mapping[str, str]) -> LiveComparison:
+def compare_live(
+    client: Any, project: Project, names: Mapping[str, str],
+    common_tags: Mapping[str, str] = {},
+) -> LiveComparison:
+    """``common_tags`` are the deployment's (the module's ``tags``, the stack's tags); the
+    table's own tags win over them, as in the module."""
     plans: dict[str, TablePlan | None] = {}
     for table in project.tables:
         if table.key not in names:
             continue
-        live = live_table(client, table, names[table.key])
-        plans[table.key] = None if live is None else diff_table(live, table)
+        wanted = dataclasses.replace(
+            table, tags=tuple(sorted({**common_tags, **dict(table.tags)}.items()))
+        )
+        live = live_table(client, wanted, names[table.key])
+        plans[table.key] = None if live is None else diff_table(live, wanted)
     return LiveComparison(dict(names), plans)
 
 
@@ -271,14 +281,14 @@ CLOUDFORMATION_IMPORT_NOTE = (
 )
 
 
-def _overrides(items: Sequence[str]) -> dict[str, str]:
-    """``KEY=NAME`` options as a mapping, like the module's table_names variable."""
+def _pairs(option: str, form: str, items: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE`` options as a mapping, like the module's map variables."""
     result: dict[str, str] = {}
     for item in items:
-        key, equals, name = item.partition("=")
-        if not equals or not key or not name:
-            raise AdoptError(f"--table-name {item!r} is not KEY=NAME")
-        result[key] = name
+        key, equals, value = item.partition("=")
+        if not equals or not key or not value:
+            raise AdoptError(f"{option} {item!r} is not {form}")
+        result[key] = value
     return result
 
 
@@ -290,22 +300,27 @@ def command(
     prefix: str,
     suffix: str,
     table_names: Sequence[str],
+    tags: Sequence[str],
     region: str | None,
     endpoint_url: str | None,
+    output: Path | None,
     out: TextIO,
     err: TextIO,
 ) -> int:
     """The `import` command: 0 written, 1 a live table would be replaced, 2 bad options,
-    3 the live tables cannot be read."""
+    3 the live tables cannot be read or the output file cannot be written."""
     try:
-        names = physical_names(project, prefix, suffix, _overrides(table_names))
+        names = physical_names(
+            project, prefix, suffix, _pairs("--table-name", "KEY=NAME", table_names)
+        )
+        common_tags = _pairs("--tag", "KEY=VALUE", tags)
         if region is not None:
             import boto3
             from botocore.exceptions import BotoCoreError, ClientError
 
             client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
             try:
-                comparison = compare_live(client, project, names)
+                comparison = compare_live(client, project, names, common_tags)
             except (BotoCoreError, ClientError) as exc:
                 print(f"error: cannot read the live tables: {exc}", file=err)
                 return 3
@@ -324,5 +339,14 @@ def command(
         return 2
     if output_format == "cloudformation":
         print(CLOUDFORMATION_IMPORT_NOTE, file=err)
-    out.write(text)
+    if output is None:
+        out.write(text)
+        return 0
+    from generator.writer import OutputError, write_file
+
+    try:
+        write_file(output, text)
+    except OutputError as error:
+        print(f"error: {error}", file=err)
+        return 3
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
+from generator.model import MODULE_NAME
 from generator.parallel import MIN_TABLES
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
@@ -99,13 +100,19 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
     adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform",
                        help="terraform: import blocks for the root module (default); "
                        "cloudformation: the --resources-to-import JSON of an IMPORT change set")
-    adopt.add_argument("--module-address", default="module.sentinel_tables", metavar="ADDR",
-                       help="address of the generated module in the root module "
-                       "(default: module.sentinel_tables)")
+    adopt.add_argument("--module-address", default=f"module.{MODULE_NAME}", metavar="ADDR",
+                       help="address of the generated module in the root module (default: "
+                       f"module.{MODULE_NAME}, as in the module's README)")
     adopt.add_argument("--name-prefix", default="", help="as the module's name_prefix")
     adopt.add_argument("--name-suffix", default="", help="as the module's name_suffix")
     adopt.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
                        help="physical name of one table, as the module's table_names")
+    adopt.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
+                       help="a common tag of the deployment, as the module's tags or the "
+                       "stack's --tags, so that the live comparison expects it")
+    adopt.add_argument("--output", type=Path, metavar="FILE",
+                       help="write to FILE (replaced atomically, and only on success) "
+                       "instead of standard output")
     adopt.add_argument("--region", help="read the live tables (AWS credentials as for the "
                        "AWS CLI) and report every difference; import only those that exist")
     adopt.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. a local emulator")
@@ -151,8 +158,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return adopt.command(project, output_format=args.format,
                              module_address=args.module_address, prefix=args.name_prefix,
                              suffix=args.name_suffix, table_names=args.table_name,
-                             region=args.region, endpoint_url=args.endpoint_url,
-                             out=out, err=err)
+                             tags=args.tag, region=args.region, endpoint_url=args.endpoint_url,
+                             output=args.output, out=out, err=err)
     return _build(project, args.out, args.check, out, err, jobs=args.jobs)
 
 

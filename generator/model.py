@@ -21,6 +21,8 @@ DEFAULT_ENCRYPTION = "aws_managed"
 DEFAULT_POINT_IN_TIME_RECOVERY = True
 DEFAULT_DELETION_PROTECTION = True
 DEFAULT_TARGET_UTILIZATION = 70
+# What the generated module is called in its README's example, and so in import's addresses.
+MODULE_NAME = "tables"
 
 
 def table_key(path: Path) -> str:

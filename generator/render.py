@@ -23,7 +23,7 @@ from generator.filters import (
     pretty_json_with_members,
     require_rendered,
 )
-from generator.model import Project, Table
+from generator.model import MODULE_NAME, Project, Table
 from generator.plan import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
@@ -180,7 +180,8 @@ def _terraform_module(project: Project) -> dict[str, str]:
         ),
         f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
         f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
-        f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project)),
+        f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project,
+                                                             module_name=MODULE_NAME)),
     }
     if project.access_roles:
         files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)

@@ -421,6 +421,19 @@ def write(out: Path, files: Files) -> Changes:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from exc
 
 
+def write_file(path: Path, text: str) -> None:
+    """Replace one file outside an output folder atomically: all of ``text``, or as it was."""
+    try:
+        staged = _stage(path, text)
+        try:
+            os.replace(staged, path)
+        except BaseException:
+            os.unlink(staged)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def _remove_empty_parents(out: Path, folder: Path) -> None:
     root = out.resolve()
     while folder.resolve() != root and not any(folder.iterdir()):

@@ -16,6 +16,7 @@ import hcl2
 import pytest
 from moto import mock_aws
 
+from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE
 from tests.conftest import OUT, SCHEMAS
 from tests.helpers import Result, run_cli
@@ -171,3 +172,40 @@ def test_replicated_tables_are_imported_as_cloudformation_global_tables() -> Non
     assert types == {logical: template["Resources"][logical]["Type"] for logical in types}
     assert types["ReplicatedTable"] == "AWS::DynamoDB::GlobalTable"
     assert types["MetricsTable"] == "AWS::DynamoDB::Table"
+
+
+def test_default_module_address_is_the_name_the_module_readme_gives() -> None:
+    readme = (OUT / "terraform" / "README.md").read_text(encoding="utf-8")
+    assert 'module "tables" {' in readme
+    addresses = _import_blocks(_import().stdout)
+    assert addresses and all(a.startswith("module.tables.aws_dynamodb_table.") for a in addresses)
+
+
+def test_common_tags_of_the_deployment_are_not_reported_as_differences(aws: Any) -> None:
+    create_like_sentinel_init(aws)
+    for table in load_project(SCHEMAS).tables:
+        if table.name in SENTINEL_INIT_TABLES:
+            arn = aws.describe_table(TableName=table.name)["Table"]["TableArn"]
+            tags = {**dict(table.tags), "environment": "prod"}
+            aws.tag_resource(ResourceArn=arn,
+                             Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    assert "tags: live application=sentinel, component=sessions, environment=prod, table file " \
+        "application=sentinel, component=sessions\n" in _import("--region", "eu-west-1").stderr
+    result = _import("--region", "eu-west-1", "--tag", "environment=prod")
+    assert result.code == 0, result.stderr
+    assert "tags:" not in result.stderr
+    assert _import("--tag", "environment").code == 2
+
+
+def test_output_file_is_written_only_when_import_succeeds(aws: Any, tmp_path: Any) -> None:
+    target = tmp_path / "imports.tf"
+    target.write_text("# before\n", encoding="utf-8")
+    create_like_sentinel_init(aws, partition_key_type="N")
+    refused = _import("--region", "eu-west-1", "--output", str(target))
+    assert refused.code == 1
+    assert target.read_text(encoding="utf-8") == "# before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["imports.tf"]
+    written = _import("--output", str(target))
+    assert (written.code, written.stdout) == (0, "")
+    assert target.read_text(encoding="utf-8") == _import().stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["imports.tf"]
