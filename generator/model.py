@@ -383,6 +383,10 @@ class Project:
         return tuple(target for table in self.tables for target in table.autoscaling_targets)
 
     @cached_property
+    def global_tables(self) -> tuple[Table, ...]:
+        return tuple(t for t in self.tables if t.is_global)
+
+    @cached_property
     def environment_tables(self) -> tuple[Table, ...]:
         """Tables that an application finds through an environment variable, by variable."""
         named = [t for t in self.tables if t.environment_variable]

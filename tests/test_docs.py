@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from generator.filters import mermaid
-from generator.pipeline import load_project
-from tests.conftest import OUT, SCHEMAS
+from generator.pipeline import generate, load_project
+from tests.conftest import OUT, REPO, SCHEMAS
 
 DOC = (OUT / "docs" / "tables.md").read_text(encoding="utf-8")
 PROJECT = load_project(SCHEMAS)
@@ -48,3 +48,17 @@ def test_sessions_doc_shows_the_device_index_sentinel_forgets() -> None:
 def test_mermaid_labels_cannot_break_out_of_their_quotes() -> None:
     assert mermaid('a"] --> evil["x') == "a#quot;] --#gt; evil[#quot;x"
     assert mermaid("<b>#1</b>") == "#lt;b#gt;#35;1#lt;/b#gt;"
+
+
+def test_replicas_and_autoscaling_are_in_the_docs_and_the_module_readme() -> None:
+    files = generate(REPO / "tests" / "golden" / "capabilities" / "input")
+    doc, readme = files["docs/tables.md"], files["terraform/README.md"]
+    assert "| Replicas | `us-west-2` |" in doc
+    assert (
+        "| Autoscaling | table Read 5 to 200 units at 65 % utilization; table Write 5 to 100 "
+        "units at 70 % utilization; index `by-host` Read 5 to 50 units at 80.5 % utilization |"
+    ) in doc
+    assert "| `replicated` | `eu-west-1`, `ap-southeast-2` | none |" in readme
+    assert (
+        "| `metrics` | none | table Read 5 to 200, table Write 5 to 100, `by-host` Read 5 to 50 |"
+    ) in readme
