@@ -104,3 +104,20 @@ def test_shapes_tell_a_changed_capability_apart(
     target[path[-1]] = value
     expected = project_shapes(load_project(CAPABILITIES / "input"), terraform=False)
     assert cfn_shapes(template) != expected
+
+
+def test_autoscaling_targets_carry_the_modules_tags() -> None:
+    import hcl2
+
+    from generator.pipeline import generate
+
+    text = generate(REPO / "tests" / "golden" / "capabilities" / "input")[
+        f"{TERRAFORM_DIR}/autoscaling.tf"
+    ]
+    resources = {
+        (kind.strip('"'), name.strip('"')): body
+        for block in hcl2.loads(text)["resource"]
+        for kind, named in block.items()
+        for name, body in named.items()
+    }
+    assert resources[("aws_appautoscaling_target", "dynamodb")]["tags"] == "${var.tags}"
