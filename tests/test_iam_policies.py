@@ -75,9 +75,9 @@ def cloudformation_policies() -> dict[tuple[str, str], list[Statement]]:
             logical, attribute = value["Fn::GetAtt"]
             assert attribute == "Arn", "policies must name tables by their own ARN"
             return table_arn(names[logical])
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return str(separator).join(resolve(p) for p in parts)
+        if "Fn::Sub" in value:
+            text, variables = value["Fn::Sub"]
+            return re.sub(r"\$\{(\w+)\}", lambda m: resolve(variables[m.group(1)]), text)
         raise AssertionError(f"unexpected intrinsic {value}")
 
     policies: dict[tuple[str, str], list[Statement]] = {}

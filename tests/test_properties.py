@@ -217,7 +217,7 @@ def _from_cloudformation(props: dict[str, Any]) -> dict[str, Any]:
     def capacity(p: dict[str, Any] | None) -> tuple[int, int] | None:
         return (p["ReadCapacityUnits"], p["WriteCapacityUnits"]) if p else None
 
-    name = props["TableName"]["Fn::If"][2]["Fn::Join"][1][1]
+    name = props["TableName"]["Fn::If"][2]["Fn::Sub"][1]["Name"]
     return {
         "name": name,
         "keys": keys(props["KeySchema"]),

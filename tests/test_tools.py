@@ -61,3 +61,14 @@ def test_ci_finds_the_mirror_with_the_tests_search() -> None:
     script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 tests/support/provider_mirror.py" in script
     assert "find /" not in script
+
+
+@pytest.mark.parametrize("out", OUTPUTS, ids=IDS)
+def test_cloudformation_template_has_no_informational_cfn_lint_findings_either(
+    out: Path,
+) -> None:
+    from cfnlint.api import ManualArgs
+
+    template = (out / CLOUDFORMATION_TEMPLATE).read_text(encoding="utf-8")
+    findings = lint(template, config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+    assert [str(f) for f in findings] == []

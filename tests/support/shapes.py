@@ -327,8 +327,9 @@ _DEPLOYMENT_KEY = {"Fn::If": ["HasKmsKeyArn", {"Ref": "KmsKeyArn"}, {"Ref": "AWS
 def _cfn_default_name(table_name: Any) -> str:
     condition, override, default = table_name["Fn::If"]
     assert override == {"Ref": condition.removeprefix("Has")}, table_name
-    separator, (prefix, name, suffix) = default["Fn::Join"]
-    assert (separator, prefix, suffix) == ("", {"Ref": "NamePrefix"}, {"Ref": "NameSuffix"})
+    text, variables = default["Fn::Sub"]
+    assert text == "${NamePrefix}${Name}${NameSuffix}" and list(variables) == ["Name"], default
+    name = variables["Name"]
     assert isinstance(name, str)
     return name
 
