@@ -21,12 +21,12 @@ from typing import Any, TextIO
 from generator import hclfmt
 from generator.filters import hcl_quote, ident
 from generator.model import (
+    MODULE_NAME,
     Capacity,
     Encryption,
     GlobalSecondaryIndex,
     KeyAttribute,
     LocalSecondaryIndex,
-    MODULE_NAME,
     Project,
     Projection,
     Table,
