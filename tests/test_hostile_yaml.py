@@ -94,6 +94,11 @@ CASES = {
         "t.yaml:3:1: Y003 (document): mapping key 'yes' is not a string; quote the key to make "
         'it a string, e.g. "1": or "true":',
     ),
+    "yaml-1.1-boolean-value": (
+        (GOOD + "point_in_time_recovery: off\n").encode(),
+        "t.yaml:3:25: Y013 point_in_time_recovery: 'off' is a boolean in YAML 1.1 but text in "
+        "YAML 1.2, so tools read it differently; write true or false, or quote it for the text",
+    ),
     "collection-key": (
         (GOOD + "? [a, b]\n: x\n").encode(),
         "t.yaml:3:3: Y003 (document): mapping key 'a collection' is not a string; quote the key "
