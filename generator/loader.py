@@ -588,7 +588,7 @@ def find_table_files(schemas_dir: Path) -> list[Path]:
 
 def nested_table_file(schemas_dir: Path) -> Path | None:
     """The first table file in a subfolder, which ``find_table_files`` does not read."""
-    for folder, subfolders, names in sorted(os.walk(schemas_dir)):
+    for folder, subfolders, names in os.walk(schemas_dir):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         found = sorted(n for n in names if Path(n).suffix in TABLE_FILE_SUFFIXES
                        and not n.startswith("."))

@@ -27,10 +27,16 @@ _BINARY_PREFIX = "terraform-provider-aws_"
 def _found_on_filesystem(root: str = "/") -> Path | None:
     """The mirror around any AWS provider binary on the root filesystem, like ``find -xdev``."""
     device = os.stat(root).st_dev
+
+    def same_device(path: str) -> bool:
+        try:
+            return os.lstat(path).st_dev == device
+        except OSError:
+            return False
+
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(
-            d for d in subfolders
-            if d != "proc" and os.lstat(os.path.join(folder, d)).st_dev == device
+            d for d in subfolders if d != "proc" and same_device(os.path.join(folder, d))
         )
         if any(name.startswith(_BINARY_PREFIX) for name in names):
             parts = Path(folder).parts
