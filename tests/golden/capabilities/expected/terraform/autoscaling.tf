@@ -40,6 +40,7 @@ resource "aws_appautoscaling_target" "dynamodb" {
   scalable_dimension = each.value.dimension
   min_capacity       = each.value.min
   max_capacity       = each.value.max
+  tags               = var.tags
 }
 
 resource "aws_appautoscaling_policy" "dynamodb" {
