@@ -314,7 +314,7 @@ def _stream_actions_need_stream(doc: Document) -> Iterator[Diagnostic]:
     if "stream" in doc.data:
         return
     for role, spec in doc.data.get("access", {}).items():
-        for position, action in enumerate(spec["actions"]):
+        for position, action in enumerate(spec.get("actions", ())):
             if action in STREAM_ACTIONS:
                 yield doc.diagnostic(
                     "E111", ("access", role, "actions", position),

@@ -43,6 +43,11 @@ def hcl_quote(text: str) -> str:
     return '"' + _HCL_SPECIAL.sub(_hcl_escape, text) + '"'
 
 
+def hcl_text(text: str) -> Rendered:
+    """Text inside a double-quoted HCL string, after an interpolation: escaped like ``hcl``."""
+    return Rendered(hcl_quote(text)[1:-1])
+
+
 def hcl(value: Any) -> Rendered:
     """Any model value as an HCL expression literal."""
     if isinstance(value, str):
@@ -222,6 +227,7 @@ def _defined(function: Callable[..., Rendered]) -> Callable[..., Rendered]:
 
 _RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "hcl": hcl,
+    "hcl_text": hcl_text,
     "ident": ident,
     "comment": hcl_comment,
     "json": to_json,

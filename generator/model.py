@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.patterns import Usage, build_usage
+
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
 DEFAULT_TABLE_CLASS = "STANDARD"
 DEFAULT_PROJECTION = "ALL"
@@ -185,7 +187,13 @@ class PolicyStatement:
 
     sid: str
     actions: tuple[str, ...]
-    scope: str  # "table", "index" (table ARN + /index/*) or "stream"
+    scope: str  # "table", "index" (table ARN + /index/*), "indexes" (named) or "stream"
+    indexes: tuple[str, ...] = ()  # scope "indexes": the index names
+
+    @property
+    def index_suffixes(self) -> tuple[str, ...]:
+        """What follows the table ARN in the ARN of each named index: ``/index/gsi-user``."""
+        return tuple(f"/index/{name}" for name in self.indexes)
 
 
 @dataclass(frozen=True)
@@ -195,23 +203,34 @@ class AccessRole:
     table_key: str
     name: str
     description: str
-    actions: tuple[str, ...]
+    actions: tuple[str, ...]  # listed by the role itself
     covers_indexes: bool
+    patterns: tuple[str, ...] = ()  # access patterns the role runs
+    pattern_actions: tuple[str, ...] = ()  # what those patterns call on the table itself
+    # What they call on named indexes: (action, index names), by action.
+    index_actions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @cached_property
     def statements(self) -> tuple[PolicyStatement, ...]:
-        """Least privilege: item and table actions on the table, Query and Scan on its indexes,
-        stream reads on its stream; each on nothing else."""
+        """Least privilege: item and table actions on the table, Query and Scan on its indexes
+        (all of them for a listed action, exactly those a pattern uses otherwise), stream reads
+        on its stream; each on nothing else."""
         base = logical_id(self.table_key) + logical_id(self.name)
-        table = [a for a in self.actions if a not in STREAM_ACTIONS]
-        index = [a for a in self.actions if a in INDEX_ACTIONS] if self.covers_indexes else []
-        stream = [a for a in self.actions if a in STREAM_ACTIONS]
+        listed = set(self.actions)
+        table = sorted((listed - STREAM_ACTIONS) | set(self.pattern_actions))
+        index = sorted(listed & INDEX_ACTIONS) if self.covers_indexes else []
+        stream = sorted(listed & STREAM_ACTIONS)
         found = [
             PolicyStatement(base + suffix, tuple(f"dynamodb:{a}" for a in actions), scope)
             for suffix, actions, scope in (
                 ("", table, "table"), ("Indexes", index, "index"), ("Stream", stream, "stream")
             )
             if actions
+        ]
+        found += [
+            PolicyStatement(base + action + "Indexes", (f"dynamodb:{action}",), "indexes", names)
+            for action, names in self.index_actions
+            if action not in index
         ]
         return tuple(found)
 
@@ -266,6 +285,7 @@ class Table:
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
     encryption_stated: bool = False  # the table file chose its encryption, not the default
+    usage: Usage = Usage()  # how the application uses the table (patterns.py)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -465,15 +485,10 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
     pitr = data.get("point_in_time_recovery", DEFAULT_POINT_IN_TIME_RECOVERY)
     key = table_key(path)
     has_indexes = bool(gsis or lsis)
+    access = data.get("access", {})
+    usage = build_usage(data, access)
     roles = tuple(
-        AccessRole(
-            table_key=key,
-            name=name,
-            description=role.get("description", "").strip(),
-            actions=tuple(sorted(role["actions"])),
-            covers_indexes=has_indexes and bool(INDEX_ACTIONS & set(role["actions"])),
-        )
-        for name, role in sorted(data.get("access", {}).items())
+        _access_role(key, name, role, usage, has_indexes) for name, role in sorted(access.items())
     )
     return Table(
         key=key,
@@ -514,6 +529,33 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
         encryption_stated="encryption" in data,
+        usage=usage,
+    )
+
+
+def _access_role(
+    key: str, name: str, role: dict[str, Any], usage: Usage, has_indexes: bool
+) -> AccessRole:
+    """A role's actions: those it lists, and those of the served patterns it names, the
+    latter on the table or on exactly the indexes they use."""
+    actions = role.get("actions", [])
+    named = set(role.get("patterns", ()))
+    patterns = [p for p in usage.patterns if p.name in named and p.served]
+    on_indexes: dict[str, set[str]] = {}
+    for pattern in patterns:
+        if pattern.index is not None:
+            on_indexes.setdefault(pattern.action, set()).add(pattern.index)
+    return AccessRole(
+        table_key=key,
+        name=name,
+        description=role.get("description", "").strip(),
+        actions=tuple(sorted(actions)),
+        covers_indexes=has_indexes and bool(INDEX_ACTIONS & set(actions)),
+        patterns=tuple(sorted(named)),
+        pattern_actions=tuple(sorted({p.action for p in patterns if p.index is None})),
+        index_actions=tuple(
+            (action, tuple(sorted(names))) for action, names in sorted(on_indexes.items())
+        ),
     )
 
 

@@ -38,10 +38,11 @@ TERRAFORM = "terraform"
 CLOUDFORMATION = "cloudformation"
 _BOTH = (TERRAFORM, CLOUDFORMATION)
 
-# Model fields that are not deployed settings of the table: names, prose, IAM, timeouts.
+# Model fields that are not deployed settings of the table: names, prose, IAM, timeouts,
+# how the application uses the table.
 _NOT_DEPLOYED = frozenset(
     {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated"}
+     "encryption_stated", "usage"}
 )
 # Recorded for messages, never a change.
 _NOT_COMPARED = frozenset({"source"})

@@ -1,0 +1,445 @@
+"""How the application uses a table: its attributes, access patterns and example items.
+
+The table file may say which non-key attributes matter (``attributes``), every request the
+application makes (``access_patterns``) and items exactly as the application writes them
+(``examples``). This module is their typed, immutable model, attached to ``model.Table`` as
+``usage``; the rules in ``pattern_checks`` prove it against the table, and ``replay`` runs it
+against a live endpoint.
+
+Example values are written in DynamoDB's own typed form, ``{S: text}``, ``{N: "1.5"}``,
+``{B: base64}``, ``{BOOL: true}``, ``{NULL: true}``, ``{M: {...}}``, ``{L: [...]}``, ``{SS: [...]}``,
+``{NS: [...]}``, ``{BS: [...]}``: the form of the low-level API, of ``aws dynamodb put-item``
+and of DynamoDB JSON exports. Each value says its type, so YAML's implicit typing (``no``
+read as false, ``010`` as 8) can never change one, an empty string is ``{S: ""}``, and
+members of maps and lists are as unambiguous as top-level attributes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import decimal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
+SET_ELEMENT_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
+# Operation in the table file -> the DynamoDB action it calls (and the IAM action it needs).
+OPERATIONS = {
+    "get": "GetItem",
+    "query": "Query",
+    "scan": "Scan",
+    "put": "PutItem",
+    "update": "UpdateItem",
+    "delete": "DeleteItem",
+}
+KEY_OPERATORS = ("EQ", "LT", "LE", "GT", "GE", "BETWEEN", "BEGINS_WITH")
+FILTER_OPERATORS = (*KEY_OPERATORS, "NE", "CONTAINS", "EXISTS", "NOT_EXISTS")
+# How each operator is written in a DynamoDB condition expression, for the docs.
+OPERATOR_SYMBOLS = {
+    "EQ": "=",
+    "NE": "<>",
+    "LT": "<",
+    "LE": "<=",
+    "GT": ">",
+    "GE": ">=",
+    "BETWEEN": "BETWEEN",
+    "BEGINS_WITH": "begins_with",
+    "CONTAINS": "contains",
+    "EXISTS": "attribute_exists",
+    "NOT_EXISTS": "attribute_not_exists",
+}
+ORDERS = ("ascending", "descending")
+DEFAULT_ORDER = "ascending"
+
+
+def operand_count(operator: str) -> int:
+    """How many values a condition takes: BETWEEN two, the existence tests none, others one."""
+    if operator == "BETWEEN":
+        return 2
+    return 0 if operator in ("EXISTS", "NOT_EXISTS") else 1
+
+
+# --- values -----------------------------------------------------------------------------
+
+_NUMBER_CONTEXT = decimal.Context(prec=38, traps=[decimal.InvalidOperation])
+
+
+def canonical_number(text: str) -> str:
+    """A DynamoDB number in one spelling (``1.50`` and ``15e-1`` are ``1.5``), as DynamoDB
+    returns it, so that a written example and a read item compare equal."""
+    value = decimal.Decimal(text.strip())
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(_NUMBER_CONTEXT), "f")
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    """One DynamoDB value of any type.
+
+    ``text`` holds an S value, or an N value in canonical spelling; ``data`` a B value;
+    ``flag`` a BOOL; ``members`` the entries of an M, sorted by name; ``elements`` the items
+    of an L in order, or the members of a set (as S, N or B values) sorted, since DynamoDB
+    keeps no order in maps and sets.
+    """
+
+    type: str
+    text: str = ""
+    data: bytes = b""
+    flag: bool = False
+    members: tuple[tuple[str, AttributeValue], ...] = ()
+    elements: tuple[AttributeValue, ...] = ()
+
+    def to_boto3(self) -> dict[str, Any]:
+        """The value as boto3's low-level client takes it: ``{"S": "x"}``, ``{"B": b"..."}``."""
+        kind = self.type
+        if kind in ("S", "N"):
+            return {kind: self.text}
+        if kind == "B":
+            return {kind: self.data}
+        if kind == "BOOL":
+            return {kind: self.flag}
+        if kind == "NULL":
+            return {kind: True}
+        if kind == "M":
+            return {kind: {name: value.to_boto3() for name, value in self.members}}
+        if kind == "L":
+            return {kind: [value.to_boto3() for value in self.elements]}
+        if kind == "BS":
+            return {kind: [value.data for value in self.elements]}
+        return {kind: [value.text for value in self.elements]}  # SS, NS
+
+    @cached_property
+    def size(self) -> int:
+        """Bytes DynamoDB counts for the value, by its documented item-size rules."""
+        kind = self.type
+        if kind == "S":
+            return len(self.text.encode("utf-8"))
+        if kind == "N":
+            digits = self.text.lstrip("-").replace(".", "").strip("0")
+            return (len(digits) + 1) // 2 + 1
+        if kind == "B":
+            return len(self.data)
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "M":
+            return 3 + sum(len(n.encode("utf-8")) + v.size + 1 for n, v in self.members)
+        if kind == "L":
+            return 3 + sum(v.size + 1 for v in self.elements)
+        return sum(v.size for v in self.elements)  # sets
+
+    @property
+    def is_empty(self) -> bool:
+        """An empty string or empty binary: DynamoDB refuses them in any key."""
+        return (self.type == "S" and not self.text) or (self.type == "B" and not self.data)
+
+
+def value_from_yaml(raw: Mapping[str, Any]) -> AttributeValue:
+    """An example value as written in the table file (already checked well formed)."""
+    ((kind, content),) = raw.items()
+    if kind == "S":
+        return AttributeValue("S", text=content)
+    if kind == "N":
+        return AttributeValue("N", text=canonical_number(str(content)))
+    if kind == "B":
+        return AttributeValue("B", data=base64.b64decode(content, validate=True))
+    if kind == "BOOL":
+        return AttributeValue("BOOL", flag=content)
+    if kind == "NULL":
+        return AttributeValue("NULL")
+    if kind == "M":
+        members = sorted((name, value_from_yaml(value)) for name, value in content.items())
+        return AttributeValue("M", members=tuple(members))
+    if kind == "L":
+        return AttributeValue("L", elements=tuple(value_from_yaml(value) for value in content))
+    element = SET_ELEMENT_TYPES[kind]
+    values = {value_from_yaml({element: value}) for value in content}
+    return AttributeValue(kind, elements=tuple(sorted(values, key=sort_key)))
+
+
+def value_from_boto3(raw: Mapping[str, Any]) -> AttributeValue:
+    """A value as boto3's low-level client returns it, in the model's canonical form."""
+    ((kind, content),) = raw.items()
+    if kind == "B":
+        return AttributeValue("B", data=bytes(content))
+    if kind == "BS":
+        values = {AttributeValue("B", data=bytes(value)) for value in content}
+        return AttributeValue(kind, elements=tuple(sorted(values, key=sort_key)))
+    if kind == "M":
+        members = sorted((name, value_from_boto3(value)) for name, value in content.items())
+        return AttributeValue("M", members=tuple(members))
+    if kind == "L":
+        return AttributeValue("L", elements=tuple(value_from_boto3(value) for value in content))
+    if kind in ("SS", "NS"):
+        element = SET_ELEMENT_TYPES[kind]
+        values = {value_from_yaml({element: value}) for value in content}
+        return AttributeValue(kind, elements=tuple(sorted(values, key=sort_key)))
+    return value_from_yaml({kind: content})
+
+
+def sort_key(value: AttributeValue) -> tuple[Any, ...]:
+    """DynamoDB's order for key values: numbers by value, strings and binary by their bytes."""
+    if value.type == "N":
+        return (0, decimal.Decimal(value.text), b"")
+    if value.type == "S":
+        return (1, decimal.Decimal(0), value.text.encode("utf-8"))
+    return (2, decimal.Decimal(0), value.data)
+
+
+Item = tuple[tuple[str, AttributeValue], ...]
+
+
+def to_boto3_item(item: Item) -> dict[str, dict[str, Any]]:
+    """An example item as boto3's client takes it, e.g. ``put_item(Item=...)``."""
+    return {name: value.to_boto3() for name, value in item}
+
+
+def item_from_boto3(raw: Mapping[str, Mapping[str, Any]]) -> dict[str, AttributeValue]:
+    """An item a boto3 client returned, by attribute name, to compare with ``dict(example.item)``."""
+    return {name: value_from_boto3(value) for name, value in raw.items()}
+
+
+# --- conditions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a key condition or filter: ``attribute OPERATOR values``.
+
+    ``values`` are the pattern's arguments for it: given in the table file, or for EQ taken
+    from the examples the pattern returns; empty when neither gives them.
+    """
+
+    attribute: str
+    operator: str
+    values: tuple[AttributeValue, ...] = ()
+
+    @property
+    def symbol(self) -> str:
+        return OPERATOR_SYMBOLS[self.operator]
+
+    @property
+    def expression(self) -> str:
+        """The condition as in a DynamoDB expression, with placeholders: ``user = :user``."""
+        name, placeholder = self.attribute, ":" + self.attribute
+        if self.operator == "BETWEEN":
+            return f"{name} BETWEEN {placeholder}_low AND {placeholder}_high"
+        if self.operator in ("BEGINS_WITH", "CONTAINS"):
+            return f"{self.symbol}({name}, {placeholder})"
+        if self.operator in ("EXISTS", "NOT_EXISTS"):
+            return f"{self.symbol}({name})"
+        return f"{name} {self.symbol} {placeholder}"
+
+    @property
+    def complete(self) -> bool:
+        """Whether the values the operator needs are known."""
+        return len(self.values) == operand_count(self.operator)
+
+    def matches(self, value: AttributeValue | None) -> bool:
+        """Whether an item whose attribute is ``value`` (None: absent) meets the condition,
+        as DynamoDB evaluates it; the condition must be complete."""
+        operator = self.operator
+        if operator in ("EXISTS", "NOT_EXISTS"):
+            return (value is None) == (operator == "NOT_EXISTS")
+        if value is None:
+            return operator == "NE"
+        if operator == "CONTAINS":
+            return _contains(value, self.values[0])
+        if operator in ("EQ", "NE"):
+            return (value == self.values[0]) == (operator == "EQ")
+        comparable = ("S", "N", "B")
+        if value.type not in comparable or any(v.type != value.type for v in self.values):
+            return False
+        if operator == "BEGINS_WITH":
+            if value.type == "N":
+                return False
+            return sort_key(value)[2].startswith(sort_key(self.values[0])[2])
+        here = sort_key(value)
+        bounds = [sort_key(v) for v in self.values]
+        if operator == "BETWEEN":
+            return bounds[0] <= here <= bounds[1]
+        return {
+            "LT": here < bounds[0], "LE": here <= bounds[0],
+            "GT": here > bounds[0], "GE": here >= bounds[0],
+        }[operator]
+
+
+def _contains(value: AttributeValue, operand: AttributeValue) -> bool:
+    if value.type == "S" and operand.type == "S":
+        return operand.text in value.text
+    if value.type == "B" and operand.type == "B":
+        return operand.data in value.data
+    if value.type in SET_ELEMENT_TYPES or value.type == "L":
+        return operand in value.elements
+    return False
+
+
+# --- the usage --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A non-key attribute that matters, as the application writes it."""
+
+    name: str
+    type: str
+    optional: bool  # the application may leave it out of an item
+    empty: bool  # the application may write it as an empty string or empty binary
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A warning the table file accepts for one pattern, with the reason."""
+
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AccessPattern:
+    """One request the application makes."""
+
+    name: str
+    operation: str  # a key of OPERATIONS
+    index: str | None  # None: the table itself
+    key: tuple[Condition, ...]
+    filter: tuple[Condition, ...]
+    order: str  # "ascending" or "descending" (ScanIndexForward false)
+    limit: int | None
+    projection: tuple[str, ...]
+    count: bool  # Select COUNT
+    paginated: bool  # follows LastEvaluatedKey until the end
+    description: str
+    not_served: str | None  # why the tables do not serve it, when they do not
+    acknowledged: tuple[Acknowledgement, ...]
+    returns: tuple[str, ...]  # the examples naming it, in the order the file lists them
+    roles: tuple[str, ...]  # the access roles that name it, sorted
+
+    @property
+    def action(self) -> str:
+        """The DynamoDB action, e.g. ``Query``; also the IAM action without its prefix."""
+        return OPERATIONS[self.operation]
+
+    @property
+    def served(self) -> bool:
+        return self.not_served is None
+
+    @property
+    def key_expression(self) -> str:
+        return " AND ".join(condition.expression for condition in self.key)
+
+    @property
+    def filter_expression(self) -> str:
+        return " AND ".join(condition.expression for condition in self.filter)
+
+
+@dataclass(frozen=True)
+class Example:
+    """An item exactly as the application writes it, and the patterns that must return it."""
+
+    name: str
+    item: Item  # in the order the file lists the attributes
+    returned_by: tuple[str, ...]
+    description: str = ""
+
+    def to_boto3(self) -> dict[str, dict[str, Any]]:
+        return to_boto3_item(self.item)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Everything a table file says about how the application uses the table."""
+
+    attributes: tuple[Attribute, ...] = ()
+    patterns: tuple[AccessPattern, ...] = ()
+    examples: tuple[Example, ...] = ()
+
+    def pattern(self, name: str) -> AccessPattern:
+        return next(p for p in self.patterns if p.name == name)
+
+    def returned(self, pattern: AccessPattern) -> tuple[Example, ...]:
+        """The examples that ``pattern`` must return, in the order the file lists them."""
+        by_name = {example.name: example for example in self.examples}
+        return tuple(by_name[name] for name in pattern.returns)
+
+    @property
+    def acknowledged(self) -> tuple[tuple[AccessPattern, Acknowledgement], ...]:
+        return tuple((p, a) for p in self.patterns for a in p.acknowledged)
+
+
+def is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _conditions(
+    raw: Mapping[str, str], arguments: Mapping[str, Any], returned: list[Item]
+) -> tuple[Condition, ...]:
+    found = []
+    for attribute, operator in raw.items():
+        given = arguments.get(attribute)
+        if given is None:
+            values: tuple[AttributeValue, ...] = ()
+            seen = {dict(item).get(attribute) for item in returned}
+            if operator == "EQ" and len(seen) == 1 and None not in seen:
+                values = (seen.pop(),)  # type: ignore[arg-type]
+        elif isinstance(given, list):
+            values = tuple(value_from_yaml(value) for value in given)
+        else:
+            values = (value_from_yaml(given),)
+        found.append(Condition(attribute, operator, values))
+    return tuple(found)
+
+
+def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
+    """The usage of a table from a document that passed the schema and the checks;
+    ``roles`` is its ``access`` mapping, to record which roles may run each pattern."""
+    attributes = tuple(
+        Attribute(
+            name, spec["type"], spec.get("optional", False), spec.get("empty", False),
+            spec.get("description", "").strip(),
+        )
+        for name, spec in data.get("attributes", {}).items()
+    )
+    examples = tuple(
+        Example(
+            name,
+            tuple((attr, value_from_yaml(value)) for attr, value in spec["item"].items()),
+            tuple(spec.get("returned_by", ())),
+            spec.get("description", "").strip(),
+        )
+        for name, spec in data.get("examples", {}).items()
+    )
+    patterns = []
+    for name, spec in data.get("access_patterns", {}).items():
+        returns = [e for e in examples if name in e.returned_by]
+        items = [e.item for e in returns]
+        arguments = spec.get("arguments", {})
+        patterns.append(AccessPattern(
+            name=name,
+            operation=spec["operation"],
+            index=spec.get("index"),
+            key=_conditions(spec.get("key", {}), arguments, items),
+            filter=_conditions(spec.get("filter", {}), arguments, items),
+            order=spec.get("order", DEFAULT_ORDER),
+            limit=spec.get("limit"),
+            projection=tuple(spec.get("projection", ())),
+            count=spec.get("count", False),
+            paginated=spec.get("paginated", False),
+            description=spec.get("description", "").strip(),
+            not_served=spec["not_served"].strip() if "not_served" in spec else None,
+            acknowledged=tuple(
+                Acknowledgement(code, reason.strip())
+                for code, reason in sorted(spec.get("acknowledge", {}).items())
+            ),
+            returns=tuple(e.name for e in returns),
+            roles=tuple(sorted(r for r, s in roles.items() if name in s.get("patterns", ()))),
+        ))
+    return Usage(attributes, tuple(patterns), examples)
