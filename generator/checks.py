@@ -628,3 +628,8 @@ def check_project(docs: Sequence[Document]) -> list[Diagnostic]:
     for rule in PROJECT_RULES:
         found.extend(rule.check(docs))
     return sorted(found)
+
+
+# The rules about the application's access patterns and items live in their own module;
+# importing it registers them.
+from generator import pattern_checks  # noqa: E402, F401

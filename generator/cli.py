@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="write nothing; exit 1 with a diff if the output folder is stale")
     validate = commands.add_parser("validate", help="check the table files only")
     common(validate)
+    for strict in (build, validate):
+        strict.add_argument("--strict", action="store_true",
+                            help="treat warnings (W codes) as errors: exit 2, write nothing")
     verify = commands.add_parser(
         "verify", help="run the checks a user can run on the output folder: up to date, "
         "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
@@ -137,6 +140,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         where = _count(files, "file") if files else "the schemas folder"
         written = "; nothing was written" if args.command == "build" else ""
         print(f"{_count(len(error.diagnostics), 'error')} in {where}{written}", file=err)
+        return Exit.INVALID
+    for warning in project.warnings:
+        print(warning.format(), file=err)
+    if project.warnings and getattr(args, "strict", False):
+        count = len(project.warnings)
+        print(f"{count} warning{'s' if count != 1 else ''} and --strict; nothing was written",
+              file=err)
         return Exit.INVALID
     if args.command == "validate":
         tables = len(project.tables)

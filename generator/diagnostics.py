@@ -33,6 +33,11 @@ class Diagnostic:
     message: str
     hint: str = ""
 
+    @property
+    def is_warning(self) -> bool:
+        """A warning (code W...) reports a likely mistake: it stops nothing unless --strict."""
+        return self.code.startswith("W")
+
     def format(self) -> str:
         # Line 0: a problem of a folder or a whole file, not of a place in a file.
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.diagnostics import Diagnostic
 from generator.patterns import Usage, build_usage
 
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
@@ -388,6 +389,7 @@ class Table:
 @dataclass(frozen=True)
 class Project:
     tables: tuple[Table, ...]
+    warnings: tuple[Diagnostic, ...] = ()  # findings that stop nothing unless --strict
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -559,6 +561,6 @@ def _access_role(
     )
 
 
-def build_project(tables: Sequence[Table]) -> Project:
+def build_project(tables: Sequence[Table], warnings: Sequence[Diagnostic] = ()) -> Project:
     """Tables ordered by key, so output never depends on file-system order."""
-    return Project(tuple(sorted(tables, key=lambda t: t.key)))
+    return Project(tuple(sorted(tables, key=lambda t: t.key)), tuple(warnings))

@@ -19,6 +19,7 @@ class _FileResult(NamedTuple):
     """One file through the stages that need no other file, as values."""
 
     problems: list[Diagnostic]
+    warnings: list[Diagnostic]
     # For the rules across files: the project view of a schema-valid document, else None.
     view: loader.Document | None
     # The model of a file without problems, else None.
@@ -29,16 +30,18 @@ def _one_file(path: Path, display_root: Path | None, folder: str) -> _FileResult
     try:
         document = loader.load_file(path, loader.display_name(path, display_root))
     except InputError as error:
-        return _FileResult(list(error.diagnostics), None, None)
+        return _FileResult(list(error.diagnostics), [], None, None)
     problems = validate.validate_document(document)
     if problems:
-        return _FileResult(problems, None, None)
-    problems = checks.check_table(document)
+        return _FileResult(problems, [], None, None)
+    found = checks.check_table(document)
+    problems = [d for d in found if not d.is_warning]
     # Output names the source by folder and file only, so it never depends on the cwd.
     table = None if problems else model.build_table(
         document.path, f"{folder}/{document.path.name}", document.data
     )
-    return _FileResult(problems, checks.project_view(document), table)
+    warnings = [d for d in found if d.is_warning]
+    return _FileResult(problems, warnings, checks.project_view(document), table)
 
 
 def _files(paths: Sequence[Path], display_root: Path | None, folder: str) -> list[_FileResult]:
@@ -49,6 +52,8 @@ def load_project(
     schemas_dir: Path, display_root: Path | None = None, *, jobs: int | None = None
 ) -> model.Project:
     """Load, validate and check every table file; raise InputError with all problems.
+
+    Warnings stop nothing: the project carries them (``Project.warnings``).
 
     ``jobs`` is the number of processes (``--jobs``); by default, every processor for a
     large folder and one for a small one.
@@ -80,11 +85,13 @@ def load_project(
         [functools.partial(_files, piece, display_root, folder) for piece in slices], workers
     )
     problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
     views: list[loader.Document] = []
     tables: list[model.Table] = []
     for results in loaded:
         for result in results:
             problems.extend(result.problems)
+            warnings.extend(result.warnings)
             if result.view is not None:
                 views.append(result.view)
             if result.table is not None:
@@ -92,7 +99,7 @@ def load_project(
     problems.extend(checks.check_project(views))
     if problems:
         raise InputError(problems)
-    return model.build_project(tables)
+    return model.build_project(tables, sorted(warnings))
 
 
 def generate(

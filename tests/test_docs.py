@@ -41,8 +41,8 @@ def test_every_table_section_lists_indexes_roles_and_protections() -> None:
                 assert f"`dynamodb:{action}`" in row
 
 
-def test_sessions_doc_shows_the_device_index_sentinel_forgets() -> None:
-    assert "| `gsi-device-id` | global | Query by `device_id`, sorted by `created_at` |" in DOC
+def test_sessions_doc_has_no_device_index_since_sentinel_writes_empty_device_ids() -> None:
+    assert "| `gsi-device-id` | global" not in DOC
 
 
 def test_mermaid_labels_cannot_break_out_of_their_quotes() -> None:
