@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.checks import table_rule
-from generator.diagnostics import Diagnostic, DocPath
+from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
 from generator.patterns import (
     ATTRIBUTE_TYPES,
@@ -81,8 +81,9 @@ def _key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
 
 
 def _pattern_keys(data: Mapping[str, Any], spec: Mapping[str, Any]) -> _Keys | None:
-    """The keys of what a pattern reads: its index, or the table; None for a missing index."""
-    if "index" not in spec:
+    """The keys of what a pattern reads: its index, or the table; None for a missing index.
+    Only query and scan read an index (E201 reports an index on the others)."""
+    if "index" not in spec or spec["operation"] in _WRITES_ONE_ITEM:
         return _table_keys(data)
     found = _index_keys(data).get(spec["index"])
     return found[1] if found else None
@@ -226,7 +227,8 @@ def _key_binds_keys(doc: Document) -> Iterator[Diagnostic]:
         keys = _pattern_keys(doc.data, spec)
         if keys is None:
             continue
-        where = f"index {spec['index']!r}" if "index" in spec else "the table"
+        reads_index = "index" in spec and spec["operation"] not in _WRITES_ONE_ITEM
+        where = f"index {spec['index']!r}" if reads_index else "the table"
         for attribute in spec.get("key", {}):
             if attribute not in keys.names:
                 yield doc.diagnostic(
@@ -471,7 +473,7 @@ def _key_attribute_types(doc: Document) -> Iterator[Diagnostic]:
             yield doc.diagnostic(
                 "E209", ("attributes", attribute, "type"),
                 f"{attribute!r} is declared {spec['type']} but is a key of type {kind} "
-                f"({'.'.join(map(str, where))})",
+                f"({format_path(where)})",
                 f"declare it as {kind}: a key attribute has its key's type",
             )
     for name, path, item in _examples(doc):

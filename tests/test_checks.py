@@ -9,6 +9,7 @@ import pytest
 from generator.checks import PROJECT_RULES, TABLE_RULES
 from generator.diagnostics import InputError
 from generator.pipeline import load_project
+from tests.conftest import SCHEMAS
 from tests.helpers import write_tables
 
 
@@ -527,3 +528,472 @@ replicas:
         "replica region cn-north-1 is in aws-cn; give a key ARN of the form "
         "arn:aws-cn:kms:cn-north-1:ACCOUNT:key/KEY-ID",
     ]
+
+
+# --- access patterns and examples (generator/pattern_checks.py) ---------------------------
+
+PATTERN_BASE = BASE + """\
+sort_key: {name: sk, type: S}
+global_secondary_indexes:
+  - name: by-user
+    partition_key: {name: user, type: S}
+    sort_key: {name: created, type: S}
+"""
+
+
+def warnings(tmp_path: Path, text: str) -> list[str]:
+    """The warnings of a table file that has no errors."""
+    folder = write_tables(tmp_path / "schemas", t=text)
+    return [w.format() for w in load_project(folder, folder).warnings]
+
+
+def test_e201_pattern_on_a_missing_index_or_a_get_on_an_index(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  ByOwner:
+    operation: query
+    index: by-owner
+    key: {owner: EQ}
+  Read:
+    operation: get
+    index: by-user
+    key: {pk: EQ, sk: EQ}
+""")
+    assert found == [
+        "t.yaml:11:12: E201 access_patterns.ByOwner.index: pattern 'ByOwner' uses the index "
+        "'by-owner', which the table does not have (indexes: by-user); add the index, name "
+        "an existing one, or declare the pattern 'not_served:' with the reason",
+        "t.yaml:15:12: E201 access_patterns.Read.index: pattern 'Read' is a get, which works "
+        "on the table, not an index; remove 'index:'; only query and scan read a secondary "
+        "index",
+    ]
+
+
+def test_e202_key_condition_on_an_attribute_that_is_no_key_of_the_index(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  ByUser:
+    operation: query
+    index: by-user
+    key: {user: EQ, status: EQ}
+""")
+    assert found == [
+        "t.yaml:12:21: E202 access_patterns.ByUser.key.status: pattern 'ByUser' binds "
+        "'status', which is not a key of index 'by-user' (keys: user, created); bind only "
+        "the partition and sort key in 'key:'; conditions on other attributes go in 'filter:'",
+    ]
+
+
+def test_e203_range_condition_on_a_partition_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  ByUser:
+    operation: query
+    index: by-user
+    key: {user: BEGINS_WITH}
+""")
+    assert found == [
+        "t.yaml:12:17: E203 access_patterns.ByUser.key.user: pattern 'ByUser' puts "
+        "BEGINS_WITH on the partition key 'user'; DynamoDB finds a partition only by "
+        "equality; use EQ on the partition key; a range over partitions needs a scan, or an "
+        "index whose sort key is this attribute",
+    ]
+
+
+def test_e204_operation_without_the_keys_it_needs(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  Everything:
+    operation: scan
+    key: {pk: EQ}
+  Newest:
+    operation: query
+    index: by-user
+    key: {created: GT}
+  Read:
+    operation: get
+    key: {pk: EQ, sk: BEGINS_WITH}
+""")
+    assert found == [
+        "t.yaml:11:5: E204 access_patterns.Everything.key: pattern 'Everything' is a scan, "
+        "which has no key condition; move the conditions to 'filter:', or make it a query",
+        "t.yaml:12:3: E204 access_patterns.Newest: pattern 'Newest' is a query but does not "
+        "bind the partition key 'user'; add 'user: EQ' to 'key:'; without it, it is a scan",
+        "t.yaml:18:5: E204 access_patterns.Read.key: pattern 'Read' is a get of one item but "
+        "does not bind 'sk' by EQ; a get names the item by its whole key: 'key: {pk: EQ, sk: "
+        "EQ}'",
+    ]
+
+
+def test_e205_options_that_do_not_go_with_the_operation(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+access_patterns:
+  Read:
+    operation: get
+    key: {pk: EQ}
+    order: descending
+  Count:
+    operation: scan
+    count: true
+    projection: [pk]
+""")
+    assert found == [
+        "t.yaml:7:5: E205 access_patterns.Read.order: pattern 'Read' is a get, which takes "
+        "no 'order'; 'order' goes with query; remove it",
+        "t.yaml:11:5: E205 access_patterns.Count.projection: pattern 'Count' counts items "
+        "(Select COUNT) and also projects attributes; remove 'projection:' or 'count:'; "
+        "DynamoDB refuses both together",
+    ]
+
+
+def test_e206_arguments_of_the_wrong_type_count_or_attribute(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  ByUser:
+    operation: query
+    index: by-user
+    key: {user: EQ, created: BETWEEN}
+    arguments:
+      user: {N: "1"}
+      created: {S: "2026"}
+      other: {S: x}
+""")
+    assert found == [
+        "t.yaml:14:13: E206 access_patterns.ByUser.arguments.user: the argument for 'user' "
+        "is N, but the attribute is S; give a value of type S",
+        "t.yaml:15:16: E206 access_patterns.ByUser.arguments.created: BETWEEN on 'created' "
+        "takes a list of two typed values; e.g. {S: alice}; BETWEEN takes [low, high]; "
+        "EXISTS and NOT_EXISTS none",
+        "t.yaml:16:7: E206 access_patterns.ByUser.arguments.other: pattern 'ByUser' has no "
+        "condition on 'other'; give arguments only for attributes in 'key:' or 'filter:'",
+    ]
+
+
+def test_e207_examples_a_pattern_cannot_return(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  ByUser:
+    operation: query
+    index: by-user
+    key: {user: EQ, created: GE}
+    arguments: {created: {S: "2026-06"}}
+    limit: 1
+examples:
+  old:
+    item: {pk: {S: a}, sk: {S: "1"}, user: {S: alice}, created: {S: "2026-01"}}
+    returned_by: [ByUser, ByName]
+  no-user:
+    item: {pk: {S: b}, sk: {S: "1"}, created: {S: "2026-07"}}
+    returned_by: [ByUser]
+""")
+    assert found == [
+        "t.yaml:14:12: E207 access_patterns.ByUser.limit: 2 examples name pattern 'ByUser', "
+        "which returns at most 1; name only the examples it returns, or raise the limit",
+        "t.yaml:18:19: E207 examples.old.returned_by[0]: pattern 'ByUser' cannot return this "
+        "example: its key condition created >= :created does not hold for it; fix the "
+        "example, the pattern's arguments, or remove the pattern from 'returned_by:'",
+        "t.yaml:18:27: E207 examples.old.returned_by[1]: the pattern 'ByName' is not "
+        "declared (patterns: ByUser); name a pattern from 'access_patterns:'",
+        "t.yaml:21:19: E207 examples[\"no-user\"].returned_by[0]: pattern 'ByUser' reads index "
+        "'by-user', but this example has no 'user': it is not in that index; an item is in "
+        "an index only if it has all of the index's keys",
+    ]
+
+
+def test_e208_example_without_the_table_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+examples:
+  half:
+    item: {pk: {S: a}}
+""")
+    assert found == [
+        "t.yaml:10:5: E208 examples.half.item: example 'half' has no 'sk', a key of the "
+        "table; add 'sk:'; DynamoDB refuses an item without the table's key",
+    ]
+
+
+def test_e209_key_attribute_declared_or_written_with_another_type(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+attributes:
+  user: {type: N, optional: true}
+examples:
+  one:
+    item: {pk: {S: a}, sk: {N: "1"}}
+""")
+    assert found == [
+        "t.yaml:9:16: E209 attributes.user.type: 'user' is declared N but is a key of type S "
+        "(global_secondary_indexes[0].partition_key); declare it as S: a key attribute has "
+        "its key's type",
+        "t.yaml:12:28: E209 examples.one.item.sk: example 'one' writes 'sk' as N, but it is "
+        "a key of type S; write it as {S: ...}; DynamoDB refuses the item otherwise",
+    ]
+
+
+def test_e210_example_with_an_empty_string_in_an_index_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+examples:
+  one:
+    item: {pk: {S: a}, sk: {S: "1"}, user: {S: ""}}
+""")
+    assert found == [
+        "t.yaml:10:44: E210 examples.one.item.user: example 'one' has an empty S in 'user', "
+        "a key of index 'by-user'; DynamoDB refuses the whole item; leave the attribute out "
+        "(a sparse index), write a value, or remove the index",
+    ]
+
+
+def test_e211_example_over_400_kb(tmp_path: Path) -> None:
+    blob = "x" * 410_000
+    found = one_table(tmp_path, BASE + f"""\
+examples:
+  big:
+    item:
+      pk: {{S: a}}
+      blob: {{S: "{blob}"}}
+""")
+    assert found == [
+        "t.yaml:6:7: E211 examples.big.item: example 'big' is 410007 bytes, over DynamoDB's "
+        "item limit of 409600 (400 KB); store large values elsewhere (S3) and keep a "
+        "reference in the item",
+    ]
+
+
+def test_e212_ttl_in_milliseconds_or_not_a_number(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+ttl_attribute: expires
+examples:
+  millis:
+    item: {pk: {S: a}, expires: {N: "1796122800000"}}
+  text:
+    item: {pk: {S: b}, expires: {S: "2026-12-01T11:00:00Z"}}
+""")
+    assert found == [
+        "t.yaml:6:33: E212 examples.millis.item.expires: example 'millis' has 'expires' "
+        "1796122800000, which as epoch seconds is past the year 5000: it looks like "
+        "milliseconds, and the item never expires; write seconds, not milliseconds (divide "
+        "by 1000)",
+        "t.yaml:8:33: E212 examples.text.item.expires: example 'text' writes the TTL "
+        "attribute 'expires' as S; DynamoDB ignores it and the item never expires; write the "
+        "expiry as a Number of Unix epoch seconds, e.g. {N: \"1767225600\"}",
+    ]
+
+
+def test_e213_attribute_that_may_be_empty_is_an_index_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+attributes:
+  user: {type: S, empty: true}
+  pk: {type: S, optional: true}
+""")
+    assert found == [
+        "t.yaml:6:20: E213 global_secondary_indexes[0].partition_key: 'user' is a key of "
+        "index 'by-user', but the application may write it empty (attributes.user.empty): "
+        "DynamoDB refuses every such item; have the application leave the attribute out "
+        "instead of writing it empty (a sparse index: such items are just not in it), or "
+        "remove the index",
+        "t.yaml:10:17: E213 attributes.pk.optional: 'pk' is a key of the table, which every "
+        "item has; remove 'optional: true'",
+    ]
+
+
+def test_e214_malformed_values_nested_in_maps_and_sets(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+attributes:
+  count: {type: N, empty: true}
+examples:
+  odd:
+    item:
+      pk: {S: a}
+      n: {N: "twelve"}
+      b: {B: "not base64!"}
+      gone: {"NULL": false}
+      m: {M: {x: {Q: "1"}, y: {N: 5}}}
+      ns: {NS: ["1", "1.0"]}
+      big: {N: "123456789012345678901234567890123456789"}
+      huge: {N: "1e200"}
+""")
+    assert found == [
+        "t.yaml:4:20: E214 attributes.count.empty: 'count' is N, which cannot be empty; only "
+        "strings (S) and binary (B) can be empty; remove 'empty: true'",
+        "t.yaml:7:5: E215 examples.odd.item: example 'odd' has no 'count', which the "
+        "application always writes; add 'count:', or declare it 'optional: true'",
+        "t.yaml:9:14: E214 examples.odd.item.n.N: 'twelve' is not a number; write a decimal "
+        "number as a string, e.g. \"12\" or \"-1.5e3\"",
+        "t.yaml:10:14: E214 examples.odd.item.b.B: binary values are base64 text, and this "
+        "is not; encode the bytes in base64, e.g. aGVsbG8= for 'hello'",
+        "t.yaml:11:22: E214 examples.odd.item.gone.NULL: NULL takes true; write {\"NULL\": "
+        "true} for an attribute that is null",
+        "t.yaml:12:18: E214 examples.odd.item.m.M.x: expected a typed value, got ['Q']; "
+        "write a value as one DynamoDB type and its content, e.g. {S: text} or {N: \"12\"}; "
+        "the types are S, N, B, BOOL, NULL, M, L, SS, NS, BS",
+        "t.yaml:12:35: E214 examples.odd.item.m.M.y.N: N takes a string, got int; quote "
+        "numbers: DynamoDB JSON writes them as strings, e.g. {N: \"12\"}",
+        "t.yaml:13:22: E214 examples.odd.item.ns.NS[1]: '1.0' is in the set twice; list each "
+        "member once",
+        "t.yaml:14:16: E214 examples.odd.item.big.N: "
+        "'123456789012345678901234567890123456789' has 39 significant digits; DynamoDB keeps "
+        "at most 38; write a decimal number as a string, e.g. \"12\" or \"-1.5e3\"",
+        "t.yaml:15:17: E214 examples.odd.item.huge.N: '1e200' is outside DynamoDB's range of "
+        "numbers (1E-130 to 9.9E+125); write a decimal number as a string, e.g. \"12\" or "
+        "\"-1.5e3\"",
+    ]
+
+
+def test_e215_example_that_does_not_follow_the_declarations(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+attributes:
+  status: {type: S}
+  note: {type: S, optional: true}
+examples:
+  one:
+    item: {pk: {S: a}, note: {N: "1"}}
+  two:
+    item: {pk: {S: b}, status: {S: ""}}
+""")
+    assert found == [
+        "t.yaml:8:5: E215 examples.one.item: example 'one' has no 'status', which the "
+        "application always writes; add 'status:', or declare it 'optional: true'",
+        "t.yaml:8:30: E215 examples.one.item.note: example 'one' writes 'note' as N, but it "
+        "is declared S; write {S: ...}, or fix the declaration",
+        "t.yaml:10:32: E215 examples.two.item.status: example 'two' writes 'status' empty, "
+        "but it is not declared 'empty: true'; declare 'empty: true' if the application "
+        "writes it empty",
+    ]
+
+
+def test_w201_limit_with_a_filter_warns(tmp_path: Path) -> None:
+    found = warnings(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  Active:
+    operation: query
+    index: by-user
+    key: {user: EQ}
+    filter: {status: EQ}
+    limit: 1
+""")
+    assert found == [
+        "t.yaml:14:5: W201 access_patterns.Active.limit: pattern 'Active' has limit 1 and a "
+        "filter: DynamoDB applies the limit to the items it reads, before the filter, so it "
+        "can return nothing while matching items exist; follow LastEvaluatedKey until enough "
+        "items match, or move the filtered attribute into the key of an index; or "
+        "acknowledge it with 'acknowledge: {W201: reason}'",
+    ]
+
+
+def test_w202_filter_on_the_sort_key_of_the_index_queried_warns(tmp_path: Path) -> None:
+    found = warnings(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  Since:
+    operation: query
+    index: by-user
+    key: {user: EQ}
+    filter: {created: GE}
+""")
+    assert found == [
+        "t.yaml:13:14: W202 access_patterns.Since.filter.created: pattern 'Since' filters on "
+        "'created', the sort key of what it queries: the whole partition is read and the "
+        "filter drops items afterwards; put the condition on 'created' in 'key:' instead; or "
+        "acknowledge it with 'acknowledge: {W202: reason}'",
+    ]
+
+
+def test_w203_scan_with_a_filter_warns(tmp_path: Path) -> None:
+    found = warnings(tmp_path, BASE + """\
+access_patterns:
+  Find:
+    operation: scan
+    filter: {email: EQ}
+""")
+    assert found == [
+        "t.yaml:5:16: W203 access_patterns.Find.operation: pattern 'Find' scans to find "
+        "items: every request reads the whole table; query an index whose key is the "
+        "filtered attribute instead; or acknowledge it with 'acknowledge: {W203: reason}'",
+    ]
+
+
+def test_w204_count_without_pagination_warns(tmp_path: Path) -> None:
+    found = warnings(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  HowMany:
+    operation: query
+    index: by-user
+    key: {user: EQ}
+    count: true
+""")
+    assert found == [
+        "t.yaml:13:5: W204 access_patterns.HowMany.count: pattern 'HowMany' counts without "
+        "following LastEvaluatedKey: it counts only the items of the first 1 MB page; follow "
+        "LastEvaluatedKey and add up the counts ('paginated: true'); or acknowledge it with "
+        "'acknowledge: {W204: reason}'",
+    ]
+
+
+def test_e216_acknowledgement_of_a_warning_the_pattern_does_not_have(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+access_patterns:
+  Read:
+    operation: get
+    key: {pk: EQ}
+    acknowledge: {W201: not needed}
+""")
+    assert found == [
+        "t.yaml:7:19: E216 access_patterns.Read.acknowledge.W201: pattern 'Read' "
+        "acknowledges W201, which it does not have; remove the acknowledgement, so that it "
+        "cannot hide a later warning",
+    ]
+
+
+def test_e217_role_without_actions_or_with_an_unknown_pattern(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+access_patterns:
+  Read:
+    operation: get
+    key: {pk: EQ}
+access:
+  nobody:
+    description: nothing
+  reader:
+    patterns: [Read, Write]
+""")
+    assert found == [
+        "t.yaml:9:5: E217 access.nobody: role 'nobody' names no actions and no patterns; add "
+        "'patterns: [...]' (access patterns of this table) or 'actions: [...]'",
+        "t.yaml:11:22: E217 access.reader.patterns[1]: role 'reader' names the pattern "
+        "'Write', which is not declared (patterns: Read); name a pattern from "
+        "'access_patterns:'",
+    ]
+
+
+def test_acknowledged_warning_is_not_printed(tmp_path: Path) -> None:
+    assert warnings(tmp_path, BASE + """\
+access_patterns:
+  Find:
+    operation: scan
+    filter: {email: EQ}
+    acknowledge: {W203: the table holds a few dozen items}
+""") == []
+
+
+# The lines that add gsi-device-id back, as sessions.yaml shows them in a comment.
+DEVICE_INDEX = (
+    "",
+    "- name: gsi-device-id",
+    "  partition_key: {name: device_id, type: S}",
+    "  sort_key: {name: created_at, type: S}",
+    "  projection: ALL",
+)
+
+
+def test_the_sentinel_sessions_file_with_gsi_device_id_put_back_is_refused_at_the_index(
+    tmp_path: Path,
+) -> None:
+    text = (SCHEMAS / "sessions.yaml").read_text(encoding="utf-8")
+    commented = "\n".join(f"  # {line}" if line else "  #" for line in DEVICE_INDEX)
+    assert commented in text, "the file shows the lines that add the index back"
+    found = one_table(tmp_path, text.replace(commented, "\n".join(
+        f"  {line}" for line in DEVICE_INDEX if line)))
+    index = [f for f in found if "E213" in f]
+    assert len(index) == 1
+    assert ": E213 global_secondary_indexes[4].partition_key: 'device_id' is a key of index " \
+        "'gsi-device-id', but the application may write it empty" in index[0]
+    assert all("E210" in f and ".device_id: " in f for f in found if f not in index)
+    assert len(found) == 3  # and the two examples Sentinel writes without a device
