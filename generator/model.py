@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ class Table:
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
     encryption_stated: bool = False  # the table file chose its encryption, not the default
-    usage: Usage = Usage()  # how the application uses the table (patterns.py)
+    usage: Usage = field(default_factory=Usage)  # how the application uses the table
 
     @cached_property
     def waives_customer_key_check(self) -> bool:

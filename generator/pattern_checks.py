@@ -389,11 +389,13 @@ def _returned_examples(doc: Document) -> Iterator[Diagnostic]:
         if spec["operation"] in _WRITES_ONE_ITEM and spec["operation"] != "get":
             continue
         index = indexes.get(spec.get("index", ""))
-        yield from _returnable(doc, name, path, spec, found, index[1] if index else None)
+        yield from _returnable(
+            doc, name, path, spec, found=found, index=index[1] if index else None
+        )
 
 
 def _returnable(
-    doc: Document, name: str, path: DocPath, spec: Mapping[str, Any],
+    doc: Document, name: str, path: DocPath, spec: Mapping[str, Any], *,
     found: list[tuple[DocPath, dict[str, AttributeValue | None]]], index: _Keys | None,
 ) -> Iterator[Diagnostic]:
     limit = spec.get("limit")
@@ -666,12 +668,13 @@ def _warnings(doc: Document) -> Iterator[_Warning]:
                 key=True,
             )
         keys = _pattern_keys(doc.data, spec)
-        if operation == "query" and keys is not None and keys.sort in filtered:
+        sort = keys.sort if keys is not None else None
+        if operation == "query" and sort is not None and sort in filtered:
             yield _Warning(
-                "W202", name, (*path, "filter", keys.sort),
-                f"pattern {name!r} filters on {keys.sort!r}, the sort key of what it "
+                "W202", name, (*path, "filter", sort),
+                f"pattern {name!r} filters on {sort!r}, the sort key of what it "
                 "queries: the whole partition is read and the filter drops items afterwards",
-                f"put the condition on {keys.sort!r} in 'key:' instead",
+                f"put the condition on {sort!r} in 'key:' instead",
                 key=True,
             )
         if operation == "scan" and filtered:

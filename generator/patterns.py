@@ -7,9 +7,9 @@ application makes (``access_patterns``) and items exactly as the application wri
 against a live endpoint.
 
 Example values are written in DynamoDB's own typed form, ``{S: text}``, ``{N: "1.5"}``,
-``{B: base64}``, ``{BOOL: true}``, ``{NULL: true}``, ``{M: {...}}``, ``{L: [...]}``, ``{SS: [...]}``,
-``{NS: [...]}``, ``{BS: [...]}``: the form of the low-level API, of ``aws dynamodb put-item``
-and of DynamoDB JSON exports. Each value says its type, so YAML's implicit typing (``no``
+``{B: base64}``, ``{BOOL: true}``, ``{NULL: true}``, ``{M: {...}}``, ``{L: [...]}``,
+``{SS: [...]}``, ``{NS: [...]}``, ``{BS: [...]}``: the form of the low-level API, of
+``aws dynamodb put-item`` and of DynamoDB JSON exports. Each value says its type, so YAML's implicit typing (``no``
 read as false, ``010`` as 8) can never change one, an empty string is ``{S: ""}``, and
 members of maps and lists are as unambiguous as top-level attributes.
 """
@@ -198,7 +198,7 @@ def to_boto3_item(item: Item) -> dict[str, dict[str, Any]]:
 
 
 def item_from_boto3(raw: Mapping[str, Mapping[str, Any]]) -> dict[str, AttributeValue]:
-    """An item a boto3 client returned, by attribute name, to compare with ``dict(example.item)``."""
+    """An item a boto3 client returned, by attribute name; compare with ``dict(example.item)``."""
     return {name: value_from_boto3(value) for name, value in raw.items()}
 
 
@@ -254,9 +254,7 @@ class Condition:
         if value.type not in comparable or any(v.type != value.type for v in self.values):
             return False
         if operator == "BEGINS_WITH":
-            if value.type == "N":
-                return False
-            return sort_key(value)[2].startswith(sort_key(self.values[0])[2])
+            return value.type != "N" and _octets(value).startswith(_octets(self.values[0]))
         here = sort_key(value)
         bounds = [sort_key(v) for v in self.values]
         if operator == "BETWEEN":
@@ -265,6 +263,11 @@ class Condition:
             "LT": here < bounds[0], "LE": here <= bounds[0],
             "GT": here > bounds[0], "GE": here >= bounds[0],
         }[operator]
+
+
+def _octets(value: AttributeValue) -> bytes:
+    """The bytes DynamoDB compares of an S or B value."""
+    return value.text.encode("utf-8") if value.type == "S" else value.data
 
 
 def _contains(value: AttributeValue, operand: AttributeValue) -> bool:
@@ -387,9 +390,10 @@ def _conditions(
         given = arguments.get(attribute)
         if given is None:
             values: tuple[AttributeValue, ...] = ()
-            seen = {dict(item).get(attribute) for item in returned}
-            if operator == "EQ" and len(seen) == 1 and None not in seen:
-                values = (seen.pop(),)  # type: ignore[arg-type]
+            seen = [dict(item).get(attribute) for item in returned]
+            first = seen[0] if seen else None
+            if operator == "EQ" and first is not None and all(v == first for v in seen):
+                values = (first,)
         elif isinstance(given, list):
             values = tuple(value_from_yaml(value) for value in given)
         else:
