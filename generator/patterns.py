@@ -9,9 +9,10 @@ against a live endpoint.
 Example values are written in DynamoDB's own typed form, ``{S: text}``, ``{N: "1.5"}``,
 ``{B: base64}``, ``{BOOL: true}``, ``{NULL: true}``, ``{M: {...}}``, ``{L: [...]}``,
 ``{SS: [...]}``, ``{NS: [...]}``, ``{BS: [...]}``: the form of the low-level API, of
-``aws dynamodb put-item`` and of DynamoDB JSON exports. Each value says its type, so YAML's implicit typing (``no``
-read as false, ``010`` as 8) can never change one, an empty string is ``{S: ""}``, and
-members of maps and lists are as unambiguous as top-level attributes.
+``aws dynamodb put-item`` and of DynamoDB JSON exports. Each value says its type, so
+YAML's implicit typing (``no`` read as false, ``010`` as 8) can never change one, an
+empty string is ``{S: ""}``, and members of maps and lists are as unambiguous as
+top-level attributes. (YAML reads a bare ``NULL`` key as null: it is written ``"NULL"``.)
 """
 
 from __future__ import annotations
