@@ -21,6 +21,7 @@ from generator.loader import Document
 from generator.patterns import (
     ATTRIBUTE_TYPES,
     SET_ELEMENT_TYPES,
+    WARNING_TITLES,
     AttributeValue,
     Condition,
     is_base64,
@@ -702,22 +703,22 @@ def _unacknowledged(doc: Document, code: str) -> Iterator[Diagnostic]:
                                  f"'acknowledge: {{{code}: reason}}'", key=warning.key)
 
 
-@table_rule("W201", "a limit together with a filter")
+@table_rule("W201", WARNING_TITLES["W201"])
 def _limit_before_filter(doc: Document) -> Iterator[Diagnostic]:
     return _unacknowledged(doc, "W201")
 
 
-@table_rule("W202", "a filter on the sort key of the index queried")
+@table_rule("W202", WARNING_TITLES["W202"])
 def _filter_on_sort_key(doc: Document) -> Iterator[Diagnostic]:
     return _unacknowledged(doc, "W202")
 
 
-@table_rule("W203", "a scan used as a lookup")
+@table_rule("W203", WARNING_TITLES["W203"])
 def _scan_as_lookup(doc: Document) -> Iterator[Diagnostic]:
     return _unacknowledged(doc, "W203")
 
 
-@table_rule("W204", "a count that does not follow LastEvaluatedKey")
+@table_rule("W204", WARNING_TITLES["W204"])
 def _count_one_page(doc: Document) -> Iterator[Diagnostic]:
     return _unacknowledged(doc, "W204")
 

@@ -52,6 +52,13 @@ OPERATOR_SYMBOLS = {
     "EXISTS": "attribute_exists",
     "NOT_EXISTS": "attribute_not_exists",
 }
+# The warnings a pattern can have, and acknowledge; pattern_checks registers their rules.
+WARNING_TITLES = {
+    "W201": "a limit together with a filter",
+    "W202": "a filter on the sort key of the index queried",
+    "W203": "a scan used as a lookup",
+    "W204": "a count that does not follow LastEvaluatedKey",
+}
 ORDERS = ("ascending", "descending")
 DEFAULT_ORDER = "ascending"
 
@@ -302,6 +309,10 @@ class Acknowledgement:
     code: str
     reason: str
 
+    @property
+    def title(self) -> str:
+        return WARNING_TITLES[self.code]
+
 
 @dataclass(frozen=True)
 class AccessPattern:
@@ -321,7 +332,7 @@ class AccessPattern:
     not_served: str | None  # why the tables do not serve it, when they do not
     acknowledged: tuple[Acknowledgement, ...]
     returns: tuple[str, ...]  # the examples naming it, in the order the file lists them
-    roles: tuple[str, ...]  # the access roles that name it, sorted
+    roles: tuple[str, ...]  # the access roles that may run it, sorted
 
     @property
     def action(self) -> str:
@@ -331,6 +342,11 @@ class AccessPattern:
     @property
     def served(self) -> bool:
         return self.not_served is None
+
+    @property
+    def ordered(self) -> bool:
+        """Only a query returns items in an order (by the sort key); a count returns none."""
+        return self.operation == "query" and not self.count
 
     @property
     def key_expression(self) -> str:
@@ -445,6 +461,16 @@ def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
                 for code, reason in sorted(spec.get("acknowledge", {}).items())
             ),
             returns=tuple(e.name for e in returns),
-            roles=tuple(sorted(r for r, s in roles.items() if name in s.get("patterns", ()))),
+            roles=_roles(name, spec, roles),
         ))
     return Usage(attributes, tuple(patterns), examples)
+
+
+def _roles(name: str, spec: Mapping[str, Any], roles: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles that may run a pattern: those naming it, and those listing its action
+    (Query and Scan listed by a role cover every index)."""
+    action = OPERATIONS[spec["operation"]]
+    return tuple(sorted(
+        role for role, grant in roles.items()
+        if name in grant.get("patterns", ()) or action in grant.get("actions", ())
+    ))

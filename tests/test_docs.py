@@ -41,8 +41,50 @@ def test_every_table_section_lists_indexes_roles_and_protections() -> None:
                 assert f"`dynamodb:{action}`" in row
 
 
-def test_sessions_doc_has_no_device_index_since_sentinel_writes_empty_device_ids() -> None:
+def test_sessions_doc_has_no_device_index_and_says_why_list_by_device_is_not_served() -> None:
     assert "| `gsi-device-id` | global" not in DOC
+    assert "| `ListByDeviceID` | Query | `gsi-device-id` | `device_id = :device_id` | none | " \
+        "descending | none | not served |" in DOC
+    assert "- `ListByDeviceID`: Sessions of a device (\\`sentinel device sessions\\`). " \
+        "**Not served:** Sentinel writes an unset device\\_id as \"\"" in DOC
+
+
+def _section(key: str) -> str:
+    return DOC.split(f"\n## {key}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_pattern_has_a_row_with_operation_index_key_order_limit_and_roles() -> None:
+    for table in PROJECT.tables:
+        section = _section(table.key)
+        assert table.usage.patterns, f"{table.key} declares its access patterns"
+        for pattern in table.usage.patterns:
+            row = next(line for line in section.splitlines()
+                       if line.startswith(f"| `{pattern.name}` | {pattern.action}"))
+            cells = [cell.strip() for cell in row.strip("|").split("|")]
+            assert cells[2] == (f"`{pattern.index}`" if pattern.index else "table")
+            assert cells[3] == (f"`{pattern.key_expression}`" if pattern.key else "none")
+            if pattern.served:
+                assert cells[7] == ", ".join(f"`{r}`" for r in pattern.roles)
+    row = next(line for line in _section("breakglass").splitlines()
+               if line.startswith("| `CountByInvokerSince` |"))
+    assert row == (
+        "| `CountByInvokerSince` | Query (count) | `gsi-invoker` | `invoker = :invoker` | "
+        "`created_at >= :created_at` | none | none | `auditor`, `runtime` |"
+    )
+
+
+def test_every_acknowledged_warning_is_shown_with_its_reason() -> None:
+    shown = 0
+    for table in PROJECT.tables:
+        section = _section(table.key)
+        for pattern, acknowledgement in table.usage.acknowledged:
+            assert (f"| `{pattern.name}` | {acknowledgement.code} {acknowledgement.title} | "
+                    in section)
+            shown += 1
+    assert shown == 11  # on the sessions and break-glass queries and scans
+    assert "| `GetBySourceIdentity` | W203 a scan used as a lookup | Sentinel's lookup, not " \
+        "the table's: it reads the table instead of querying an index on source\\_identity. |" \
+        in DOC
 
 
 def test_mermaid_labels_cannot_break_out_of_their_quotes() -> None:
