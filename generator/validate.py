@@ -356,12 +356,15 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
     if in_property_names:
         # The failing instance is a key of the mapping at `path`.
         key_path = (*path, str(value))
+        if keyword == "pattern":
+            problem = "is not allowed here"
+        elif keyword == "enum":
+            problem = "is not one of " + ", ".join(str(o) for o in bound)
+        else:
+            problem = f"is {_length_problem(keyword, error)}"
         yield document.diagnostic(
-            code,
-            key_path,
-            f"the key {_shown(value)} is {_length_problem(keyword, error)}",
-            hint or "tag keys are 1 to 128 characters",
-            key=True,
+            code, key_path, f"the key {_shown(value)} {problem}",
+            hint or "tag keys are 1 to 128 characters", key=True,
         )
         return
 

@@ -71,7 +71,28 @@ def hostile_table() -> dict[str, Any]:
             }
             for i, text in enumerate(rest, start=1)
         ],
-        "access": {"reader": {"description": DESCRIPTION, "actions": ["GetItem", "Query"]}},
+        "access": {"reader": {"description": DESCRIPTION, "actions": ["GetItem", "Query"],
+                              "patterns": ["Read"]}},
+        # How the application uses it: attribute names, texts and example values, hostile.
+        "attributes": {
+            f"attr {text}": {"type": "S", "empty": True, "description": DESCRIPTION}
+            for text in HOSTILE[:2]
+        },
+        "access_patterns": {"Read": {
+            "description": DESCRIPTION, "operation": "query", "index": "gsi-1",
+            "key": {HOSTILE[2]: "EQ"}, "filter": {f"attr {first}": "BEGINS_WITH"},
+            "arguments": {f"attr {first}": {"S": HOSTILE[5]}}, "limit": 5,
+            "acknowledge": {"W201": DESCRIPTION},
+        }},
+        "examples": {"hostile": {
+            "description": DESCRIPTION,
+            "item": {
+                first: {"S": HOSTILE[3]}, second: {"S": HOSTILE[4]}, HOSTILE[2]: {"S": TTL},
+                f"attr {first}": {"S": HOSTILE[5] + " and more"}, f"attr {second}": {"S": ""},
+                f"map {HOSTILE[7]}": {"M": {HOSTILE[8]: {"SS": HOSTILE[9:12]}}},
+            },
+            "returned_by": ["Read"],
+        }},
     }
 
 
@@ -152,6 +173,17 @@ def test_model_json_reads_back_exactly_the_hostile_strings(rendered: dict[str, s
     text = json.dumps(json.loads(rendered["model.json"]), ensure_ascii=False)
     for hostile in (*HOSTILE, *UNBALANCED, TTL):
         assert json.dumps(hostile, ensure_ascii=False) in text
+
+
+def test_hostile_patterns_and_examples_stay_data_in_the_model_and_the_docs(
+    rendered: dict[str, str],
+) -> None:
+    docs = rendered["docs/tables.md"]
+    assert "| `Read` | Query | `gsi-1` |" in docs
+    assert "| `Read` | W201 a limit together with a filter |" in docs
+    # The role lists Query, which covers every index already: no statement per index.
+    assert "/index/*" in rendered[f"{TERRAFORM_DIR}/iam.tf"]
+    assert "/index/gsi-1" not in rendered[f"{TERRAFORM_DIR}/iam.tf"]
 
 
 def test_markdown_tables_keep_their_columns(rendered: dict[str, str]) -> None:

@@ -193,3 +193,60 @@ def test_csv_header_list_holds_1_to_255_names_of_up_to_65536_characters(
     )
     ok = write_tables(tmp_path / "ok", t=CSV + f"    header_list: [{'h' * 65536}, ' x']\n")
     assert run_cli("validate", "--schemas", str(ok)).code == 0
+
+
+    assert "Y000 (folder): the schemas folder does not exist" in result.stderr
+
+
+def test_malformed_patterns_examples_and_unknown_types_are_located(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + """\
+attributes:
+  note: {type: STRING}
+access_patterns:
+  "bad name; rm -rf /":
+    operation: fetch
+  Good:
+    operation: get
+    key: {pk: EQUALS}
+    acknowledge: {W999: x}
+examples:
+  "${jndi:ldap}":
+    item: {pk: {X: a}}
+access:
+  Runtime:
+    patterns: [Good]
+""") == [
+        "t.yaml:4:16: S004 attributes.note.type: \"STRING\" is not one of S, N, B, BOOL, NULL, "
+        "M, L, SS, NS, BS; attribute types are S, N, B, BOOL, NULL, M, L, SS, NS or BS",
+        "t.yaml:6:3: S005 access_patterns[\"bad name; rm -rf /\"]: the key \"bad name; rm -rf "
+        "/\" is not allowed here; names of access patterns and examples are 1 to 64 letters, "
+        "digits, '_', '.' and '-', starting with a letter",
+        "t.yaml:7:16: S004 access_patterns[\"bad name; rm -rf /\"].operation: \"fetch\" is not "
+        "one of get, query, scan, put, update, delete; operations are get, query, scan, put, "
+        "update or delete",
+        "t.yaml:10:15: S004 access_patterns.Good.key.pk: \"EQUALS\" is not one of EQ, LT, LE, "
+        "GT, GE, BETWEEN, BEGINS_WITH; key conditions are EQ, LT, LE, GT, GE, BETWEEN or "
+        "BEGINS_WITH (DynamoDB's =, <, <=, >, >=, BETWEEN, begins_with)",
+        "t.yaml:11:19: S004 access_patterns.Good.acknowledge.W999: the key \"W999\" is not one "
+        "of W201, W202, W203, W204; warnings that patterns can acknowledge are W201, W202, W203 "
+        "and W204",
+        "t.yaml:13:3: S005 examples[\"${jndi:ldap}\"]: the key \"${jndi:ldap}\" is not allowed "
+        "here; names of access patterns and examples are 1 to 64 letters, digits, '_', '.' and "
+        "'-', starting with a letter",
+        "t.yaml:14:17: S001 examples[\"${jndi:ldap}\"].item.pk.X: unknown key 'X'; allowed "
+        "keys: B, BOOL, BS, L, M, N, NS, NULL, S, SS",
+        "t.yaml:16:3: S005 access.Runtime: the key \"Runtime\" is not allowed here; role names "
+        "are 1 to 40 lower-case letters, digits and '_', starting with a letter",
+    ]
+
+
+def test_an_unquoted_null_type_key_says_to_quote_it(tmp_path: Path) -> None:
+    # YAML reads a bare NULL as null, so {NULL: true} needs the quotes: {"NULL": true}.
+    assert errors(tmp_path, GOOD + """\
+examples:
+  plain:
+    item: {pk: {S: a}, gone: {NULL: true}}
+""") == [
+        "t.yaml:5:31: Y003 examples.plain.item.gone: mapping key 'NULL' is not a string; quote "
+        "the key to make it a string, e.g. \"1\": or \"true\":"
+    ]

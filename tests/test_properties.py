@@ -8,6 +8,7 @@ as a JUnit property ``hypothesis_examples``.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -18,9 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import hcl2
 import pytest
 import yaml
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.validate import ParamValidator
 from cfnlint.api import lint
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -28,6 +32,7 @@ from hypothesis import strategies as st
 from generator.cli import main
 from generator.diagnostics import InputError
 from generator.model import Table
+from generator.patterns import item_from_boto3
 from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import REPO, SCHEMAS
@@ -320,7 +325,10 @@ VALID_FILES = sorted([*SCHEMAS.glob("*.yaml"),
                       *(REPO / "tests" / "golden" / "features" / "input").glob("*.yaml")])
 JUNK = ["", "[]", "{}", "~", "-1", "0", "1e999", "yes", "'", '"', "[", "{", "&a", "*a", "!!str",
         "!!python/object/apply:os.system ['true']", "<<: *a", "${x}", "\t", "\ufeff", "\x07",
-        "- x", "? x", "|", ">", "%YAML 1.1", "---", "...", "#", "a: b", "x" * 300, "é"]
+        "- x", "? x", "|", ">", "%YAML 1.1", "---", "...", "#", "a: b", "x" * 300, "é",
+        # in access patterns and examples
+        "{N: 1}", "{Q: x}", "{B: '!'}", "{NS: []}", "{S: ''}", "{M: {a: 1}}", "EQ", "BETWEEN",
+        "[{S: a}]", "{W201: x}"]
 LOCATED = re.compile(r"^t\.yaml:\d+:\d+: [YSE]\d{3} \S.*: \S.*$")
 
 
@@ -388,3 +396,57 @@ def _damaged_gives_output_or_errors(text: str) -> None:
     *errors, summary = err.getvalue().replace(folder + "/", "").splitlines()
     assert summary.endswith(" in 1 file")
     assert errors and all(LOCATED.match(e) for e in errors), errors
+
+
+# --- random example items ----------------------------------------------------------------
+
+SCALAR_VALUES = st.one_of(
+    st.text(TEXT_CHARACTERS, max_size=8).filter(_nfc).map(lambda t: {"S": t}),
+    st.integers(-(10**30), 10**30).map(lambda n: {"N": str(n)}),
+    st.decimals(-(10**6), 10**6, places=4, allow_nan=False).map(lambda d: {"N": str(d)}),
+    st.binary(max_size=12).map(lambda b: {"B": base64.b64encode(b).decode()}),
+    st.booleans().map(lambda b: {"BOOL": b}),
+    st.just({"NULL": True}),
+    st.lists(st.text(TEXT_CHARACTERS, max_size=5).filter(_nfc), min_size=1, max_size=4,
+             unique=True).map(lambda x: {"SS": x}),
+    st.lists(st.integers(-999, 999), min_size=1, max_size=4, unique=True).map(
+        lambda x: {"NS": [str(n) for n in x]}),
+    st.lists(st.binary(max_size=4), min_size=1, max_size=3, unique=True).map(
+        lambda x: {"BS": [base64.b64encode(b).decode() for b in x]}),
+)
+TYPED_VALUES = st.recursive(
+    SCALAR_VALUES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda x: {"L": x}),
+        st.dictionaries(ATTRIBUTE_NAMES, inner, max_size=3).map(lambda x: {"M": x}),
+    ),
+    max_leaves=8,
+)
+
+
+def test_random_example_items_load_and_convert_to_what_boto3_accepts(
+    record_property: Callable[[str, object], None],
+) -> None:
+    _run_counted(_items_convert, "example items", 150, record_property)
+
+
+@settings(PROFILE, max_examples=150)
+@given(st.dictionaries(ATTRIBUTE_NAMES.filter(lambda n: n != "pk"), TYPED_VALUES, max_size=5))
+def _items_convert(attributes: dict[str, Any]) -> None:
+    RUN["example items"] += 1
+    table = {"name": "things", "partition_key": {"name": "pk", "type": "S"},
+             "examples": {"drawn": {"item": {"pk": {"S": "k"}, **attributes}}}}
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "t.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
+        (example,) = load_project(Path(folder)).tables[0].usage.examples
+    item = example.to_boto3()
+    # botocore's own validation of a PutItem request, and boto3's own reading of the item.
+    report = _PUT_ITEM.validate({"TableName": "things", "Item": item}, _PUT_ITEM_SHAPE)
+    assert not report.has_errors(), report.generate_report()
+    assert set(TypeDeserializer().deserialize({"M": item})) == {"pk", *attributes}
+    assert item_from_boto3(item) == dict(example.item)
+
+
+_DYNAMODB = botocore.session.get_session().get_service_model("dynamodb")
+_PUT_ITEM_SHAPE = _DYNAMODB.operation_model("PutItem").input_shape
+_PUT_ITEM = ParamValidator()
