@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from generator.checks import PROJECT_RULES, TABLE_RULES
 from generator.filters import mermaid
 from generator.pipeline import generate, load_project
 from tests.conftest import OUT, REPO, SCHEMAS
@@ -104,3 +105,9 @@ def test_replicas_and_autoscaling_are_in_the_docs_and_the_module_readme() -> Non
     assert (
         "| `metrics` | none | table Read 5 to 200, table Write 5 to 100, `by-host` Read 5 to 50 |"
     ) in readme
+
+
+def test_the_readme_rule_table_lists_every_rule_once() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| ([EW]\d{3}) \|", readme, re.M)
+    assert sorted(listed) == sorted(r.code for r in [*TABLE_RULES, *PROJECT_RULES])
