@@ -103,16 +103,20 @@ def _examples(doc: Document) -> Iterator[tuple[str, DocPath, Mapping[str, Any]]]
 # --- values -----------------------------------------------------------------------------
 
 
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
 def _number_problem(text: str) -> str | None:
     if not _NUMBER.match(text):
-        return f"{text!r} is not a number"
+        return f"{_shown(text)} is not a number"
     value = decimal.Decimal(text)
-    digits = value.as_tuple().digits
-    significant = len("".join(map(str, digits)).strip("0"))
+    significant = len("".join(map(str, value.as_tuple().digits)).strip("0"))
     if significant > 38:
-        return f"{text!r} has {significant} significant digits; DynamoDB keeps at most 38"
-    if value != 0 and not decimal.Decimal("1e-130") <= abs(value) < decimal.Decimal("1e126"):
-        return f"{text!r} is outside DynamoDB's range of numbers (1E-130 to 9.9E+125)"
+        return f"{_shown(text)} has {significant} significant digits; DynamoDB keeps at most 38"
+    # adjusted() is the exponent of the leading digit, and needs no arithmetic context.
+    if not value.is_zero() and not -130 <= value.adjusted() <= 125:
+        return f"{_shown(text)} is outside DynamoDB's range of numbers (1E-130 to 9.9E+125)"
     return None
 
 
@@ -169,7 +173,9 @@ def _set_problems(kind: str, content: Any, path: DocPath) -> Iterator[tuple[DocP
             continue
         value = value_from_yaml({element: member})
         if value in seen:
-            yield (*path, position), f"{member!r} is in the set twice", "list each member once"
+            yield (*path, position), f"{_shown(str(member))} is in the set twice", (
+                "list each member once"
+            )
         seen.add(value)
 
 
