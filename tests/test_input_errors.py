@@ -258,10 +258,10 @@ examples:
   huge:
     item: {pk: {S: a}, big: {N: "1e99999999999"}, long: {NS: ["1%s"]}}
 """ % ("0" * 60 + "1")) == [
-        "t.yaml:5:30: E214 examples.huge.item.big.N: '1e99999999999' is outside DynamoDB's "
+        "t.yaml:5:33: E214 examples.huge.item.big.N: '1e99999999999' is outside DynamoDB's "
         "range of numbers (1E-130 to 9.9E+125); write a decimal number as a string, e.g. \"12\" "
         "or \"-1.5e3\"",
-        "t.yaml:5:64: E214 examples.huge.item.long.NS[0]: '1000000000000000000000000000000000000000"
+        "t.yaml:5:63: E214 examples.huge.item.long.NS[0]: '1000000000000000000000000000000000000000"
         "...' has 62 significant digits; DynamoDB keeps at most 38; write a decimal number as a "
         "string, e.g. \"12\" or \"-1.5e3\"",
     ]
