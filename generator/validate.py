@@ -383,7 +383,8 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Diagnostic]
                     code, path, f"the required key {missing!r} is missing", fix
                 )
     elif keyword == "type":
-        expected = _TYPE_NAMES.get(str(bound), str(bound))
+        kinds = bound if isinstance(bound, list) else [bound]
+        expected = " or ".join(_TYPE_NAMES.get(str(kind), str(kind)) for kind in kinds)
         fix = hint or f"write {expected}"
         if expected == "a string" and isinstance(value, (bool, int, float)):
             fix = f'quote the value to make it a string, e.g. "{_yaml_text(value)}"'

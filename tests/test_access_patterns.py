@@ -9,8 +9,10 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from generator.checks import TABLE_RULES
 from generator.model import Table
 from generator.patterns import (
+    WARNING_TITLES,
     AttributeValue,
     Condition,
     canonical_number,
@@ -18,6 +20,7 @@ from generator.patterns import (
     to_boto3_item,
 )
 from generator.pipeline import load_project
+from generator.validate import table_schema
 from tests.helpers import run_cli, tree, write_tables
 
 TABLE = """\
@@ -200,3 +203,10 @@ access:
         ("TAuditorIndexes", ("dynamodb:Query",), "index", ()),
     ]
     assert table.usage.pattern("ByUser").roles == ("app", "auditor")
+
+
+def test_the_schema_lets_patterns_acknowledge_exactly_the_pattern_warnings() -> None:
+    pattern = table_schema()["$defs"]["access_pattern"]["properties"]
+    assert pattern["acknowledge"]["propertyNames"]["enum"] == sorted(WARNING_TITLES)
+    codes = {r.code: r.title for r in TABLE_RULES if r.code.startswith("W")}
+    assert codes == WARNING_TITLES

@@ -265,3 +265,17 @@ examples:
         "...' has 62 significant digits; DynamoDB keeps at most 38; write a decimal number as a "
         "string, e.g. \"12\" or \"-1.5e3\"",
     ]
+
+
+def test_an_untyped_argument_says_how_to_type_it(tmp_path: Path) -> None:
+    assert errors(tmp_path, GOOD + """\
+access_patterns:
+  Read:
+    operation: get
+    key: {pk: EQ}
+    arguments: {pk: alice}
+""") == [
+        "t.yaml:7:21: S003 access_patterns.Read.arguments.pk: expected a mapping or a list, got "
+        "a string \"alice\"; give a typed value such as {S: alice}, or for BETWEEN a list of "
+        "two: [{S: a}, {S: b}]"
+    ]
