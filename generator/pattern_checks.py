@@ -10,6 +10,7 @@ example values nested in maps and lists, and arguments, are checked here alone.
 from __future__ import annotations
 
 import decimal
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from generator.patterns import (
     Condition,
     is_base64,
     operand_count,
+    sort_key,
     value_from_yaml,
 )
 
@@ -444,6 +446,7 @@ def _returnable(
                     "fix the example, the pattern's arguments, or remove the pattern from "
                     "'returned_by:'",
                 )
+    yield from _listed_in_order(doc, name, spec, found)
     if index is not None:
         for where, item in found:
             missing = [a for a in index.names if a not in item]
@@ -454,6 +457,33 @@ def _returnable(
                     f"no {', '.join(repr(a) for a in missing)}: it is not in that index",
                     "an item is in an index only if it has all of the index's keys",
                 )
+
+
+def _listed_in_order(
+    doc: Document, name: str, spec: Mapping[str, Any],
+    found: list[tuple[DocPath, dict[str, AttributeValue | None]]],
+) -> Iterator[Diagnostic]:
+    """A query returns its examples in the order the file lists them: by its sort key."""
+    keys = _pattern_keys(doc.data, spec)
+    if spec["operation"] != "query" or spec.get("count") or keys is None or keys.sort is None:
+        return
+    sort, descending = keys.sort, spec.get("order") == "descending"
+    values = [(where, item.get(sort)) for where, item in found]
+    if any(v is None for _, v in values) or len({v.type for _, v in values if v}) > 1:
+        return  # not in the index, or malformed: reported elsewhere
+    for (_, before), (where, value) in itertools.pairwise(values):
+        if before is None or value is None:
+            continue
+        if (sort_key(value) > sort_key(before)) if descending else (
+                sort_key(value) < sort_key(before)):
+            order = "descending" if descending else "ascending"
+            yield doc.diagnostic(
+                "E207", where,
+                f"pattern {name!r} returns its examples by {sort!r} {order}, but this one "
+                "is listed after one it returns later",
+                "list the examples in the order the pattern returns them",
+            )
+            return
 
 
 # --- examples ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from generator.patterns import (
 )
 from generator.pipeline import load_project
 from generator.validate import table_schema
+from tests.conftest import SCHEMAS
 from tests.helpers import run_cli, tree, write_tables
 
 TABLE = """\
@@ -210,3 +211,53 @@ def test_the_schema_lets_patterns_acknowledge_exactly_the_pattern_warnings() -> 
     assert pattern["acknowledge"]["propertyNames"]["enum"] == sorted(WARNING_TITLES)
     codes = {r.code: r.title for r in TABLE_RULES if r.code.startswith("W")}
     assert codes == WARNING_TITLES
+
+
+# Sentinel's items and store methods (../shared/sentinel-tables.md): every attribute is on every
+# item, and these may be written as "".
+SENTINEL_ITEMS = {
+    "sessions": ({"id", "user", "profile", "server_instance_id", "status", "started_at",
+                  "last_access_at", "expires_at", "request_count", "source_identity",
+                  "device_id", "created_at", "updated_at", "ttl", "revoked_by",
+                  "revoked_reason"},
+                 {"device_id", "source_identity", "revoked_by", "revoked_reason"}),
+    "requests": ({"id", "requester", "profile", "justification", "duration", "status",
+                  "created_at", "updated_at", "expires_at", "ttl", "approver",
+                  "approver_comment"}, {"approver", "approver_comment"}),
+    "breakglass": ({"id", "invoker", "profile", "reason_code", "justification", "duration",
+                    "status", "created_at", "updated_at", "expires_at", "ttl", "closed_by",
+                    "closed_reason", "request_id"}, {"closed_by", "closed_reason", "request_id"}),
+    "ratelimit": ({"PK", "WindowStart", "Count", "TTL"}, set()),
+}
+SENTINEL_PATTERNS = {
+    "sessions": {"Create", "Get", "Update", "Touch", "Delete", "ListByUser", "ListByStatus",
+                 "ListByProfile", "ListByDeviceID", "FindActiveByServerInstance",
+                 "ListByTimeRange", "GetBySourceIdentity"},
+    "requests": {"Create", "Get", "Update", "Delete", "ListByRequester", "ListByStatus",
+                 "ListByProfile"},
+    "breakglass": {"Create", "Get", "Update", "Delete", "ListByInvoker", "ListByStatus",
+                   "ListByProfile", "FindActiveByInvokerAndProfile",
+                   "GetLastByInvokerAndProfile", "CountByInvokerSince", "CountByProfileSince"},
+    "ratelimit": {"Allow", "ResetWindow"},
+}
+
+
+def test_sentinel_files_declare_every_store_method_and_items_as_sentinel_writes_them() -> None:
+    tables = {t.key: t for t in load_project(SCHEMAS).tables}
+    for key, (attributes, may_be_empty) in SENTINEL_ITEMS.items():
+        usage = tables[key].usage
+        assert {p.name for p in usage.patterns} == SENTINEL_PATTERNS[key]
+        assert usage.examples, key
+        for example in usage.examples:
+            item = dict(example.item)
+            assert set(item) == attributes, (key, example.name)
+            assert {a for a, v in item.items() if v.is_empty} <= may_be_empty
+        declared_empty = {a.name for a in usage.attributes if a.empty}
+        assert declared_empty == may_be_empty, key
+        ttl = tables[key].ttl_attribute
+        assert ttl is not None
+        assert all(dict(e.item)[ttl].type == "N" for e in usage.examples)
+    sessions = tables["sessions"].usage
+    # Most sessions Sentinel writes have no device: the examples include them.
+    assert any(dict(e.item)["device_id"].is_empty for e in sessions.examples)
+    assert [p.name for p in sessions.patterns if not p.served] == ["ListByDeviceID"]

@@ -997,3 +997,26 @@ def test_the_sentinel_sessions_file_with_gsi_device_id_put_back_is_refused_at_th
         "'gsi-device-id', but the application may write it empty" in index[0]
     assert all("E210" in f and ".device_id: " in f for f in found if f not in index)
     assert len(found) == 3  # and the two examples Sentinel writes without a device
+
+
+def test_e207_examples_listed_in_another_order_than_the_query_returns(tmp_path: Path) -> None:
+    found = one_table(tmp_path, PATTERN_BASE + """\
+access_patterns:
+  Newest:
+    operation: query
+    index: by-user
+    key: {user: EQ}
+    order: descending
+examples:
+  old:
+    item: {pk: {S: a}, sk: {S: "1"}, user: {S: alice}, created: {S: "2026-01"}}
+    returned_by: [Newest]
+  new:
+    item: {pk: {S: b}, sk: {S: "1"}, user: {S: alice}, created: {S: "2026-07"}}
+    returned_by: [Newest]
+""")
+    assert found == [
+        "t.yaml:20:19: E207 examples.new.returned_by[0]: pattern 'Newest' returns its examples "
+        "by 'created' descending, but this one is listed after one it returns later; list the "
+        "examples in the order the pattern returns them",
+    ]
