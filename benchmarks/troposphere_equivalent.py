@@ -52,6 +52,8 @@ troposphere.MAX_PARAMETERS = troposphere.MAX_RESOURCES = troposphere.MAX_OUTPUTS
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INDEX_ACTIONS = ("Query", "Scan")
+_OPERATIONS = {"get": "GetItem", "query": "Query", "scan": "Scan", "put": "PutItem",
+               "update": "UpdateItem", "delete": "DeleteItem"}
 _NAME_PATTERN = "^([a-zA-Z0-9_.-]{3,255})?$"
 
 
@@ -139,20 +141,38 @@ def _policies(key: str, data: dict[str, Any]) -> list[ManagedPolicy]:
     table_id = camel(key) + "Table"
     arn = GetAtt(table_id, "Arn")
     policies = []
+    patterns = data.get("access_patterns", {})
     for name, role in sorted(data.get("access", {}).items()):
         sid = camel(key) + camel(name)
-        actions = sorted(role["actions"])
+        listed = sorted(role.get("actions", []))
+        # A role naming access patterns gets each one's action on the table, or on exactly
+        # the index it queries or scans; patterns declared not served get nothing.
+        served = [patterns[p] for p in role.get("patterns", []) if "not_served" not in patterns[p]]
+        on_table = {_OPERATIONS[p["operation"]] for p in served if "index" not in p}
+        named: dict[str, set[str]] = {}
+        for pattern in served:
+            if "index" in pattern:
+                named.setdefault(_OPERATIONS[pattern["operation"]], set()).add(pattern["index"])
+        on_table |= set(listed)
         statements: list[dict[str, Any]] = [
-            {"Sid": sid, "Effect": "Allow", "Action": [f"dynamodb:{a}" for a in actions],
-             "Resource": [arn]}
-        ]
-        on_indexes = [a for a in actions if a in _INDEX_ACTIONS]
-        if data.get("global_secondary_indexes") and on_indexes:
+            {"Sid": sid, "Effect": "Allow",
+             "Action": [f"dynamodb:{a}" for a in sorted(on_table)], "Resource": [arn]}
+        ] if on_table else []
+        on_indexes = [a for a in listed if a in _INDEX_ACTIONS]
+        if not data.get("global_secondary_indexes"):
+            on_indexes = []
+        if on_indexes:
             statements.append(
                 {"Sid": sid + "Indexes", "Effect": "Allow",
                  "Action": [f"dynamodb:{a}" for a in on_indexes],
                  "Resource": [Join("", [arn, "/index/*"])]}
             )
+        statements += [
+            {"Sid": sid + action + "Indexes", "Effect": "Allow",
+             "Action": [f"dynamodb:{action}"],
+             "Resource": [Join("", [arn, f"/index/{index}"]) for index in sorted(indexes)]}
+            for action, indexes in sorted(named.items()) if action not in on_indexes
+        ]
         policies.append(
             ManagedPolicy(
                 sid + "Policy",

@@ -39,6 +39,18 @@ _WRITES_ONE_ITEM = ("get", "put", "update", "delete")
 _TYPED_HINT = "write a value as one DynamoDB type and its content, e.g. {S: text} or {N: \"12\"}"
 
 
+# Several rules read the same derived facts of the document being checked (its indexes,
+# its parsed example items, its warnings); they are made once per document. The entry holds
+# the document's data, so that data cannot be replaced by another at the same address.
+_DERIVED: list[tuple[Any, dict[str, Any]]] = []
+
+
+def _derived(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not _DERIVED or _DERIVED[0][0] is not data:
+        _DERIVED[:] = [(data, {})]
+    return _DERIVED[0][1]
+
+
 @dataclass(frozen=True)
 class _Keys:
     """The key attributes of the table or of one index."""
@@ -58,6 +70,14 @@ def _table_keys(data: Mapping[str, Any]) -> _Keys:
 
 def _index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
     """Each secondary index by name: where it is, and its keys."""
+    derived = _derived(data)
+    if "indexes" not in derived:
+        derived["indexes"] = _find_index_keys(data)
+    found: dict[str, tuple[DocPath, _Keys]] = derived["indexes"]
+    return found
+
+
+def _find_index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
     found: dict[str, tuple[DocPath, _Keys]] = {}
     for position, index in enumerate(data.get("global_secondary_indexes", [])):
         sort = index.get("sort_key")
@@ -71,6 +91,14 @@ def _index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
 
 def _key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
     """Every key attribute of the table and its indexes: its first use and its type."""
+    derived = _derived(data)
+    if "key types" not in derived:
+        derived["key types"] = _find_key_types(data)
+    found: dict[str, tuple[DocPath, str]] = derived["key types"]
+    return found
+
+
+def _find_key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
     found: dict[str, tuple[DocPath, str]] = {}
     scopes: list[tuple[DocPath, Mapping[str, Any]]] = [((), data)]
     for kind in ("global_secondary_indexes", "local_secondary_indexes"):
@@ -186,6 +214,30 @@ def _value(raw: Any) -> AttributeValue | None:
     if next(value_problems(raw, ()), None) is not None:
         return None
     return value_from_yaml(raw)
+
+
+def _items(doc: Document) -> dict[str, dict[str, AttributeValue | None]]:
+    """Each example's item by name, its values parsed (None: malformed)."""
+    derived = _derived(doc.data)
+    if "items" not in derived:
+        items: dict[str, dict[str, AttributeValue | None]] = {}
+        problems: list[tuple[DocPath, str, str]] = []
+        for name, path, raw_item in _examples(doc):
+            item = items[name] = {}
+            for attribute, raw in raw_item.items():
+                found = list(value_problems(raw, (*path, attribute)))
+                problems += found
+                item[attribute] = None if found else value_from_yaml(raw)
+        derived["items"], derived["value problems"] = items, problems
+    parsed: dict[str, dict[str, AttributeValue | None]] = derived["items"]
+    return parsed
+
+
+def _value_problems(doc: Document) -> list[tuple[DocPath, str, str]]:
+    """What is wrong with the values of the example items: (path, message, hint)."""
+    _items(doc)
+    found: list[tuple[DocPath, str, str]] = _derived(doc.data)["value problems"]
+    return found
 
 
 def _arguments(spec: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -377,8 +429,8 @@ def _returned_examples(doc: Document) -> Iterator[Diagnostic]:
     specs = doc.data.get("access_patterns", {})
     indexes = _index_keys(doc.data)
     returned: dict[str, list[tuple[DocPath, dict[str, AttributeValue | None]]]] = {}
-    for _, item_path, raw in _examples(doc):
-        item = {attribute: _value(value) for attribute, value in raw.items()}
+    for example, item_path, _ in _examples(doc):
+        item = _items(doc)[example]
         by_path = (*item_path[:-1], "returned_by")
         for position, pattern in enumerate(doc.data["examples"][item_path[1]].get(
                 "returned_by", [])):
@@ -532,9 +584,8 @@ def _key_attribute_types(doc: Document) -> Iterator[Diagnostic]:
 @table_rule("E210", "no empty string or binary in a key or index-key attribute")
 def _empty_key_values(doc: Document) -> Iterator[Diagnostic]:
     types = _key_types(doc.data)
-    for name, path, item in _examples(doc):
-        for attribute, raw in item.items():
-            value = _value(raw)
+    for name, path, _ in _examples(doc):
+        for attribute, value in _items(doc)[name].items():
             if attribute in types and value is not None and value.is_empty:
                 scope = types[attribute][0][:-1]
                 where = f"index {_index_name(doc, scope)!r}" if scope else "the table"
@@ -549,8 +600,8 @@ def _empty_key_values(doc: Document) -> Iterator[Diagnostic]:
 
 @table_rule("E211", "an example item is at most 400 KB")
 def _item_size(doc: Document) -> Iterator[Diagnostic]:
-    for name, path, item in _examples(doc):
-        values = {attribute: _value(raw) for attribute, raw in item.items()}
+    for name, path, _ in _examples(doc):
+        values = _items(doc)[name]
         if None in values.values():
             continue
         size = sum(
@@ -578,7 +629,7 @@ def _ttl_values(doc: Document) -> Iterator[Diagnostic]:
     for name, path, item in _examples(doc):
         if ttl not in item:
             continue
-        value = _value(item[ttl])
+        value = _items(doc)[name][ttl]
         if value is None:
             continue
         if value.type != "N":
@@ -635,10 +686,8 @@ def _well_formed_values(doc: Document) -> Iterator[Diagnostic]:
                 f"{attribute!r} is {spec['type']}, which cannot be empty",
                 "only strings (S) and binary (B) can be empty; remove 'empty: true'", key=True,
             )
-    for _, path, item in _examples(doc):
-        for attribute, raw in item.items():
-            for where, message, hint in value_problems(raw, (*path, attribute)):
-                yield doc.diagnostic("E214", where, message, hint)
+    for where, message, hint in _value_problems(doc):
+        yield doc.diagnostic("E214", where, message, hint)
 
 
 @table_rule("E215", "examples write declared attributes as declared")
@@ -655,7 +704,7 @@ def _examples_follow_declarations(doc: Document) -> Iterator[Diagnostic]:
                         f"add '{attribute}:', or declare it 'optional: true'", key=True,
                     )
                 continue
-            value = _value(item[attribute])
+            value = _items(doc)[name][attribute]
             if value is None:
                 continue
             if value.type != spec["type"]:
@@ -687,8 +736,16 @@ class _Warning:
     key: bool = False
 
 
-def _warnings(doc: Document) -> Iterator[_Warning]:
+def _warnings(doc: Document) -> list[_Warning]:
     """Every warning about the patterns, acknowledged or not."""
+    derived = _derived(doc.data)
+    if "warnings" not in derived:
+        derived["warnings"] = list(_find_warnings(doc))
+    found: list[_Warning] = derived["warnings"]
+    return found
+
+
+def _find_warnings(doc: Document) -> Iterator[_Warning]:
     for name, path, spec in _patterns(doc):
         operation = spec["operation"]
         if operation not in ("query", "scan"):
