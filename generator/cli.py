@@ -144,9 +144,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     for warning in project.warnings:
         print(warning.format(), file=err)
     if project.warnings and getattr(args, "strict", False):
-        count = len(project.warnings)
-        print(f"{count} warning{'s' if count != 1 else ''} and --strict; nothing was written",
-              file=err)
+        written = "; nothing was written" if args.command == "build" else ""
+        print(f"{_count(len(project.warnings), 'warning')} and --strict{written}", file=err)
         return Exit.INVALID
     if args.command == "validate":
         tables = len(project.tables)
