@@ -34,15 +34,19 @@ data "aws_iam_policy_document" "breakglass_runtime" {
   statement {
     sid       = "BreakglassRuntime"
     effect    = "Allow"
-    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.breakglass.arn]
   }
 
   statement {
-    sid       = "BreakglassRuntimeIndexes"
-    effect    = "Allow"
-    actions   = ["dynamodb:Query"]
-    resources = ["${aws_dynamodb_table.breakglass.arn}/index/*"]
+    sid     = "BreakglassRuntimeQueryIndexes"
+    effect  = "Allow"
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${aws_dynamodb_table.breakglass.arn}/index/gsi-invoker",
+      "${aws_dynamodb_table.breakglass.arn}/index/gsi-profile",
+      "${aws_dynamodb_table.breakglass.arn}/index/gsi-status",
+    ]
   }
 }
 
@@ -120,15 +124,19 @@ data "aws_iam_policy_document" "requests_runtime" {
   statement {
     sid       = "RequestsRuntime"
     effect    = "Allow"
-    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.requests.arn]
   }
 
   statement {
-    sid       = "RequestsRuntimeIndexes"
-    effect    = "Allow"
-    actions   = ["dynamodb:Query"]
-    resources = ["${aws_dynamodb_table.requests.arn}/index/*"]
+    sid     = "RequestsRuntimeQueryIndexes"
+    effect  = "Allow"
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${aws_dynamodb_table.requests.arn}/index/gsi-profile",
+      "${aws_dynamodb_table.requests.arn}/index/gsi-requester",
+      "${aws_dynamodb_table.requests.arn}/index/gsi-status",
+    ]
   }
 }
 
@@ -170,15 +178,20 @@ data "aws_iam_policy_document" "sessions_runtime" {
   statement {
     sid       = "SessionsRuntime"
     effect    = "Allow"
-    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.sessions.arn]
   }
 
   statement {
-    sid       = "SessionsRuntimeIndexes"
-    effect    = "Allow"
-    actions   = ["dynamodb:Query", "dynamodb:Scan"]
-    resources = ["${aws_dynamodb_table.sessions.arn}/index/*"]
+    sid     = "SessionsRuntimeQueryIndexes"
+    effect  = "Allow"
+    actions = ["dynamodb:Query"]
+    resources = [
+      "${aws_dynamodb_table.sessions.arn}/index/gsi-profile",
+      "${aws_dynamodb_table.sessions.arn}/index/gsi-server-instance",
+      "${aws_dynamodb_table.sessions.arn}/index/gsi-status",
+      "${aws_dynamodb_table.sessions.arn}/index/gsi-user",
+    ]
   }
 }
 

@@ -40,7 +40,7 @@ output "table_gsi_names" {
     breakglass = ["gsi-invoker", "gsi-status", "gsi-profile"]
     ratelimit  = []
     requests   = ["gsi-requester", "gsi-status", "gsi-profile"]
-    sessions   = ["gsi-user", "gsi-status", "gsi-profile", "gsi-server-instance", "gsi-device-id"]
+    sessions   = ["gsi-user", "gsi-status", "gsi-profile", "gsi-server-instance"]
   }
 }
 

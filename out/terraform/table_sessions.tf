@@ -3,8 +3,9 @@
 #
 # Sentinel server-side sessions: one item per credential session, with its user, profile, server
 # instance, device and revocation state. Read and written by the session store (GetItem, PutItem,
-# UpdateItem, DeleteItem, Query, Scan); the Lambda finds it through SENTINEL_SESSION_TABLE.
-# gsi-device-id backs ListByDeviceID, which `sentinel init sessions` forgets to create.
+# UpdateItem, DeleteItem, Query, Scan); the Lambda finds it through SENTINEL_SESSION_TABLE. There
+# is no gsi-device-id: Sentinel writes an unset device_id as "", which DynamoDB refuses in an
+# index key, so with that index most session writes fail (see ListByDeviceID below).
 
 resource "aws_dynamodb_table" "sessions" {
   # checkov:skip=CKV_AWS_119:table file says encryption aws_managed; customer key via kms_key_arn
@@ -45,11 +46,6 @@ resource "aws_dynamodb_table" "sessions" {
     type = "S"
   }
 
-  attribute {
-    name = "device_id"
-    type = "S"
-  }
-
   global_secondary_index {
     name            = "gsi-user"
     hash_key        = "user"
@@ -75,13 +71,6 @@ resource "aws_dynamodb_table" "sessions" {
     name            = "gsi-server-instance"
     hash_key        = "server_instance_id"
     range_key       = "status"
-    projection_type = "ALL"
-  }
-
-  global_secondary_index {
-    name            = "gsi-device-id"
-    hash_key        = "device_id"
-    range_key       = "created_at"
     projection_type = "ALL"
   }
 
