@@ -25,7 +25,6 @@ from troposphere import (
     Export,
     GetAtt,
     If,
-    Join,
     Not,
     Output,
     Parameter,
@@ -90,7 +89,7 @@ def _table(key: str, source: str, data: dict[str, Any]) -> Table:
         "TableName": If(
             condition,
             Ref(table_id + "NameOverride"),
-            Join("", [Ref("NamePrefix"), data["name"], Ref("NameSuffix")]),
+            Sub("${NamePrefix}${Name}${NameSuffix}", Name=data["name"]),
         ),
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": _attributes(data),
@@ -165,12 +164,13 @@ def _policies(key: str, data: dict[str, Any]) -> list[ManagedPolicy]:
             statements.append(
                 {"Sid": sid + "Indexes", "Effect": "Allow",
                  "Action": [f"dynamodb:{a}" for a in on_indexes],
-                 "Resource": [Join("", [arn, "/index/*"])]}
+                 "Resource": [Sub("${TableArn}/index/*", TableArn=arn)]}
             )
         statements += [
             {"Sid": sid + action + "Indexes", "Effect": "Allow",
              "Action": [f"dynamodb:{action}"],
-             "Resource": [Join("", [arn, f"/index/{index}"]) for index in sorted(indexes)]}
+             "Resource": [Sub("${TableArn}/index/${IndexName}", TableArn=arn, IndexName=index)
+                          for index in sorted(indexes)]}
             for action, indexes in sorted(named.items()) if action not in on_indexes
         ]
         policies.append(
