@@ -18,6 +18,9 @@ import pytest
 
 from tests.support import provider_mirror
 
+# Scenarios that the deploy tests share assert in a support module: show their values too.
+pytest.register_assert_rewrite("tests.support.sentinel_use")
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "schemas"
 OUT = REPO / "out"

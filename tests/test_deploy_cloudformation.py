@@ -1,6 +1,7 @@
 """The generated CloudFormation template deploys: a stack created in moto (in-process) from
 out/cloudformation and from the features golden, every table read back with boto3 and
-compared with the YAML model, and every stack output and export resolved.
+compared with the YAML model, every stack output and export resolved, and Sentinel's use of
+its tables replayed on the stack (tests/support/sentinel_use.py).
 
 moto builds tables from a template without TimeToLiveSpecification, SSESpecification,
 PointInTimeRecoverySpecification and TableClass. For those four properties the test asserts
@@ -21,6 +22,7 @@ from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE
 from tests.conftest import OUT, REPO, SCHEMAS
 from tests.support.emulator import client, fake_aws_environment
+from tests.support.sentinel_use import SENTINEL_USE, SentinelTables, SentinelUse
 from tests.support.shapes import TEMPLATE_ONLY, cfn_shapes, live_shape, load_template, model_shape
 
 pytestmark = pytest.mark.deploy
@@ -132,3 +134,6 @@ def test_created_policies_name_only_their_own_table(stacks: Stacks) -> None:
                 assert all(r.startswith(arn) for r in resources), resources
 
 
+@pytest.mark.parametrize("use", SENTINEL_USE, ids=[use.__name__ for use in SENTINEL_USE])
+def test_sentinel_use_is_served_by_the_stack(stacks: Stacks, use: SentinelUse) -> None:
+    use(SentinelTables.deployed(stacks.dynamodb, load_project(SCHEMAS), PREFIX))

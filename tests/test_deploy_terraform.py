@@ -1,6 +1,7 @@
 """The generated Terraform module deploys: real `terraform init/plan/apply` against moto's
 server, every table read back with boto3 and compared with the YAML model, a second plan
-that changes nothing, and a destroy that deletion protection refuses.
+that changes nothing, Sentinel's use of its tables replayed on them
+(tests/support/sentinel_use.py), and a destroy that deletion protection refuses.
 
 One root module calls both the Sentinel module (out/terraform) and the features golden
 module, so one init and one apply cover every option the format has.
@@ -22,6 +23,7 @@ from generator.pipeline import load_project
 from generator.render import TERRAFORM_DIR
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
 from tests.support.emulator import client, fake_aws_environment, moto_server, provider_block
+from tests.support.sentinel_use import SENTINEL_USE, SentinelTables, SentinelUse
 from tests.support.shapes import TEMPLATE_ONLY, live_shape, model_shape
 
 pytestmark = pytest.mark.deploy
@@ -126,6 +128,14 @@ def test_second_plan_after_apply_changes_nothing_the_emulator_kept(
             TableName=f"it-{table.name}")["Table"]
     }
     assert changes == allowed
+
+
+@pytest.mark.parametrize("use", SENTINEL_USE, ids=[use.__name__ for use in SENTINEL_USE])
+def test_sentinel_use_is_served_by_the_applied_tables(
+    deployment: Deployment, use: SentinelUse
+) -> None:
+    use(SentinelTables.deployed(client("dynamodb", deployment.endpoint),
+                                load_project(SCHEMAS), "it-"))
 
 
 def test_destroy_is_refused_while_deletion_protection_is_on(deployment: Deployment) -> None:
