@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                         help="output folder to verify (default: out)")
     _add_change_commands(commands, common)
+    replay = commands.add_parser(
+        "replay", help="create scratch copies of the tables on an endpoint, write the examples, "
+        "run every access pattern and check what it returns; then delete the copies",
+        epilog="Exit codes: 0 every pattern served, 1 some pattern not served or an example "
+        "refused, 2 invalid input, 3 the endpoint cannot be used, 130 interrupted (the scratch "
+        "tables are deleted all the same).")
+    common(replay)
+    replay.add_argument("--endpoint-url", required=True, metavar="URL",
+                        help="DynamoDB endpoint: moto, DynamoDB Local, or a sandbox account's "
+                        "https://dynamodb.REGION.amazonaws.com")
+    replay.add_argument("--region", help="AWS region (default: as for the AWS CLI)")
     return parser
 
 
@@ -169,6 +180,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
                              suffix=args.name_suffix, table_names=args.table_name,
                              tags=args.tag, region=args.region, endpoint_url=args.endpoint_url,
                              output=args.output, out=out, err=err)
+    if args.command == "replay":
+        from generator import replay
+
+        return replay.command(project, endpoint_url=args.endpoint_url, region=args.region,
+                              out=out, err=err)
     return _build(project, args.out, args.check, out, err, jobs=args.jobs)
 
 

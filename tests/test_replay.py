@@ -1,0 +1,234 @@
+"""`python -m generator replay` against moto's server on 127.0.0.1: every pattern served exits
+0, a pattern not served exits 1 with its line, the scratch tables are deleted also after a
+failure, an endpoint error and an interrupt, tables that were there before are never touched,
+and invalid input exits 2 before the endpoint is used at all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import replay
+from generator.pipeline import load_project
+from tests.conftest import REPO, SCHEMAS
+from tests.helpers import run_cli, write_tables
+from tests.support.emulator import REGION, client, fake_aws_environment, moto_server
+from tests.support.shapes import live_shape, model_shape
+
+FEATURES = REPO / "tests" / "golden" / "features" / "input"
+# What a scratch copy keeps of its table: everything that decides what a pattern returns.
+COPIED = ("attributes", "partition_key", "sort_key", "lsis", "ttl_attribute")
+
+# A table whose query names its two examples oldest first, but reads newest first.
+MISORDERED = """
+name: orders
+partition_key: {name: id, type: S}
+global_secondary_indexes:
+  - name: by-customer
+    partition_key: {name: customer, type: S}
+    sort_key: {name: placed_at, type: S}
+access_patterns:
+  Get:
+    operation: get
+    key: {id: EQ}
+  Recent:
+    operation: query
+    index: by-customer
+    key: {customer: EQ}
+    order: descending
+examples:
+  first:
+    item: {id: {S: o-1}, customer: {S: ann}, placed_at: {S: "2026-01-01"}}
+    returned_by: [Get, Recent]
+  second:
+    item: {id: {S: o-2}, customer: {S: ann}, placed_at: {S: "2026-02-01"}}
+    returned_by: [Recent]
+"""
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with fake_aws_environment(), moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def dynamodb(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A client of the moto server; every test must leave it holding the tables it found."""
+    monkeypatch.setattr(replay, "INDEX_SETTLE_PAUSES", ())  # moto's indexes are consistent
+    dynamodb = client("dynamodb", endpoint)
+    before = dynamodb.list_tables()["TableNames"]
+    with fake_aws_environment():
+        yield dynamodb
+    assert dynamodb.list_tables()["TableNames"] == before
+
+
+def _replay(endpoint: str, schemas: Path = SCHEMAS) -> Any:
+    return run_cli("replay", "--schemas", str(schemas), "--endpoint-url", endpoint,
+                   "--region", REGION)
+
+
+def _pattern_lines(stdout: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in stdout.splitlines()
+            if not line.startswith("replay:")}
+
+
+def test_sentinel_tables_serve_every_pattern_they_declare(endpoint: str, dynamodb: Any) -> None:
+    result = _replay(endpoint)
+    assert result.code == 0, result.stdout + result.stderr
+    lines = _pattern_lines(result.stdout)
+    project = load_project(SCHEMAS)
+    assert set(lines) == {f"{t.key}.{p.name}" for t in project.tables for p in t.usage.patterns}
+    assert lines["sessions.ListByUser"].split()[1:] == [
+        "query", "gsi-user", "served", "returned", "tvm-session,", "revoked-session"]
+    assert lines["sessions.ListByDeviceID"].split()[3:] == ["skipped", "declared", "not",
+                                                            "served"]
+    assert "counted 2, the examples naming it: 2" in lines["breakglass.CountByInvokerSince"]
+    assert result.stdout.splitlines()[-1] == (
+        "replay: 31 of 32 patterns served, 0 not served, 1 declared not served (not run), "
+        "9 examples written")
+    assert result.stderr.splitlines()[-1] == "replay: 4 scratch tables deleted"
+
+
+def test_a_pattern_not_served_exits_1_with_its_line_and_the_tables_are_deleted(
+    endpoint: str, dynamodb: Any, tmp_path: Path
+) -> None:
+    result = _replay(endpoint, write_tables(tmp_path, orders=MISORDERED))
+    assert result.code == 1, result.stdout + result.stderr
+    lines = _pattern_lines(result.stdout)
+    assert lines["orders.Get"].split()[3:] == ["served", "returned", "first"]
+    assert lines["orders.Recent"] == (
+        "orders.Recent  query by-customer  NOT SERVED  "
+        "expected first, second in this order; returned second, first")
+    assert result.stdout.splitlines()[-1] == (
+        "replay: 1 of 2 patterns served, 1 not served, 2 examples written")
+
+
+def test_invalid_input_exits_2_before_the_endpoint_is_used(
+    endpoint: str, dynamodb: Any, tmp_path: Path
+) -> None:
+    bad = MISORDERED.replace("returned_by: [Get, Recent]", "returned_by: [Gone]")
+    result = _replay(endpoint, write_tables(tmp_path, orders=bad))
+    assert result.code == 2
+    assert "orders.yaml:" in result.stderr and "E207" in result.stderr
+    assert "the pattern 'Gone' is not declared" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_interrupt_deletes_the_scratch_tables_and_exits_130(
+    endpoint: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real SIGINT, delivered while the examples are written: Python raises
+    KeyboardInterrupt there, as at Ctrl-C."""
+    created: list[str] = []
+
+    def interrupted(client: Any, scratch: replay.ScratchTables, *args: Any) -> None:
+        created.extend(client.list_tables()["TableNames"])
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # the signal arrives long before this ends
+        pytest.fail("SIGINT did not interrupt the run")
+
+    monkeypatch.setattr(replay, "_write_examples", interrupted)
+    result = _replay(endpoint)
+    assert result.code == 130
+    assert len(created) == 4 and all(name.startswith("replay-") for name in created)
+    assert result.stderr.splitlines()[-2:] == ["replay: interrupted",
+                                               "replay: 4 scratch tables deleted"]
+
+
+def test_sigterm_stops_the_run_like_an_interrupt(
+    endpoint: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def terminated(*args: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        pytest.fail("SIGTERM did not stop the run")
+
+    monkeypatch.setattr(replay, "_write_examples", terminated)
+    assert _replay(endpoint).code == 130
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_an_endpoint_error_mid_run_still_deletes_the_scratch_tables(
+    endpoint: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(*args: Any) -> None:
+        raise EndpointConnectionError(endpoint_url=endpoint)
+
+    monkeypatch.setattr(replay, "_write_examples", unreachable)
+    result = _replay(endpoint)
+    assert result.code == 3
+    assert "error: the endpoint cannot be used: Could not connect" in result.stderr
+    assert result.stderr.splitlines()[-1] == "replay: 4 scratch tables deleted"
+
+
+def test_tables_that_were_there_before_are_never_read_written_or_deleted(
+    endpoint: str, dynamodb: Any
+) -> None:
+    """The Sentinel tables under their real names, and a table named as a scratch copy
+    would be: replay stops at the name it did not create and leaves all of them as they were."""
+    project = load_project(SCHEMAS)
+    sessions = next(t for t in project.tables if t.key == "sessions")
+    prefix = "replay-taken-"
+    taken = replay.scratch_name(prefix, sessions)
+    existing = [t.name for t in project.tables] + [taken]
+    item = {"id": {"S": "kept"}, "device_id": {"S": ""}}
+    for name in existing:
+        dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        dynamodb.put_item(TableName=name, Item=item)
+    try:
+        served = _replay(endpoint)
+        assert served.code == 0, served.stdout + served.stderr
+        import io
+
+        err = io.StringIO()
+        code = replay.command(project, endpoint_url=endpoint, region=REGION, out=io.StringIO(),
+                              err=err, prefix=prefix)
+        assert code == 3
+        assert f"error: a table named {taken} already exists on the endpoint" in err.getvalue()
+        assert err.getvalue().splitlines()[-1] == "replay: 3 scratch tables deleted"
+        assert sorted(dynamodb.list_tables()["TableNames"]) == sorted(existing)
+        for name in existing:
+            assert dynamodb.scan(TableName=name)["Items"] == [item]
+    finally:
+        for name in existing:
+            dynamodb.delete_table(TableName=name)
+
+
+def test_scratch_copies_keep_keys_indexes_projections_and_ttl(dynamodb: Any) -> None:
+    """Every option of the features golden that decides what a read returns."""
+    project = load_project(FEATURES)
+    with replay.ScratchTables(dynamodb, "replay-shape-", sys.stderr) as scratch:
+        scratch.create(project.tables)
+        for table in project.tables:
+            name = scratch.name(table)
+            assert dynamodb.describe_table(TableName=name)["Table"][
+                "DeletionProtectionEnabled"] is False
+            live, model = live_shape(dynamodb, name, table.name), model_shape(table)
+            assert {k: live[k] for k in COPIED} == {k: model[k] for k in COPIED}
+            assert [{k: v for k, v in g.items() if k != "capacity"} for g in live["gsis"]] == [
+                {k: v for k, v in g.items() if k != "capacity"} for g in model["gsis"]]
+    assert scratch.left_behind == []
+
+
+def test_without_boto3_replay_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    result = run_cli("replay", "--schemas", str(SCHEMAS), "--endpoint-url",
+                     "http://127.0.0.1:9", "--region", REGION)
+    assert result.code == 3
+    assert result.stderr == (
+        "error: replay needs boto3: pip install 'dynamodb-schema-generator[aws]'\n")
