@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
+from generator.cli import Exit as CliExit
 from generator.model import KeyAttribute, Project, Projection, Table
 from generator.patterns import (
     OPERATOR_SYMBOLS,
@@ -50,7 +51,7 @@ INDEX_SETTLE_PAUSES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 class Exit(enum.IntEnum):
     SERVED = 0  # every pattern returned what the examples say
     NOT_SERVED = 1  # some pattern did not, or an example could not be written
-    INVALID = 2  # as every command: the input or the options have problems
+    INVALID = CliExit.INVALID  # the input or the options (endpoint URL, region)
     ENDPOINT = 3  # the endpoint cannot be used: no boto3, no credentials, unreachable
     INTERRUPTED = 130  # Ctrl-C or SIGTERM; the scratch tables were deleted all the same
 
@@ -71,6 +72,10 @@ class Outcome:
 
 class ReplayError(Exception):
     """The endpoint cannot be used for the replay; the message says why."""
+
+
+class OptionError(ReplayError):
+    """--endpoint-url or --region cannot be used."""
 
 
 def scratch_prefix() -> str:
@@ -153,13 +158,18 @@ class ScratchTables:
         """Create every copy, then wait until each is ACTIVE and has its TTL attribute."""
         for table in tables:
             name = scratch_name(self.prefix, table)
+            # Recorded before the call: an interrupt during it may leave the table created.
+            # Were the name taken, the call fails and the name is dropped again; an
+            # interrupt at that very moment would need a taken name with this run's fresh
+            # random prefix.
+            self.created[table.key] = name
             try:
                 self.client.create_table(**create_table_request(table, name))
             except self.client.exceptions.ResourceInUseException as error:
+                del self.created[table.key]
                 raise ReplayError(
                     f"a table named {name} already exists on the endpoint; replay never "
                     "touches a table it did not create, so it stops here") from error
-            self.created[table.key] = name
         for table in tables:
             self._wait_active(self.created[table.key])
             if table.ttl_attribute is not None:
@@ -354,8 +364,14 @@ def _read(client: Any, name: str, table: Table, pattern: AccessPattern) -> list[
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _names(examples: Sequence[Example]) -> str:
-    return ", ".join(e.name for e in examples) or "nothing"
+SHOWN_NAMES = 3  # a line names this many examples, then counts the rest
+
+
+def _names(examples: Sequence[Example | None]) -> str:
+    names = [e.name if e else "an item unlike any example" for e in examples]
+    if len(names) > SHOWN_NAMES:
+        return ", ".join(names[:SHOWN_NAMES]) + f" and {len(names) - SHOWN_NAMES} more"
+    return ", ".join(names) or "nothing"
 
 
 def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -> Outcome:
@@ -369,8 +385,7 @@ def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -
     views = [(example, _view(table, pattern, example)) for example in usage.examples]
     seen: list[Example | None] = [
         next((e for e, view in views if view == item), None) for item in returned]
-    described = ", ".join(e.name if e else "an item unlike any example" for e in seen)
-    described = described or "nothing"
+    described = _names(seen)
     if pattern.ordered:
         position = 0
         for example in seen:
@@ -383,10 +398,11 @@ def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -
         wanted = _names(expected)
     if served:
         extra = [e for e in seen if e not in expected]
-        detail = described if expected or returned else "nothing (no example names it)"
-        if extra and expected:
-            detail += f" ({len(extra)} not naming it)"
-        return Outcome(Status.SERVED, f"returned {detail}")
+        if not expected:
+            described += "; no example names it"
+        elif extra:
+            described += f" ({len(extra)} not naming it)"
+        return Outcome(Status.SERVED, f"returned {described}")
     return Outcome(Status.NOT_SERVED, f"expected {wanted}; returned {described}")
 
 
@@ -532,13 +548,17 @@ def _client(endpoint_url: str, region: str | None) -> Any:
     except ImportError as error:
         raise ReplayError("replay needs boto3: pip install 'dynamodb-schema-generator[aws]'"
                           ) from error
+    from botocore.exceptions import NoRegionError
+
     config = Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 5})
     try:
         return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url,
                             config=config)
-    except ValueError as error:  # botocore's InvalidEndpoint and NoRegionError are ValueErrors
-        raise ReplayError(f"{error}; give --endpoint-url as http(s)://host:port and --region"
-                          ) from error
+    except NoRegionError as error:
+        raise OptionError("no AWS region: give --region, e.g. --region us-east-1") from error
+    except ValueError as error:  # an endpoint URL botocore cannot use
+        raise OptionError(f"{error}: give --endpoint-url as http://host:port or "
+                          "https://host") from error
 
 
 def command(project: Project, *, endpoint_url: str, region: str | None, out: TextIO,
@@ -550,8 +570,8 @@ def command(project: Project, *, endpoint_url: str, region: str | None, out: Tex
         client = client_factory(endpoint_url, region)
     except ReplayError as error:
         print(f"error: {error}", file=err)
-        return Exit.ENDPOINT
-    from botocore.exceptions import BotoCoreError, ClientError
+        return Exit.INVALID if isinstance(error, OptionError) else Exit.ENDPOINT
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     print(f"replay: scratch tables {prefix}* on {endpoint_url}", file=err)
     scratch = ScratchTables(client, prefix, err)
@@ -567,11 +587,16 @@ def command(project: Project, *, endpoint_url: str, region: str | None, out: Tex
     except ReplayError as error:
         print(f"error: {error}", file=err)
         code = Exit.ENDPOINT
+    except NoCredentialsError as error:
+        print(f"error: {error}; for an emulator any will do, e.g. AWS_ACCESS_KEY_ID=x "
+              "AWS_SECRET_ACCESS_KEY=x", file=err)
+        code = Exit.ENDPOINT
     except (BotoCoreError, ClientError) as error:
         print(f"error: the endpoint cannot be used: {error}", file=err)
         code = Exit.ENDPOINT
     deleted = len(scratch.created) - len(scratch.left_behind)
-    print(f"replay: {deleted} scratch table{'s' if deleted != 1 else ''} deleted", file=err)
+    if scratch.created:
+        print(f"replay: {deleted} scratch table{'s' if deleted != 1 else ''} deleted", file=err)
     if scratch.left_behind:
         print(f"error: could not delete {', '.join(scratch.left_behind)}; delete them with "
               "`aws dynamodb delete-table --table-name NAME`", file=err)

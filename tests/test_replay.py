@@ -5,6 +5,7 @@ and invalid input exits 2 before the endpoint is used at all."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -129,6 +130,8 @@ def test_an_interrupt_deletes_the_scratch_tables_and_exits_130(
     """A real SIGINT, delivered while the examples are written: Python raises
     KeyboardInterrupt there, as at Ctrl-C."""
     created: list[str] = []
+    # As in a terminal: a worker process may have inherited SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupted(client: Any, scratch: replay.ScratchTables, *args: Any) -> None:
         created.extend(client.list_tables()["TableNames"])
@@ -137,7 +140,10 @@ def test_an_interrupt_deletes_the_scratch_tables_and_exits_130(
         pytest.fail("SIGINT did not interrupt the run")
 
     monkeypatch.setattr(replay, "_write_examples", interrupted)
-    result = _replay(endpoint)
+    try:
+        result = _replay(endpoint)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert result.code == 130
     assert len(created) == 4 and all(name.startswith("replay-") for name in created)
     assert result.stderr.splitlines()[-2:] == ["replay: interrupted",
@@ -153,8 +159,9 @@ def test_sigterm_stops_the_run_like_an_interrupt(
         pytest.fail("SIGTERM did not stop the run")
 
     monkeypatch.setattr(replay, "_write_examples", terminated)
+    before = signal.getsignal(signal.SIGTERM)
     assert _replay(endpoint).code == 130
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_an_endpoint_error_mid_run_still_deletes_the_scratch_tables(
@@ -191,8 +198,6 @@ def test_tables_that_were_there_before_are_never_read_written_or_deleted(
     try:
         served = _replay(endpoint)
         assert served.code == 0, served.stdout + served.stderr
-        import io
-
         err = io.StringIO()
         code = replay.command(project, endpoint_url=endpoint, region=REGION, out=io.StringIO(),
                               err=err, prefix=prefix)
@@ -223,12 +228,27 @@ def test_scratch_copies_keep_keys_indexes_projections_and_ttl(dynamodb: Any) -> 
     assert scratch.left_behind == []
 
 
-def test_without_boto3_replay_says_how_to_install_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_without_boto3_replay_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)
     result = run_cli("replay", "--schemas", str(SCHEMAS), "--endpoint-url",
                      "http://127.0.0.1:9", "--region", REGION)
     assert result.code == 3
     assert result.stderr == (
         "error: replay needs boto3: pip install 'dynamodb-schema-generator[aws]'\n")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--endpoint-url", "not-a-url", "--region", REGION],
+     "error: Invalid endpoint: not-a-url: give --endpoint-url as http://host:port or "
+     "https://host\n"),
+    (["--endpoint-url", "http://127.0.0.1:9"],
+     "error: no AWS region: give --region, e.g. --region us-east-1\n"),
+], ids=["bad-url", "no-region"])
+def test_unusable_options_exit_2_without_a_traceback(
+    options: list[str], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    result = run_cli("replay", "--schemas", str(SCHEMAS), *options)
+    assert (result.code, result.stderr) == (2, message)
