@@ -24,6 +24,7 @@ from tests.support.emulator import REGION, client, fake_aws_environment, moto_se
 from tests.support.shapes import live_shape, model_shape
 
 FEATURES = REPO / "tests" / "golden" / "features" / "input"
+README = REPO / "README.md"
 # What a scratch copy keeps of its table: everything that decides what a pattern returns.
 COPIED = ("attributes", "partition_key", "sort_key", "lsis", "ttl_attribute")
 
@@ -96,6 +97,10 @@ def test_sentinel_tables_serve_every_pattern_they_declare(endpoint: str, dynamod
         "replay: 31 of 32 patterns served, 0 not served, 1 declared not served (not run), "
         "9 examples written")
     assert result.stderr.splitlines()[-1] == "replay: 4 scratch tables deleted"
+    shown = README.read_text(encoding="utf-8").split("\nbreakglass.Create", 1)[1]
+    shown = "breakglass.Create" + shown.split("```", 1)[0]
+    assert [line for line in shown.splitlines() if line != "..."] == [
+        line for line in result.stdout.splitlines() if line in shown.splitlines()]
 
 
 def test_a_pattern_not_served_exits_1_with_its_line_and_the_tables_are_deleted(
