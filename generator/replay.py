@@ -148,7 +148,7 @@ class ScratchTables:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        with _sigint_ignored():
+        with _stop_signals_ignored():
             self.left_behind = [name for name in self.created.values() if not self._delete(name)]
 
     def name(self, table: Table) -> str:
@@ -212,17 +212,22 @@ class ScratchTables:
         return False
 
 
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """While the scratch tables are deleted, a second Ctrl-C must not leave them behind."""
+def _stop_signals_ignored() -> Iterator[None]:
+    """While the scratch tables are deleted, a second Ctrl-C or SIGTERM must not leave them
+    behind."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOPPING_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -316,6 +321,15 @@ def _view(table: Table, pattern: AccessPattern, example: Example) -> dict[str, A
     return {name: item[name] for name in names}
 
 
+def _sorted(table: Table, index: str | None) -> bool:
+    """Whether a query returns items in an order: only by a sort key. Items of a partition of
+    an index without one come in no order that a pattern can declare."""
+    if index is None:
+        return table.sort_key is not None
+    gsi = next((g for g in table.global_secondary_indexes if g.name == index), None)
+    return gsi is None or gsi.sort_key is not None  # an LSI always has one
+
+
 def _missing_values(pattern: AccessPattern) -> list[str]:
     return [c.attribute for c in (*pattern.key, *pattern.filter) if not c.complete]
 
@@ -386,7 +400,7 @@ def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -
     seen: list[Example | None] = [
         next((e for e, view in views if view == item), None) for item in returned]
     described = _names(seen)
-    if pattern.ordered:
+    if pattern.ordered and _sorted(table, pattern.index):
         position = 0
         for example in seen:
             if position < len(expected) and example == expected[position]:
@@ -501,7 +515,7 @@ class _Tally:
         parts = [f"{self.served} of {total} patterns served", f"{self.not_served} not served"]
         if self.skipped:
             parts.append(f"{self.skipped} declared not served (not run)")
-        parts.append(f"{self.written} examples written")
+        parts.append(f"{self.written} example{'s' if self.written != 1 else ''} written")
         if self.unwritten:
             parts.append(f"{self.unwritten} refused")
         return ", ".join(parts)

@@ -54,6 +54,100 @@ examples:
     returned_by: [Recent]
 """
 
+# Every operator, an LSI, KEYS_ONLY and INCLUDE projections, a projected get, a paginated scan
+# with a page size, a count, an update and a delete: all served.
+CATALOG = """
+name: catalog
+partition_key: {name: shop, type: S}
+sort_key: {name: sku, type: S}
+local_secondary_indexes:
+  - name: by-price
+    sort_key: {name: price, type: N}
+    projection: ALL
+global_secondary_indexes:
+  - name: by-brand
+    partition_key: {name: brand, type: S}
+    sort_key: {name: price, type: N}
+    projection: KEYS_ONLY
+  - name: by-colour
+    partition_key: {name: colour, type: S}
+    projection: INCLUDE
+    non_key_attributes: [title]
+attributes:
+  title: {type: S}
+  tags: {type: SS, optional: true}
+  discontinued: {type: BOOL, optional: true}
+access_patterns:
+  Item:
+    operation: get
+    key: {shop: EQ, sku: EQ}
+    projection: [sku, title]
+  Range:
+    operation: query
+    key: {shop: EQ, sku: BETWEEN}
+    arguments: {sku: [{S: a-100}, {S: a-300}]}
+  Prefix:
+    operation: query
+    key: {shop: EQ, sku: BEGINS_WITH}
+    arguments: {sku: {S: b-}}
+    order: descending
+  Cheap:
+    operation: query
+    index: by-price
+    key: {shop: EQ, price: LT}
+    arguments: {price: {N: "10"}}
+  Brand:
+    operation: query
+    index: by-brand
+    key: {brand: EQ, price: GE}
+    arguments: {price: {N: "5"}}
+    order: descending
+  Colour:
+    operation: query
+    index: by-colour
+    key: {colour: EQ}
+  NotBlue:
+    operation: scan
+    filter: {colour: NE, discontinued: NOT_EXISTS}
+    arguments: {colour: {S: blue}}
+    paginated: true
+    limit: 1
+    acknowledge: {W203: a test}
+  Titled:
+    operation: scan
+    filter: {title: CONTAINS}
+    arguments: {title: {S: a}}
+    acknowledge: {W203: a test}
+  Discontinued:
+    operation: scan
+    filter: {discontinued: EXISTS}
+    count: true
+    acknowledge: {W203: a test, W204: a test}
+  Restock:
+    operation: update
+    key: {shop: EQ, sku: EQ}
+  Remove:
+    operation: delete
+    key: {shop: EQ, sku: EQ}
+examples:
+  mug:
+    item: {shop: {S: s1}, sku: {S: a-100}, price: {N: "4.50"}, brand: {S: acme}, colour: {S: red},
+           title: {S: Mug}, tags: {SS: [sale, kitchen]}}
+    returned_by: [Item, Range, Colour, NotBlue]
+  lamp:
+    item: {shop: {S: s1}, sku: {S: a-200}, price: {N: "950"}, brand: {S: acme}, colour: {S: blue},
+           title: {S: Lamp}, discontinued: {BOOL: true}}
+    returned_by: [Range, Brand, Discontinued, Titled]
+  sofa:
+    item: {shop: {S: s1}, sku: {S: b-900}, price: {N: "900"}, brand: {S: acme}, colour: {S: red},
+           title: {S: Sofa}}
+    returned_by: [Prefix, Brand, Colour, Restock, Remove, NotBlue, Titled]
+  pen:
+    item: {shop: {S: s1}, sku: {S: b-100}, price: {N: "1"}, brand: {S: biro}, colour: {S: red},
+           title: {S: Pen}, tags: {SS: [sale]}}
+    returned_by: [Prefix, Cheap, Colour, NotBlue]
+"""
+
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
@@ -117,6 +211,60 @@ def test_a_pattern_not_served_exits_1_with_its_line_and_the_tables_are_deleted(
         "replay: 1 of 2 patterns served, 1 not served, 2 examples written")
 
 
+def test_every_operator_projection_and_write_runs_as_dynamodb_runs_it(
+    endpoint: str, dynamodb: Any, tmp_path: Path
+) -> None:
+    result = _replay(endpoint, write_tables(tmp_path, catalog=CATALOG))
+    assert result.code == 0, result.stdout + result.stderr
+    details = {name: line.split(None, 4)[4] for name, line in
+               _pattern_lines(result.stdout).items()}
+    assert details == {
+        "catalog.Item": "returned mug",
+        "catalog.Range": "returned mug, lamp",
+        "catalog.Prefix": "returned sofa, pen",
+        "catalog.Cheap": "returned pen, mug (1 not naming it)",
+        "catalog.Brand": "returned lamp, sofa",
+        "catalog.Colour": "returned mug, pen, sofa",
+        "catalog.NotBlue": "returned mug, pen, sofa",
+        "catalog.Titled": "returned lamp, sofa",
+        "catalog.Discontinued": "counted 1, the examples naming it: 1",
+        "catalog.Restock": "sofa updated",
+        "catalog.Remove": "sofa deleted and written back",
+    }
+
+
+def test_an_example_the_endpoint_refuses_is_reported_and_exits_1(
+    endpoint: str, dynamodb: Any, tmp_path: Path
+) -> None:
+    """No rule lets through an item that moto refuses, so a client stands in for an endpoint
+    that refuses one example (as a sandbox account's policy or a service limit could)."""
+    from botocore.exceptions import ClientError
+
+    class Refusing:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def put_item(self, **request: Any) -> Any:
+            if request["Item"]["id"] == {"S": "o-2"}:
+                raise ClientError({"Error": {"Code": "AccessDeniedException",
+                                             "Message": "not allowed"}}, "PutItem")
+            return self.real.put_item(**request)
+
+    project = load_project(write_tables(tmp_path, orders=MISORDERED))
+    out, err = io.StringIO(), io.StringIO()
+    code = replay.command(project, endpoint_url=endpoint, region=REGION, out=out, err=err,
+                          client_factory=lambda url, region: Refusing(client("dynamodb", url)))
+    assert code == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "orders example second: NOT WRITTEN: AccessDeniedException: not allowed"
+    assert lines[-1] == ("replay: 1 of 2 patterns served, 1 not served, 1 examples written, "
+                         "1 refused")
+    assert err.getvalue().splitlines()[-1] == "replay: 1 scratch table deleted"
+
+
 def test_invalid_input_exits_2_before_the_endpoint_is_used(
     endpoint: str, dynamodb: Any, tmp_path: Path
 ) -> None:
@@ -132,8 +280,9 @@ def test_invalid_input_exits_2_before_the_endpoint_is_used(
 def test_an_interrupt_deletes_the_scratch_tables_and_exits_130(
     endpoint: str, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real SIGINT, delivered while the examples are written: Python raises
-    KeyboardInterrupt there, as at Ctrl-C."""
+    """Real signals: a SIGINT while the examples are written (Python raises KeyboardInterrupt
+    there, as at Ctrl-C), and a second one while the scratch tables are deleted, which must
+    not stop the deletion."""
     created: list[str] = []
     # As in a terminal: a worker process may have inherited SIGINT ignored.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -144,7 +293,15 @@ def test_an_interrupt_deletes_the_scratch_tables_and_exits_130(
         time.sleep(5)  # the signal arrives long before this ends
         pytest.fail("SIGINT did not interrupt the run")
 
+    delete = replay.ScratchTables._delete
+
+    def impatient(scratch: replay.ScratchTables, name: str) -> bool:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # long enough for Python to run the handler, were there one
+        return delete(scratch, name)
+
     monkeypatch.setattr(replay, "_write_examples", interrupted)
+    monkeypatch.setattr(replay.ScratchTables, "_delete", impatient)
     try:
         result = _replay(endpoint)
     finally:
