@@ -260,7 +260,7 @@ def test_an_example_the_endpoint_refuses_is_reported_and_exits_1(
     assert code == 1
     lines = out.getvalue().splitlines()
     assert lines[0] == "orders example second: NOT WRITTEN: AccessDeniedException: not allowed"
-    assert lines[-1] == ("replay: 1 of 2 patterns served, 1 not served, 1 examples written, "
+    assert lines[-1] == ("replay: 1 of 2 patterns served, 1 not served, 1 example written, "
                          "1 refused")
     assert err.getvalue().splitlines()[-1] == "replay: 1 scratch table deleted"
 
