@@ -8,7 +8,7 @@ for a query. The scratch tables are deleted at the end, also when a pattern fail
 error occurs or the run is interrupted (Ctrl-C, SIGTERM).
 
 Replay never reads or writes a table it did not create: every request names a scratch table
-whose CreateTable this run saw succeed, and a name that already exists stops the run.
+that this run created, and a name that already exists stops the run.
 """
 
 from __future__ import annotations
@@ -132,9 +132,10 @@ def create_table_request(table: Table, name: str) -> dict[str, Any]:
 
 
 class ScratchTables:
-    """The scratch copies of one run: created on entry, deleted on exit whatever happened.
+    """The scratch copies of one run: made by ``create``, deleted on exit whatever happened.
 
-    Only names whose CreateTable succeeded in this run are ever used or deleted.
+    Only names that this run asked CreateTable for, and that CreateTable did not refuse as
+    taken, are ever used or deleted.
     """
 
     def __init__(self, client: Any, prefix: str, err: TextIO) -> None:
@@ -389,35 +390,42 @@ def _names(examples: Sequence[Example | None]) -> str:
 
 
 def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -> Outcome:
-    """Whether the result holds the examples that name the pattern (in order for a query)."""
+    """Whether the result holds the examples that name the pattern (in order for a query).
+
+    Items are compared as the pattern sees them (its projection or its index's), so two
+    examples can look alike; each returned item stands for at most one expected example.
+    """
     usage = table.usage
     expected = list(usage.returned(pattern))
     if isinstance(result, int):
         detail = f"counted {result}, the examples naming it: {len(expected)}"
         return Outcome(Status.SERVED if result == len(expected) else Status.NOT_SERVED, detail)
     returned = [item_from_boto3(item) for item in result]
-    views = [(example, _view(table, pattern, example)) for example in usage.examples]
-    seen: list[Example | None] = [
-        next((e for e, view in views if view == item), None) for item in returned]
-    described = _names(seen)
-    if pattern.ordered and _sorted(table, pattern.index):
-        position = 0
-        for example in seen:
-            if position < len(expected) and example == expected[position]:
+    wanted = [_view(table, pattern, example) for example in expected]
+    ordered = pattern.ordered and _sorted(table, pattern.index)
+    matched: list[Example | None] = [None] * len(returned)
+    position = 0
+    for index, item in enumerate(returned):
+        candidates = range(position, position + 1) if ordered else range(len(expected))
+        for candidate in candidates:
+            if (candidate < len(expected) and expected[candidate] not in matched
+                    and wanted[candidate] == item):
+                matched[index] = expected[candidate]
                 position += 1
-        served = position == len(expected)
-        wanted = f"{_names(expected)} in this order"
-    else:
-        served = all(example in seen for example in expected)
-        wanted = _names(expected)
-    if served:
-        extra = [e for e in seen if e not in expected]
+                break
+    views = [(example, _view(table, pattern, example)) for example in usage.examples]
+    shown = [found or next((e for e, view in views if view == item), None)
+             for found, item in zip(matched, returned, strict=True)]
+    described = _names(shown)
+    if all(example in matched for example in expected):
+        extra = sum(found is None for found in matched)
         if not expected:
             described += "; no example names it"
         elif extra:
-            described += f" ({len(extra)} not naming it)"
+            described += f" ({extra} not naming it)"
         return Outcome(Status.SERVED, f"returned {described}")
-    return Outcome(Status.NOT_SERVED, f"expected {wanted}; returned {described}")
+    order = " in this order" if ordered else ""
+    return Outcome(Status.NOT_SERVED, f"expected {_names(expected)}{order}; returned {described}")
 
 
 def _targets(table: Table, pattern: AccessPattern) -> tuple[Example, ...]:

@@ -54,8 +54,9 @@ examples:
     returned_by: [Recent]
 """
 
-# Every operator, an LSI, KEYS_ONLY and INCLUDE projections, a projected get, a paginated scan
-# with a page size, a count, an update and a delete: all served.
+# Every operator, an LSI, KEYS_ONLY and INCLUDE projections, a projected get, a projection in
+# which three examples look alike, a paginated scan with a page size, a count, an update and a
+# delete: all served.
 CATALOG = """
 name: catalog
 partition_key: {name: shop, type: S}
@@ -106,6 +107,11 @@ access_patterns:
     operation: query
     index: by-colour
     key: {colour: EQ}
+  BrandNames:
+    operation: query
+    index: by-brand
+    key: {brand: EQ}
+    projection: [brand]
   NotBlue:
     operation: scan
     filter: {colour: NE, discontinued: NOT_EXISTS}
@@ -137,11 +143,12 @@ examples:
   lamp:
     item: {shop: {S: s1}, sku: {S: a-200}, price: {N: "950"}, brand: {S: acme}, colour: {S: blue},
            title: {S: Lamp}, discontinued: {BOOL: true}}
-    returned_by: [Range, Brand, Discontinued, Titled]
+    returned_by: [Range, Brand, BrandNames, Discontinued, Titled]
   sofa:
     item: {shop: {S: s1}, sku: {S: b-900}, price: {N: "900"}, brand: {S: acme}, colour: {S: red},
            title: {S: Sofa}}
-    returned_by: [Prefix, Brand, Colour, Restock, Remove, NotBlue, Titled]
+    returned_by: [Prefix, Brand, BrandNames, Colour, Restock, Remove, NotBlue,
+                  Titled]
   pen:
     item: {shop: {S: s1}, sku: {S: b-100}, price: {N: "1"}, brand: {S: biro}, colour: {S: red},
            title: {S: Pen}, tags: {SS: [sale]}}
@@ -225,6 +232,7 @@ def test_every_operator_projection_and_write_runs_as_dynamodb_runs_it(
         "catalog.Cheap": "returned pen, mug (1 not naming it)",
         "catalog.Brand": "returned lamp, sofa",
         "catalog.Colour": "returned mug, pen, sofa",
+        "catalog.BrandNames": "returned lamp, sofa, mug (1 not naming it)",
         "catalog.NotBlue": "returned mug, pen, sofa",
         "catalog.Titled": "returned lamp, sofa",
         "catalog.Discontinued": "counted 1, the examples naming it: 1",
