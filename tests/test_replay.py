@@ -183,6 +183,7 @@ def _pattern_lines(stdout: str) -> dict[str, str]:
             if not line.startswith("replay:")}
 
 
+@pytest.mark.slow
 def test_sentinel_tables_serve_every_pattern_they_declare(endpoint: str, dynamodb: Any) -> None:
     result = _replay(endpoint)
     assert result.code == 0, result.stdout + result.stderr
@@ -349,6 +350,7 @@ def test_an_endpoint_error_mid_run_still_deletes_the_scratch_tables(
     assert result.stderr.splitlines()[-1] == "replay: 4 scratch tables deleted"
 
 
+@pytest.mark.slow
 def test_tables_that_were_there_before_are_never_read_written_or_deleted(
     endpoint: str, dynamodb: Any
 ) -> None:
