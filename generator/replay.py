@@ -322,13 +322,18 @@ def _view(table: Table, pattern: AccessPattern, example: Example) -> dict[str, A
     return {name: item[name] for name in names}
 
 
-def _sorted(table: Table, index: str | None) -> bool:
-    """Whether a query returns items in an order: only by a sort key. Items of a partition of
-    an index without one come in no order that a pattern can declare."""
-    if index is None:
-        return table.sort_key is not None
-    gsi = next((g for g in table.global_secondary_indexes if g.name == index), None)
-    return gsi is None or gsi.sort_key is not None  # an LSI always has one
+def _sort_key(table: Table, pattern: AccessPattern) -> str | None:
+    """The attribute that orders what the pattern returns: the sort key of what a query reads.
+    A scan, a count, and a query of an index without a sort key return items in no order."""
+    if not pattern.ordered:
+        return None
+    if pattern.index is None:
+        return table.sort_key.name if table.sort_key else None
+    for gsi in table.global_secondary_indexes:
+        if gsi.name == pattern.index:
+            return gsi.sort_key.name if gsi.sort_key else None
+    return next((lsi.sort_key.name for lsi in table.local_secondary_indexes
+                 if lsi.name == pattern.index), None)
 
 
 def _missing_values(pattern: AccessPattern) -> list[str]:
@@ -390,42 +395,47 @@ def _names(examples: Sequence[Example | None]) -> str:
 
 
 def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -> Outcome:
-    """Whether the result holds the examples that name the pattern (in order for a query).
-
-    Items are compared as the pattern sees them (its projection or its index's), so two
-    examples can look alike; each returned item stands for at most one expected example.
-    """
+    """Whether the result holds the examples that name the pattern, each for one returned
+    item as the pattern sees it (its projection or its index's), and for a query in the
+    declared order, except among examples whose sort key values are equal: DynamoDB returns
+    those in no particular order."""
     usage = table.usage
     expected = list(usage.returned(pattern))
     if isinstance(result, int):
         detail = f"counted {result}, the examples naming it: {len(expected)}"
         return Outcome(Status.SERVED if result == len(expected) else Status.NOT_SERVED, detail)
     returned = [item_from_boto3(item) for item in result]
-    wanted = [_view(table, pattern, example) for example in expected]
-    ordered = pattern.ordered and _sorted(table, pattern.index)
     matched: list[Example | None] = [None] * len(returned)
-    position = 0
-    for index, item in enumerate(returned):
-        candidates = range(position, position + 1) if ordered else range(len(expected))
-        for candidate in candidates:
-            if (candidate < len(expected) and expected[candidate] not in matched
-                    and wanted[candidate] == item):
-                matched[index] = expected[candidate]
-                position += 1
-                break
+    positions: list[int] = []
+    for example in expected:
+        view = _view(table, pattern, example)
+        position = next((i for i, item in enumerate(returned)
+                         if matched[i] is None and item == view), None)
+        if position is not None:
+            matched[position] = example
+            positions.append(position)
     views = [(example, _view(table, pattern, example)) for example in usage.examples]
     shown = [found or next((e for e, view in views if view == item), None)
              for found, item in zip(matched, returned, strict=True)]
     described = _names(shown)
-    if all(example in matched for example in expected):
+    sort_key = _sort_key(table, pattern)
+    in_order = sort_key is None or all(
+        positions[i] < positions[j] or _value(expected[i], sort_key) == _value(
+            expected[j], sort_key)
+        for i in range(len(positions)) for j in range(i + 1, len(positions)))
+    if len(positions) == len(expected) and in_order:
         extra = sum(found is None for found in matched)
         if not expected:
             described += "; no example names it"
         elif extra:
             described += f" ({extra} not naming it)"
         return Outcome(Status.SERVED, f"returned {described}")
-    order = " in this order" if ordered else ""
+    order = " in this order" if sort_key is not None and len(expected) > 1 else ""
     return Outcome(Status.NOT_SERVED, f"expected {_names(expected)}{order}; returned {described}")
+
+
+def _value(example: Example, attribute: str) -> AttributeValue | None:
+    return dict(example.item).get(attribute)
 
 
 def _targets(table: Table, pattern: AccessPattern) -> tuple[Example, ...]:

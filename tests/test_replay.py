@@ -28,31 +28,39 @@ README = REPO / "README.md"
 # What a scratch copy keeps of its table: everything that decides what a pattern returns.
 COPIED = ("attributes", "partition_key", "sort_key", "lsis", "ttl_attribute")
 
-# A table whose query names its two examples oldest first, but reads newest first.
-MISORDERED = """
-name: orders
+# A table whose query passes every rule (its limit-before-filter warning acknowledged) but
+# returns nothing live: Limit 1 reads the revoked session, which sorts first, then filters it
+# out. Sentinel's FindActiveByServerInstance in small.
+LIMIT_BEFORE_FILTER = """
+name: sessions
 partition_key: {name: id, type: S}
 global_secondary_indexes:
-  - name: by-customer
-    partition_key: {name: customer, type: S}
-    sort_key: {name: placed_at, type: S}
+  - name: by-instance
+    partition_key: {name: instance, type: S}
+    sort_key: {name: status, type: S}
 access_patterns:
   Get:
     operation: get
     key: {id: EQ}
-  Recent:
+  FindActive:
     operation: query
-    index: by-customer
-    key: {customer: EQ}
+    index: by-instance
+    key: {instance: EQ}
+    filter: {status: EQ}
+    arguments: {status: {S: active}}
     order: descending
+    limit: 1
+    acknowledge:
+      W201: the application's query
+      W202: the application's query
 examples:
-  first:
-    item: {id: {S: o-1}, customer: {S: ann}, placed_at: {S: "2026-01-01"}}
-    returned_by: [Get, Recent]
-  second:
-    item: {id: {S: o-2}, customer: {S: ann}, placed_at: {S: "2026-02-01"}}
-    returned_by: [Recent]
+  active:
+    item: {id: {S: s-1}, instance: {S: i-1}, status: {S: active}}
+    returned_by: [Get, FindActive]
+  revoked:
+    item: {id: {S: s-2}, instance: {S: i-1}, status: {S: revoked}}
 """
+
 
 # Every operator, an LSI, KEYS_ONLY and INCLUDE projections, a projected get, a projection in
 # which three examples look alike, a paginated scan with a page size, a count, an update and a
@@ -111,6 +119,7 @@ access_patterns:
     operation: query
     index: by-brand
     key: {brand: EQ}
+    order: descending
     projection: [brand]
   NotBlue:
     operation: scan
@@ -153,6 +162,31 @@ examples:
     item: {shop: {S: s1}, sku: {S: b-100}, price: {N: "1"}, brand: {S: biro}, colour: {S: red},
            title: {S: Pen}, tags: {SS: [sale]}}
     returned_by: [Prefix, Cheap, Colour, NotBlue]
+"""
+
+# Three examples a query returns by rank; two share a rank, so either may come first.
+RANKED = """
+name: ranked
+partition_key: {name: id, type: S}
+global_secondary_indexes:
+  - name: by-group
+    partition_key: {name: group, type: S}
+    sort_key: {name: rank, type: N}
+access_patterns:
+  Ranked:
+    operation: query
+    index: by-group
+    key: {group: EQ}
+examples:
+  a:
+    item: {id: {S: a}, group: {S: g}, rank: {N: "1"}}
+    returned_by: [Ranked]
+  b:
+    item: {id: {S: b}, group: {S: g}, rank: {N: "2"}}
+    returned_by: [Ranked]
+  c:
+    item: {id: {S: c}, group: {S: g}, rank: {N: "2"}}
+    returned_by: [Ranked]
 """
 
 
@@ -208,13 +242,12 @@ def test_sentinel_tables_serve_every_pattern_they_declare(endpoint: str, dynamod
 def test_a_pattern_not_served_exits_1_with_its_line_and_the_tables_are_deleted(
     endpoint: str, dynamodb: Any, tmp_path: Path
 ) -> None:
-    result = _replay(endpoint, write_tables(tmp_path, orders=MISORDERED))
+    result = _replay(endpoint, write_tables(tmp_path, sessions=LIMIT_BEFORE_FILTER))
     assert result.code == 1, result.stdout + result.stderr
     lines = _pattern_lines(result.stdout)
-    assert lines["orders.Get"].split()[3:] == ["served", "returned", "first"]
-    assert lines["orders.Recent"] == (
-        "orders.Recent  query by-customer  NOT SERVED  "
-        "expected first, second in this order; returned second, first")
+    assert lines["sessions.Get"].split()[3:] == ["served", "returned", "active"]
+    assert lines["sessions.FindActive"] == (
+        "sessions.FindActive  query by-instance  NOT SERVED  expected active; returned nothing")
     assert result.stdout.splitlines()[-1] == (
         "replay: 1 of 2 patterns served, 1 not served, 2 examples written")
 
@@ -257,30 +290,46 @@ def test_an_example_the_endpoint_refuses_is_reported_and_exits_1(
             return getattr(self.real, name)
 
         def put_item(self, **request: Any) -> Any:
-            if request["Item"]["id"] == {"S": "o-2"}:
+            if request["Item"]["id"] == {"S": "s-1"}:
                 raise ClientError({"Error": {"Code": "AccessDeniedException",
                                              "Message": "not allowed"}}, "PutItem")
             return self.real.put_item(**request)
 
-    project = load_project(write_tables(tmp_path, orders=MISORDERED))
+    project = load_project(write_tables(tmp_path, sessions=LIMIT_BEFORE_FILTER))
     out, err = io.StringIO(), io.StringIO()
     code = replay.command(project, endpoint_url=endpoint, region=REGION, out=out, err=err,
                           client_factory=lambda url, region: Refusing(client("dynamodb", url)))
     assert code == 1
     lines = out.getvalue().splitlines()
-    assert lines[0] == "orders example second: NOT WRITTEN: AccessDeniedException: not allowed"
-    assert lines[-1] == ("replay: 1 of 2 patterns served, 1 not served, 1 example written, "
+    assert lines[0] == "sessions example active: NOT WRITTEN: AccessDeniedException: not allowed"
+    assert lines[-1] == ("replay: 0 of 2 patterns served, 2 not served, 1 example written, "
                          "1 refused")
     assert err.getvalue().splitlines()[-1] == "replay: 1 scratch table deleted"
+
+
+@pytest.mark.parametrize(("order", "status", "detail"), [
+    ("abc", replay.Status.SERVED, "returned a, b, c"),
+    ("acb", replay.Status.SERVED, "returned a, c, b"),
+    ("bac", replay.Status.NOT_SERVED, "expected a, b, c in this order; returned b, a, c"),
+    ("ab", replay.Status.NOT_SERVED, "expected a, b, c in this order; returned a, b"),
+])
+def test_a_query_returns_its_examples_in_order_except_among_equal_sort_keys(
+    order: str, status: replay.Status, detail: str, tmp_path: Path
+) -> None:
+    (table,) = load_project(write_tables(tmp_path, ranked=RANKED)).tables
+    examples = {e.name: e.to_boto3() for e in table.usage.examples}
+    outcome = replay._judge_read(table, table.usage.pattern("Ranked"),
+                                 [examples[name] for name in order])
+    assert outcome == replay.Outcome(status, detail)
 
 
 def test_invalid_input_exits_2_before_the_endpoint_is_used(
     endpoint: str, dynamodb: Any, tmp_path: Path
 ) -> None:
-    bad = MISORDERED.replace("returned_by: [Get, Recent]", "returned_by: [Gone]")
-    result = _replay(endpoint, write_tables(tmp_path, orders=bad))
+    bad = LIMIT_BEFORE_FILTER.replace("returned_by: [Get, FindActive]", "returned_by: [Gone]")
+    result = _replay(endpoint, write_tables(tmp_path, sessions=bad))
     assert result.code == 2
-    assert "orders.yaml:" in result.stderr and "E207" in result.stderr
+    assert "sessions.yaml:" in result.stderr and "E207" in result.stderr
     assert "the pattern 'Gone' is not declared" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
