@@ -84,11 +84,11 @@ def marshal(record: Session | Request | BreakGlassEvent) -> Item:
 
 
 def _unmarshal(kind: type[Record], item: Item) -> Record:
-    fields = {f.name: f.type for f in dataclasses.fields(kind)}
-    values: dict[str, Any] = {
-        name: int(item[name]["N"]) if fields[name] == "int" else item[name]["S"]
-        for name in fields
-    }
+    """The record back from an item; a missing field raises, since Sentinel writes them all."""
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(kind):
+        value = item[field.name]
+        values[field.name] = int(value["N"]) if "N" in value else value["S"]
     return kind(**values)
 
 
