@@ -151,6 +151,14 @@ class GlobalSecondaryIndex:
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
 
+    @property
+    def scales_read(self) -> bool:
+        return bool(self.autoscaling and self.autoscaling.read)
+
+    @property
+    def scales_write(self) -> bool:
+        return bool(self.autoscaling and self.autoscaling.write)
+
 
 @dataclass(frozen=True)
 class LocalSecondaryIndex:
@@ -288,10 +296,9 @@ class Table:
         ignored: list[str] = []
         if self.autoscaling:
             ignored += [f"{name.lower()}_capacity" for name, _ in self.autoscaling.dimensions]
-        if self.autoscaled_indexes:
-            # Index capacity lives inside the global_secondary_index set; Terraform can only
-            # ignore the set as a whole.
-            ignored.append("global_secondary_index")
+        # Index capacity lives inside the global_secondary_index set, which Terraform can
+        # only ignore as a whole, and then index additions and removals never reach the
+        # table. Scaled index capacity is read back from the live table instead.
         return tuple(ignored)
 
     @cached_property
@@ -385,6 +392,11 @@ class Project:
     @cached_property
     def global_tables(self) -> tuple[Table, ...]:
         return tuple(t for t in self.tables if t.is_global)
+
+    @cached_property
+    def scaled_index_tables(self) -> tuple[Table, ...]:
+        """Tables whose index capacity the module reads back from the live table."""
+        return tuple(t for t in self.tables if t.autoscaled_indexes)
 
     @cached_property
     def environment_tables(self) -> tuple[Table, ...]:

@@ -208,3 +208,84 @@ def test_sentinel_init_tables_are_adopted_without_replacement_and_keep_their_ite
         KeyConditionExpression="device_id = :d", ExpressionAttributeValues={":d": {"S": "d1"}},
     )
     assert [i["id"]["S"] for i in by_device["Items"]] == ["s1"]
+
+
+SCALED = """\
+name: scenario-scaled
+partition_key: {name: id, type: S}
+billing_mode: PROVISIONED
+capacity: {read: 2, write: 2}
+encryption: {type: aws_owned}
+global_secondary_indexes:
+  - name: by-host
+    partition_key: {name: host, type: S}
+    capacity: {read: 2, write: 2}
+    autoscaling:
+      read: {min: 2, max: 20}
+"""
+BY_KIND = """\
+  - name: by-kind
+    partition_key: {name: kind, type: S}
+    capacity: {read: 1, write: 1}
+"""
+
+
+def _index_capacity(dynamodb: Any, name: str) -> dict[str, tuple[int, int]]:
+    live = dynamodb.describe_table(TableName=name)["Table"]
+    return {
+        ix["IndexName"]: (ix["ProvisionedThroughput"]["ReadCapacityUnits"],
+                          ix["ProvisionedThroughput"]["WriteCapacityUnits"])
+        for ix in live.get("GlobalSecondaryIndexes", [])
+    }
+
+
+def test_index_added_to_and_removed_from_an_autoscaled_table_reaches_it_and_keeps_scaled_capacity(
+    tmp_path: Path, endpoint: str, dynamodb: Any, terraform: Terraform
+) -> None:
+    """A table whose indexes autoscale once ignored its whole index set in Terraform, so an
+    added or removed index never reached it. moto's Application Auto Scaling lacks
+    ListTagsForResource, which the provider reads back after creating a scalable target, so
+    the scaling targets and policies are left out of the applied module; DynamoDB's side
+    (what autoscaling does) is played by an UpdateTable call."""
+    schemas = write_tables(tmp_path / "schemas", scaled=SCALED)
+    out = tmp_path / "out"
+    _build(schemas, out)
+    module = out / TERRAFORM_DIR
+    autoscaling = module / "autoscaling.tf"
+    text = autoscaling.read_text(encoding="utf-8")
+    assert 'data "aws_dynamodb_table" "scaled"' in text
+    resources = text.index('resource "aws_appautoscaling_target"')
+    data = text.index('data "aws_dynamodb_tables"')
+
+    def without_scaling_resources() -> None:
+        current = autoscaling.read_text(encoding="utf-8")
+        start = current.index('resource "aws_appautoscaling_target"')
+        autoscaling.write_text(current[:start] + current[current.index('data "aws_dyn'):],
+                               encoding="utf-8")
+
+    assert resources < data
+    without_scaling_resources()
+    root = tmp_path / "root"
+    _root_module(root, module, endpoint, terraform)
+    assert _apply(root, terraform) == {
+        "module.sentinel_tables.aws_dynamodb_table.scaled": ("create", False)}
+    dynamodb.update_table(TableName="scenario-scaled", GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "by-host",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 2}}}])
+
+    write_tables(schemas, scaled=SCALED + BY_KIND)
+    plan = run_cli("plan", "--schemas", str(schemas), "--out", str(out), "--format", "json")
+    assert plan.code == 0, plan.stdout
+    assert json.loads(plan.stdout)["tables"][0]["action"] == "update"
+    _build(schemas, out)
+    without_scaling_resources()
+    assert _apply(root, terraform) == {
+        "module.sentinel_tables.aws_dynamodb_table.scaled": ("update", False)}
+    assert _index_capacity(dynamodb, "scenario-scaled") == {"by-host": (7, 2), "by-kind": (1, 1)}
+
+    write_tables(schemas, scaled=SCALED)
+    _build(schemas, out)
+    without_scaling_resources()
+    assert _apply(root, terraform) == {
+        "module.sentinel_tables.aws_dynamodb_table.scaled": ("update", False)}
+    assert _index_capacity(dynamodb, "scenario-scaled") == {"by-host": (7, 2)}
