@@ -81,12 +81,15 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
         "plan", help="what deploying the table files changes: create, update, replace, remove",
         epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
         "(a replace or remove without --allow-replace, or several CloudFormation updates "
-        "needed), 2 invalid input, 3 no readable model.json to compare with.")
+        "needed, or a change that takes several deployments), 2 invalid input, 3 no readable "
+        "model.json to compare with.")
     common(plan)
     plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                      help="output folder whose model.json is the baseline (default: out)")
+                      help="output folder whose model.json is compared (default: out)")
     plan.add_argument("--against", metavar="REF",
-                      help="compare with the output folder as committed at git revision REF")
+                      help="compare with the output folder's model.json as committed at git "
+                      "revision REF (default: at the merge base of HEAD and its upstream "
+                      "branch, or at HEAD without one; outside git, the last build)")
     plan.add_argument("--allow-replace", action="store_true",
                       help="exit 0 even if a table is replaced or removed")
     plan.add_argument("--format", choices=["text", "json"], default="text",

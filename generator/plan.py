@@ -19,30 +19,25 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import json
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.filters import pretty_json
+from generator import baseline
 from generator.model import Project, Table
-
-MODEL_FILE = "model.json"
-_MODEL_KIND = "dynamodb-schema-generator model"
-_MODEL_FORMAT = 1
+from generator.model_file import (
+    MODEL_FILE,
+    ModelFileError,
+    Snapshot,
+    table_snapshot,
+)
 
 TERRAFORM = "terraform"
 CLOUDFORMATION = "cloudformation"
 _BOTH = (TERRAFORM, CLOUDFORMATION)
 
-# Model fields that are not deployed settings of the table: names, prose, IAM, timeouts.
-_NOT_DEPLOYED = frozenset(
-    {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated"}
-)
 # Recorded for messages, never a change.
 _NOT_COMPARED = frozenset({"source"})
 # Settings that only exist from table creation, and so need a new table in both engines.
@@ -54,74 +49,6 @@ _REPLACES = {
 }
 # What identifies a global secondary index; other index settings change in place.
 _INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
-
-Snapshot = dict[str, Any]
-
-
-class ModelFileError(Exception):
-    """A model.json that cannot be read back: missing, foreign, or from another format."""
-
-
-# --- model.json -------------------------------------------------------------------------
-
-
-def table_snapshot(table: Table) -> Snapshot:
-    """The deployed settings of one table as plain JSON values, in model field order."""
-    data = {
-        name: _plain(getattr(table, name))
-        for name in _field_names(Table)
-        if name not in _NOT_DEPLOYED
-    }
-    data["tags"] = dict(table.tags)
-    return data
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
-
-
-def _plain(value: object) -> Any:
-    """A model value as JSON data: dataclasses become objects, tuples lists."""
-    if isinstance(value, (str, int, float)) or value is None:
-        return value
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
-    raise TypeError(f"cannot record {type(value).__name__} in model.json")
-
-
-def model_json(project: Project) -> str:
-    """The deployed settings of every table as stable, reviewable JSON, tables by key."""
-    document = {
-        "generator": _MODEL_KIND,
-        "format": _MODEL_FORMAT,
-        "tables": {table.key: table_snapshot(table) for table in project.tables},
-    }
-    return pretty_json(document, end="\n")
-
-
-def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:
-    """Read back what ``model_json`` wrote, by table key; ``origin`` names it in errors."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{origin} is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict) or document.get("generator") != _MODEL_KIND:
-        raise ModelFileError(f"{origin} was not written by this generator")
-    if document.get("format") != _MODEL_FORMAT:
-        raise ModelFileError(
-            f"{origin} has model format {document.get('format')!r}; "
-            f"this generator reads format {_MODEL_FORMAT}"
-        )
-    tables = document.get("tables")
-    if not isinstance(tables, dict) or not all(
-        isinstance(t, dict) and isinstance(t.get("name"), str) for t in tables.values()
-    ):
-        raise ModelFileError(f"{origin} is damaged: 'tables' is not a map of tables")
-    return {str(key): table for key, table in sorted(tables.items())}
-
 
 # --- the diff ---------------------------------------------------------------------------
 
@@ -474,8 +401,11 @@ class Plan:
         return 0 if self.one_update else 1
 
 
-def diff(old: Mapping[str, Snapshot], new: Project, against: str) -> Plan:
-    """Every table of the baseline or the project, by key, with what happens to it."""
+def diff(
+    old: Mapping[str, Snapshot], new: Project, against: str, origin: str | None = None
+) -> Plan:
+    """Every table of the baseline or the project, by key, with what happens to it;
+    ``origin`` names the baseline's file in errors (default: ``against``)."""
     after = {t.key: table_snapshot(t) for t in new.tables}
     try:
         tables = tuple(
@@ -483,7 +413,9 @@ def diff(old: Mapping[str, Snapshot], new: Project, against: str) -> Plan:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         # A hand-edited or damaged baseline; the project's side is always complete.
-        raise ModelFileError(f"{against} is damaged: {exc!r} missing or malformed") from exc
+        raise ModelFileError(
+            f"{origin or against} is damaged: {exc!r} missing or malformed"
+        ) from exc
     return Plan(against, tables)
 
 
@@ -565,54 +497,24 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
 # --- baselines and commands -------------------------------------------------------------
 
 
-def read_baseline(out_dir: Path, against: str | None) -> tuple[dict[str, Snapshot], str]:
-    """The model of the last build in ``out_dir``, or of ``out_dir`` at git revision REF."""
-    if against is None:
-        path = out_dir / MODEL_FILE
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ModelFileError(
-                f"{path} does not exist; run `python -m generator build` first, "
-                "or compare with a git revision with --against REF"
-            ) from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ModelFileError(f"cannot read {path}: {exc}") from exc
-        return snapshots_from_json(text, str(path)), str(path)
-    folder = out_dir.resolve()
-    spec = f"{against}:./{folder.name}/{MODEL_FILE}"
-    try:
-        result = subprocess.run(
-            ["git", "show", spec],
-            cwd=folder.parent,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ModelFileError(f"cannot run git: {exc}") from exc
-    if result.returncode != 0:
-        raise ModelFileError(f"git show {spec} failed: {result.stderr.strip()}")
-    return snapshots_from_json(result.stdout, f"{against}:{folder.name}/{MODEL_FILE}"), spec
-
-
 def build_warning(out_dir: Path, project: Project) -> str | None:
     """What `build` must say before it writes a change that replaces or removes a table."""
     if not (out_dir / MODEL_FILE).exists():
         return None  # nothing built here yet, or a build from before model.json
     try:
-        old, origin = read_baseline(out_dir, None)
-        plan = diff(old, project, origin)
+        found = baseline.read(out_dir, None)
+        plan = diff(found.tables, project, found.label, found.origin)
     except ModelFileError as error:
-        return f"warning: cannot compare with the previous build, so no plan check: {error}"
+        return f"warning: cannot compare with the baseline, so no plan check: {error}"
     if not plan.data_loss_risk:
         return None
     tables = ", ".join(
         f"{t.key} ({t.action})" for t in plan.tables if t.data_loss_risk
     )
     return (
-        f"WARNING: this build replaces or removes tables (their items may be lost): {tables}. "
-        "Run `python -m generator plan --against HEAD` for details before committing."
+        "WARNING: this build replaces or removes tables (their items may be lost), compared "
+        f"with {plan.against}: {tables}. Run `python -m generator plan` for details before "
+        "committing."
     )
 
 
@@ -628,8 +530,8 @@ def command(
 ) -> int:
     """The `plan` command: 0 safe and one update, 1 otherwise, 3 baseline unreadable."""
     try:
-        old, origin = read_baseline(out_dir, against)
-        plan = diff(old, project, origin)
+        found = baseline.read(out_dir, against)
+        plan = diff(found.tables, project, found.label, found.origin)
     except ModelFileError as error:
         print(f"error: {error}", file=err)
         return 3

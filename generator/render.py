@@ -24,7 +24,7 @@ from generator.filters import (
     require_rendered,
 )
 from generator.model import MODULE_NAME, Project, Table
-from generator.plan import MODEL_FILE, model_json
+from generator.model_file import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"
