@@ -169,7 +169,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
            jobs: int | None) -> int:
     from generator import render, writer
+    from generator.moves import with_moves
 
+    project = with_moves(out_dir, project)
     try:
         if check:
             changes, diffs = writer.compare(out_dir, render.render_files(project, jobs=jobs))

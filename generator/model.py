@@ -273,6 +273,7 @@ class Table:
     resource_policy: str | None = None  # canonical JSON text
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
+    ttl_disabled: bool = False  # the table file states TTL off for ttl_attribute
     encryption_stated: bool = False  # the table file chose its encryption, not the default
 
     @cached_property
@@ -373,8 +374,17 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A table whose file was renamed: its Terraform resource moves from one key to another."""
+
+    from_key: str
+    to_key: str
+
+
+@dataclass(frozen=True)
 class Project:
     tables: tuple[Table, ...]
+    moves: tuple[Move, ...] = ()  # renamed table files, kept from build to build
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -525,6 +535,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ),
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
+        ttl_disabled=data.get("ttl_enabled") is False,
         encryption_stated="encryption" in data,
     )
 

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from generator.filters import pretty_json
-from generator.model import Project, Table
+from generator.model import Move, Project, Table
 
 MODEL_FILE = "model.json"
 _MODEL_KIND = "dynamodb-schema-generator model"
@@ -68,7 +68,18 @@ def model_json(project: Project) -> str:
         "format": _MODEL_FORMAT,
         "tables": {table.key: table_snapshot(table) for table in project.tables},
     }
+    if project.moves:
+        document["moved"] = [{"from": m.from_key, "to": m.to_key} for m in project.moves]
     return pretty_json(document, end="\n")
+
+
+def moves_from_json(text: str) -> tuple[Move, ...]:
+    """The renamed table files that a model.json records; none if it cannot be read."""
+    try:
+        recorded = json.loads(text).get("moved", [])
+        return tuple(Move(str(m["from"]), str(m["to"])) for m in recorded)
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return ()
 
 
 def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:

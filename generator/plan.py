@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator import baseline
-from generator.model import Project, Table
+from generator import baseline, sequencing
+from generator.model import Project, Table, logical_id
 from generator.model_file import (
     MODEL_FILE,
     ModelFileError,
     Snapshot,
     table_snapshot,
 )
+from generator.sequencing import Finding
 
 TERRAFORM = "terraform"
 CLOUDFORMATION = "cloudformation"
@@ -58,6 +59,7 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     REMOVE = "remove"
+    RENAME = "rename"
     UNCHANGED = "unchanged"
 
 
@@ -92,10 +94,17 @@ class TablePlan:
     changes: tuple[Change, ...]
     operations: tuple[Operation, ...]
     notes: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+    renamed_from: str | None = None
 
     @property
     def data_loss_risk(self) -> bool:
         return self.action in (Action.REPLACE, Action.REMOVE)
+
+    @property
+    def blocked(self) -> bool:
+        """A finding needs more than one deployment or a manual step."""
+        return any(f.blocking for f in self.findings)
 
 
 def _attr(value: Any) -> str:
@@ -213,6 +222,10 @@ def _replica_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operatio
             yield Operation("delete", "replica", region)
 
 
+# Settings added to the model later, with the value every older build had.
+_ADDED_LATER: dict[str, Any] = {"ttl_disabled": False}
+
+
 def _compared_fields(old: Snapshot, new: Snapshot) -> list[str]:
     """Fields of ``new`` that ``old`` recorded too: a baseline from an older generator lacks
     the settings added since, and those cannot be compared."""
@@ -295,6 +308,7 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     if old is None:
         created = () if new["deletion_protection"] else (_protection_note(new),)
         return TablePlan(key, new["name"], Action.CREATE, (), (), created)
+    old = {**_ADDED_LATER, **old}
     changes: list[Change] = []
     operations: list[Operation] = []
     for field in _compared_fields(old, new):
@@ -330,13 +344,19 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
         action = Action.UNCHANGED
     if not new["deletion_protection"]:
         notes.append(_protection_note(new))
+    found: list[Finding] = []
+    if action is not Action.REPLACE:
+        found += sequencing.findings(key, old, new)
     if action is Action.UPDATE and len(operations) > 1:
-        notes.append(
+        found.append(sequencing.finding(
+            "P108",
             f"CloudFormation: {len(operations)} index or replica creations/deletions, but a "
-            "stack update may create or delete only one per table; deploy the steps below "
-            "in order (Terraform applies them in one run)"
-        )
-    return TablePlan(key, new["name"], action, tuple(changes), tuple(operations), tuple(notes))
+            "stack update may create or delete only one per table (Terraform applies them "
+            "in one run)",
+            ("deploy the CloudFormation steps below in order",),
+        ))
+    return TablePlan(key, new["name"], action, tuple(changes), tuple(operations), tuple(notes),
+                     tuple(found))
 
 
 def diff_table(old: Table | None, new: Table | None) -> TablePlan:
@@ -398,6 +418,8 @@ class Plan:
         """0 when safe and deployable in one update; replacements pass with allow_replace."""
         if self.data_loss_risk and not allow_replace:
             return 1
+        if any(t.blocked for t in self.tables):
+            return 1
         return 0 if self.one_update else 1
 
 
@@ -408,8 +430,12 @@ def diff(
     ``origin`` names the baseline's file in errors (default: ``against``)."""
     after = {t.key: table_snapshot(t) for t in new.tables}
     try:
+        moved = renames(old, after)
+        gone = set(moved.values())
         tables = tuple(
-            diff_snapshots(k, old.get(k), after.get(k)) for k in sorted(old.keys() | after)
+            _renamed(k, moved[k], old[moved[k]], after[k]) if k in moved
+            else diff_snapshots(k, old.get(k), after.get(k))
+            for k in sorted((old.keys() - gone) | after.keys())
         )
     except (KeyError, TypeError, AttributeError) as exc:
         # A hand-edited or damaged baseline; the project's side is always complete.
@@ -419,6 +445,52 @@ def diff(
     return Plan(against, tables)
 
 
+def _identity(table: Snapshot) -> tuple[Any, ...]:
+    """What makes two tables under different keys the same table: name, keys, indexes."""
+    indexes = sorted(
+        tuple(json.dumps(ix.get(k), sort_keys=True) for k in _INDEX_IDENTITY)
+        for ix in table["global_secondary_indexes"]
+    )
+    keys = [table[k] for k in ("name", "partition_key", "sort_key", "local_secondary_indexes")]
+    return (json.dumps(keys, sort_keys=True), tuple(indexes))
+
+
+def renames(old: Mapping[str, Snapshot], new: Mapping[str, Snapshot]) -> dict[str, str]:
+    """Old key by new key, for each table key that disappears while another appears with
+    the same physical name, keys and indexes: a renamed table file, not a new table."""
+    removed = {_identity(old[k]): k for k in sorted(old.keys() - new.keys())}
+    return {
+        key: removed[_identity(new[key])]
+        for key in sorted(new.keys() - old.keys())
+        if _identity(new[key]) in removed
+    }
+
+
+def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
+    plan = diff_snapshots(key, old, new)
+    if plan.action is Action.REPLACE:
+        return plan
+    moved = sequencing.finding(
+        "P111",
+        f"the table file of {new['name']} moved from key {was} to {key}. Terraform: the "
+        f"module has a `moved` block (moved.tf), so the state follows and the table stays. "
+        f"CloudFormation: the logical id changes from {logical_id(was)}Table to "
+        f"{logical_id(key)}Table, which it treats as a new table plus a removed one: the new "
+        "one fails to create, a table of that name exists",
+        (
+            "Terraform: deploy as it is",
+            f"CloudFormation, to keep the old logical id: name the file {was} again; or move "
+            "the resource with a stack refactor (aws cloudformation create-stack-refactor "
+            f"with --logical-resource-id-mappings {logical_id(was)}Table -> "
+            f"{logical_id(key)}Table); or deploy a template without it (the table is kept, "
+            "DeletionPolicy Retain), then import it under the new id (`python -m generator "
+            "import --format cloudformation`)",
+        ),
+    )
+    return dataclasses.replace(plan, action=Action.RENAME, findings=(moved, *plan.findings),
+                               renamed_from=was)
+
+
 # --- output -----------------------------------------------------------------------------
 
 _LABELS = {
@@ -426,6 +498,7 @@ _LABELS = {
     Action.UPDATE: "update in place",
     Action.REPLACE: "REPLACE (data loss)",
     Action.REMOVE: "REMOVE",
+    Action.RENAME: "renamed table file (Terraform moves it)",
     Action.UNCHANGED: "unchanged",
 }
 
@@ -447,6 +520,10 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
                 f"  [{effect}]"
             )
         lines.extend(f"    ! {note}" for note in table.notes)
+        for found in table.findings:
+            level = "needs steps" if found.blocking else "warning"
+            lines.append(f"    {found.code} ({level}) {found.title}: {found.explanation}")
+            lines.extend(f"      {n}. {step}" for n, step in enumerate(found.steps, 1))
     steps = plan.cloudformation_steps
     if len(steps) > 1:
         lines.append(f"CloudFormation needs {len(steps)} stack updates, in this order:")
@@ -458,7 +535,8 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
     counts = {a: sum(t.action is a for t in plan.tables) for a in Action}
     lines.append(
         f"{counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update in place, "
-        f"{counts[Action.REPLACE]} to replace, {counts[Action.REMOVE]} to remove, "
+        + (f"{counts[Action.RENAME]} renamed, " if counts[Action.RENAME] else "")
+        + f"{counts[Action.REPLACE]} to replace, {counts[Action.REMOVE]} to remove, "
         f"{counts[Action.UNCHANGED]} unchanged"
     )
     if plan.data_loss_risk:
@@ -486,6 +564,8 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
                 ],
                 "cloudformation_operations": [dataclasses.asdict(op) for op in t.operations],
                 "notes": list(t.notes),
+                "renamed_from": t.renamed_from,
+                "findings": [dataclasses.asdict(f) for f in t.findings],
             }
             for t in plan.tables
         ],

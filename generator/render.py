@@ -185,6 +185,10 @@ def _terraform_module(project: Project) -> dict[str, str]:
     }
     if project.access_roles:
         files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)
+    if project.moves:
+        files[f"{TERRAFORM_DIR}/moved.tf"] = _terraform_file(
+            "terraform/moved.tf.j2", project=project
+        )
     if project.autoscaling_targets:
         files[f"{TERRAFORM_DIR}/autoscaling.tf"] = _terraform_file(
             "terraform/autoscaling.tf.j2", project=project

@@ -103,7 +103,6 @@ IN_PLACE = [
      "global_secondary_indexes[by-owner]"),
     ("billing and capacity", "tags:", "billing_mode: PROVISIONED\ncapacity: {read: 1, write: 1}\n"
      "tags:", "billing_mode"),
-    ("TTL attribute", "ttl_attribute: ttl", "ttl_attribute: expires", "ttl_attribute"),
     ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream_view_type"),
     ("encryption", "tags:", "encryption: {type: aws_owned}\ntags:", "encryption"),
     ("point-in-time recovery", "tags:", "point_in_time_recovery: false\ntags:",
