@@ -204,3 +204,12 @@ def test_a_table_with_scaled_indexes_lets_index_changes_through_to_terraform(
     scaling = (out / "terraform" / "autoscaling.tf").read_text(encoding="utf-8")
     assert 'data "aws_dynamodb_table" "scaled" {' in scaling
     assert "for index in table.global_secondary_index : index.name => {" in scaling
+
+
+def test_readme_lists_every_sequencing_rule_with_its_title() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        level = "needs steps" if rule.blocking else "warning"
+        assert f"| {rule.code} | {rule.title} ({level}) |" in readme
