@@ -192,6 +192,10 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
         return Exit.OUTPUT
     if warning:
         print(warning, file=err)
+    from generator.replica_gaps import warnings
+
+    for line in warnings(project):
+        print(line, file=err)
     print(_summary(out_dir, changes, "written") if changes.any
           else f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
     return Exit.OK

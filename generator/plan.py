@@ -48,6 +48,13 @@ _REPLACES = {
     "sort_key": _BOTH,
     "import_source": _BOTH,
 }
+# Settings that Terraform manages in resources of their own, beside the table.
+_TERRAFORM_ELSEWHERE = frozenset(
+    {"contributor_insights", "kinesis_stream_arn", "resource_policy", "autoscaling"}
+)
+# Findings whose change the table resource does not apply: a TTL that is only removed, the
+# capacity of a scaled index (read back from the live table).
+_TERRAFORM_IGNORES = frozenset({"P103", "P110"})
 # What identifies a global secondary index; other index settings change in place.
 _INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
 
@@ -71,6 +78,9 @@ class Change:
     before: str | None
     after: str | None
     replaces_in: tuple[str, ...] = ()
+    # Measured: the AWS provider plans no change for it (a key attribute's type, a local
+    # index's projection), so Terraform leaves the deployed table as it is.
+    terraform_ignores: bool = False
 
     @property
     def replaces(self) -> bool:
@@ -105,6 +115,19 @@ class TablePlan:
     def blocked(self) -> bool:
         """A finding needs more than one deployment or a manual step."""
         return any(f.blocking for f in self.findings)
+
+    @property
+    def terraform_action(self) -> str:
+        """What `terraform plan` does to the aws_dynamodb_table resource itself."""
+        if self.action in (Action.CREATE, Action.REMOVE):
+            return "create" if self.action is Action.CREATE else "delete"
+        if any(TERRAFORM in c.replaces_in and not c.terraform_ignores for c in self.changes):
+            return "replace"
+        ignored = {f.field for f in self.findings if f.code in _TERRAFORM_IGNORES}
+        applied = [c for c in self.changes
+                   if c.field.split(".")[-1] not in _TERRAFORM_ELSEWHERE and c.field not in ignored
+                   and not c.terraform_ignores]
+        return "update" if applied else "no-op"
 
 
 def _attr(value: Any) -> str:
@@ -162,6 +185,7 @@ def _lsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change]:
                 _lsi_text(was) if was else None,
                 _lsi_text(now) if now else None,
                 _BOTH,
+                terraform_ignores=bool(was and now and was["sort_key"] == now["sort_key"]),
             )
 
 
@@ -244,8 +268,15 @@ def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> lis
     forced = ", ".join(c.field for c in replacing)
     engines = {engine for c in replacing for engine in c.replaces_in}
     notes = [f"DATA LOSS: {forced} cannot change in place; the table would be replaced"]
+    dropped = [c.field for c in replacing if c.terraform_ignores]
     if TERRAFORM not in engines:
         notes.append("Terraform: updates this table in place")
+    elif len(dropped) == len(replacing):
+        notes.append(
+            f"Terraform: plans no change for {', '.join(dropped)} (the AWS provider does not "
+            "compare a key attribute's type or a local index's projection), so the table "
+            "keeps the deployed one; only a new table gets the new one"
+        )
     elif new["deletion_protection"]:
         notes.append(
             "Terraform: `terraform plan` stops with 'Instance cannot be destroyed' "
@@ -325,9 +356,11 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
                 else:
                     operations.append(item)
             continue
+        retyped = field in ("partition_key", "sort_key") and bool(
+            old[field] and new[field] and old[field]["name"] == new[field]["name"])
         changes.append(
             Change(field, _show(field, old[field]), _show(field, new[field]),
-                   _REPLACES.get(field, ()))
+                   _REPLACES.get(field, ()), retyped)
         )
     replacing = [c for c in changes if c.replaces]
     notes: list[str] = []
@@ -565,6 +598,7 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
                 "cloudformation_operations": [dataclasses.asdict(op) for op in t.operations],
                 "notes": list(t.notes),
                 "renamed_from": t.renamed_from,
+                "terraform_action": t.terraform_action,
                 "findings": [dataclasses.asdict(f) for f in t.findings],
             }
             for t in plan.tables

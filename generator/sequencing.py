@@ -28,6 +28,7 @@ class Finding:
     blocking: bool
     explanation: str
     steps: tuple[str, ...]
+    field: str | None = None  # the change it is about, where it is about one
 
 
 Check = Callable[[str, Snapshot, Snapshot], Iterator[Finding]]
@@ -44,9 +45,11 @@ def _rule(code: str, title: str, *, blocking: bool) -> Callable[[Check], Check]:
     return register
 
 
-def finding(code: str, explanation: str, steps: tuple[str, ...] = ()) -> Finding:
+def finding(
+    code: str, explanation: str, steps: tuple[str, ...] = (), field: str | None = None
+) -> Finding:
     rule = RULES[code]
-    return Finding(code, rule.title, rule.blocking, explanation, steps)
+    return Finding(code, rule.title, rule.blocking, explanation, steps, field)
 
 
 def _ttl(table: Snapshot) -> str | None:
@@ -97,6 +100,7 @@ def _ttl_dropped(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
             f"by {_ttl(old)} under Terraform",
             (f"keep `ttl_attribute: {_ttl(old)}` and add `ttl_enabled: false`: TTL turns off "
              "in both formats",),
+            "ttl_attribute",
         )
 
 
@@ -185,6 +189,7 @@ def _scaled_capacity(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding
                 f"index {index['name']} autoscales, so its capacity in the table file only "
                 "applies when the index is created; the module keeps the capacity autoscaling "
                 "set (change autoscaling's min and max instead)",
+                field=f"global_secondary_indexes[{index['name']}].capacity",
             )
 
 

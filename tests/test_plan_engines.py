@@ -20,7 +20,7 @@ import pytest
 
 from generator.model_file import snapshots_from_json
 from generator.pipeline import load_project
-from generator.plan import CLOUDFORMATION, TERRAFORM, Action, diff
+from generator.plan import CLOUDFORMATION, Action, diff
 from generator.render import CLOUDFORMATION_TEMPLATE, render_project
 from tests.conftest import REPO
 from tests.helpers import write_tables
@@ -164,13 +164,14 @@ def test_plan_replaces_in_cloudformation_exactly_where_its_resource_schema_says(
     assert ours == _cloudformation_replaces(old_resource, new_resource), kind
 
 
+_SHOWN = {"update": "in place", "no-op": "no change to the table", "delete": "remove"}
+
+
 def _row(kind: str, table: Any) -> str:
     engines = {engine for c in table.changes for engine in c.replaces_in}
-    terraform = "replace" if TERRAFORM in engines else str(table.action).replace(
-        "update", "in place").replace("replace", "in place")
-    cloudformation = "replace" if CLOUDFORMATION in engines else terraform
-    if table.action is Action.REMOVE:
-        terraform = cloudformation = "remove"
+    terraform = _SHOWN.get(table.terraform_action, table.terraform_action)
+    cloudformation = "replace" if CLOUDFORMATION in engines else "remove" if (
+        table.action is Action.REMOVE) else "in place"
     if table.action is Action.RENAME:
         terraform, cloudformation = "moved (moved block)", "replace (new logical id)"
     if any(op for op in table.operations) and len(table.operations) > 1:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from generator.pipeline import load_project
 from generator.sequencing import RULES
 from tests.helpers import run_cli, write_tables
 from tests.test_plan import BASE, REPLICATED, _plan_after_edit, _table
@@ -213,3 +214,24 @@ def test_readme_lists_every_sequencing_rule_with_its_title() -> None:
     for rule in RULES.values():
         level = "needs steps" if rule.blocking else "warning"
         assert f"| {rule.code} | {rule.title} ({level}) |" in readme
+
+
+def test_build_warns_where_terraform_leaves_replicas_without_a_setting(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=REPLICATED.replace(
+        "stream:", "contributor_insights: true\npoint_in_time_recovery_period_days: 7\nstream:"))
+    result = run_cli("build", "--schemas", str(schemas), "--out", str(tmp_path / "out"))
+    assert result.code == 0
+    source = next(t.source for t in load_project(schemas).tables)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [line.split(": ", 2)[2].split(" reaches")[0] for line in lines] == [
+        "under Terraform, deletion protection", "under Terraform, the point-in-time recovery "
+        "period", "under Terraform, Contributor Insights"]
+    assert lines[0] == (
+        f"warning: {source}: under Terraform, deletion protection reaches only "
+        "the provider's region, not the replicas in eu-west-1 (the AWS provider 5.x has no "
+        "replica argument for it); CloudFormation sets it on every replica")
+    template = json.loads((tmp_path / "out" / "cloudformation" / "template.json").read_text(
+        encoding="utf-8"))
+    replicas = template["Resources"]["TTable"]["Properties"]["Replicas"]
+    assert [r["PointInTimeRecoverySpecification"] for r in replicas] == [
+        {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}] * 2
