@@ -535,7 +535,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ),
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
-        ttl_disabled=data.get("ttl_enabled") is False,
+        ttl_disabled=data.get("ttl_enabled") is False and "ttl_attribute" in data,
         encryption_stated="encryption" in data,
     )
 

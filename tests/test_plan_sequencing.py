@@ -125,12 +125,14 @@ def test_stated_ttl_off_is_rendered_as_a_disable_in_both_formats(tmp_path: Path)
         "AttributeName": "ttl", "Enabled": False}
 
 
-def test_ttl_enabled_false_needs_the_attribute_it_turns_off(tmp_path: Path) -> None:
-    schemas = write_tables(tmp_path / "schemas", t=BASE.replace("ttl_attribute: ttl",
-                                                                "ttl_enabled: false"))
-    result = run_cli("validate", "--schemas", str(schemas))
-    assert result.code == 2
-    assert "ttl_attribute" in result.stderr
+def test_ttl_enabled_false_without_the_attribute_is_still_a_ttl_that_terraform_leaves_on(
+    tmp_path: Path,
+) -> None:
+    """CloudFormation needs the attribute to turn TTL off, so only the pair states it."""
+    document = _plan_after_edit(tmp_path, BASE, BASE.replace("ttl_attribute: ttl",
+                                                             "ttl_enabled: false"))
+    assert [f["code"] for f in _findings(document)] == ["P103"]
+    assert document["exit_code"] == 1
 
 
 def test_plans_without_findings_against_an_older_baseline_that_lacks_ttl_disabled(
