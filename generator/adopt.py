@@ -198,7 +198,9 @@ def live_table(client: Any, wanted: Table, name: str) -> Table | None:
         local_secondary_indexes=tuple(lsis),
         ttl_attribute=ttl.get("AttributeName")
         if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
-        else None,
+        else wanted.ttl_attribute if wanted.ttl_disabled else None,
+        ttl_disabled=wanted.ttl_disabled
+        and ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"),
         stream_view_type=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         table_class=raw.get("TableClassSummary", {}).get("TableClass", "STANDARD"),
         encryption=_encryption(raw.get("SSEDescription"), wanted.encryption),

@@ -95,12 +95,15 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
         "plan", help="what deploying the table files changes: create, update, replace, remove",
         epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
         "(a replace or remove without --allow-replace, or several CloudFormation updates "
-        "needed), 2 invalid input, 3 no readable model.json to compare with.")
+        "needed, or a change that takes several deployments), 2 invalid input, 3 no readable "
+        "model.json to compare with.")
     common(plan)
     plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                      help="output folder whose model.json is the baseline (default: out)")
+                      help="output folder whose model.json is compared (default: out)")
     plan.add_argument("--against", metavar="REF",
-                      help="compare with the output folder as committed at git revision REF")
+                      help="compare with the output folder's model.json as committed at git "
+                      "revision REF (default: at the merge base of HEAD and its upstream "
+                      "branch, or at HEAD without one; outside git, the last build)")
     plan.add_argument("--allow-replace", action="store_true",
                       help="exit 0 even if a table is replaced or removed")
     plan.add_argument("--format", choices=["text", "json"], default="text",
@@ -191,7 +194,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
            jobs: int | None) -> int:
     from generator import render, writer
+    from generator.moves import with_moves
 
+    project = with_moves(out_dir, project)
     try:
         if check:
             changes, diffs = writer.compare(out_dir, render.render_files(project, jobs=jobs))
@@ -212,6 +217,10 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
         return Exit.OUTPUT
     if warning:
         print(warning, file=err)
+    from generator.replica_gaps import warnings
+
+    for line in warnings(project):
+        print(line, file=err)
     print(_summary(out_dir, changes, "written") if changes.any
           else f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
     return Exit.OK

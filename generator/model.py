@@ -154,6 +154,14 @@ class GlobalSecondaryIndex:
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
 
+    @property
+    def scales_read(self) -> bool:
+        return bool(self.autoscaling and self.autoscaling.read)
+
+    @property
+    def scales_write(self) -> bool:
+        return bool(self.autoscaling and self.autoscaling.write)
+
 
 @dataclass(frozen=True)
 class LocalSecondaryIndex:
@@ -285,6 +293,7 @@ class Table:
     resource_policy: str | None = None  # canonical JSON text
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
+    ttl_disabled: bool = False  # the table file states TTL off for ttl_attribute
     encryption_stated: bool = False  # the table file chose its encryption, not the default
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
 
@@ -309,10 +318,9 @@ class Table:
         ignored: list[str] = []
         if self.autoscaling:
             ignored += [f"{name.lower()}_capacity" for name, _ in self.autoscaling.dimensions]
-        if self.autoscaled_indexes:
-            # Index capacity lives inside the global_secondary_index set; Terraform can only
-            # ignore the set as a whole.
-            ignored.append("global_secondary_index")
+        # Index capacity lives inside the global_secondary_index set, which Terraform can
+        # only ignore as a whole, and then index additions and removals never reach the
+        # table. Scaled index capacity is read back from the live table instead.
         return tuple(ignored)
 
     @cached_property
@@ -387,9 +395,18 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A table whose file was renamed: its Terraform resource moves from one key to another."""
+
+    from_key: str
+    to_key: str
+
+
+@dataclass(frozen=True)
 class Project:
     tables: tuple[Table, ...]
     warnings: tuple[Diagnostic, ...] = ()  # findings that stop nothing unless --strict
+    moves: tuple[Move, ...] = ()  # renamed table files, kept from build to build
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -407,6 +424,11 @@ class Project:
     @cached_property
     def global_tables(self) -> tuple[Table, ...]:
         return tuple(t for t in self.tables if t.is_global)
+
+    @cached_property
+    def scaled_index_tables(self) -> tuple[Table, ...]:
+        """Tables whose index capacity the module reads back from the live table."""
+        return tuple(t for t in self.tables if t.autoscaled_indexes)
 
     @cached_property
     def environment_tables(self) -> tuple[Table, ...]:
@@ -530,6 +552,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ),
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
+        ttl_disabled=data.get("ttl_enabled") is False and "ttl_attribute" in data,
         encryption_stated="encryption" in data,
         usage=usage,
     )

@@ -19,31 +19,26 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import json
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.filters import pretty_json
-from generator.model import Project, Table
-
-MODEL_FILE = "model.json"
-_MODEL_KIND = "dynamodb-schema-generator model"
-_MODEL_FORMAT = 1
+from generator import baseline, sequencing
+from generator.model import Project, Table, logical_id
+from generator.model_file import (
+    MODEL_FILE,
+    ModelFileError,
+    Snapshot,
+    table_snapshot,
+)
+from generator.sequencing import Finding
 
 TERRAFORM = "terraform"
 CLOUDFORMATION = "cloudformation"
 _BOTH = (TERRAFORM, CLOUDFORMATION)
 
-# Model fields that are not deployed settings of the table: names, prose, IAM, timeouts,
-# how the application uses the table.
-_NOT_DEPLOYED = frozenset(
-    {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated", "usage"}
-)
 # Recorded for messages, never a change.
 _NOT_COMPARED = frozenset({"source"})
 # Settings that only exist from table creation, and so need a new table in both engines.
@@ -53,76 +48,15 @@ _REPLACES = {
     "sort_key": _BOTH,
     "import_source": _BOTH,
 }
+# Settings that Terraform manages in resources of their own, beside the table.
+_TERRAFORM_ELSEWHERE = frozenset(
+    {"contributor_insights", "kinesis_stream_arn", "resource_policy", "autoscaling"}
+)
+# Findings whose change the table resource does not apply: a TTL that is only removed, the
+# capacity of a scaled index (read back from the live table).
+_TERRAFORM_IGNORES = frozenset({"P103", "P110"})
 # What identifies a global secondary index; other index settings change in place.
 _INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
-
-Snapshot = dict[str, Any]
-
-
-class ModelFileError(Exception):
-    """A model.json that cannot be read back: missing, foreign, or from another format."""
-
-
-# --- model.json -------------------------------------------------------------------------
-
-
-def table_snapshot(table: Table) -> Snapshot:
-    """The deployed settings of one table as plain JSON values, in model field order."""
-    data = {
-        name: _plain(getattr(table, name))
-        for name in _field_names(Table)
-        if name not in _NOT_DEPLOYED
-    }
-    data["tags"] = dict(table.tags)
-    return data
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
-
-
-def _plain(value: object) -> Any:
-    """A model value as JSON data: dataclasses become objects, tuples lists."""
-    if isinstance(value, (str, int, float)) or value is None:
-        return value
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
-    raise TypeError(f"cannot record {type(value).__name__} in model.json")
-
-
-def model_json(project: Project) -> str:
-    """The deployed settings of every table as stable, reviewable JSON, tables by key."""
-    document = {
-        "generator": _MODEL_KIND,
-        "format": _MODEL_FORMAT,
-        "tables": {table.key: table_snapshot(table) for table in project.tables},
-    }
-    return pretty_json(document, end="\n")
-
-
-def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:
-    """Read back what ``model_json`` wrote, by table key; ``origin`` names it in errors."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{origin} is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict) or document.get("generator") != _MODEL_KIND:
-        raise ModelFileError(f"{origin} was not written by this generator")
-    if document.get("format") != _MODEL_FORMAT:
-        raise ModelFileError(
-            f"{origin} has model format {document.get('format')!r}; "
-            f"this generator reads format {_MODEL_FORMAT}"
-        )
-    tables = document.get("tables")
-    if not isinstance(tables, dict) or not all(
-        isinstance(t, dict) and isinstance(t.get("name"), str) for t in tables.values()
-    ):
-        raise ModelFileError(f"{origin} is damaged: 'tables' is not a map of tables")
-    return {str(key): table for key, table in sorted(tables.items())}
-
 
 # --- the diff ---------------------------------------------------------------------------
 
@@ -132,6 +66,7 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     REMOVE = "remove"
+    RENAME = "rename"
     UNCHANGED = "unchanged"
 
 
@@ -143,6 +78,9 @@ class Change:
     before: str | None
     after: str | None
     replaces_in: tuple[str, ...] = ()
+    # Measured: the AWS provider plans no change for it (a key attribute's type, a local
+    # index's projection), so Terraform leaves the deployed table as it is.
+    terraform_ignores: bool = False
 
     @property
     def replaces(self) -> bool:
@@ -166,10 +104,30 @@ class TablePlan:
     changes: tuple[Change, ...]
     operations: tuple[Operation, ...]
     notes: tuple[str, ...]
+    findings: tuple[Finding, ...] = ()
+    renamed_from: str | None = None
 
     @property
     def data_loss_risk(self) -> bool:
         return self.action in (Action.REPLACE, Action.REMOVE)
+
+    @property
+    def blocked(self) -> bool:
+        """A finding needs more than one deployment or a manual step."""
+        return any(f.blocking for f in self.findings)
+
+    @property
+    def terraform_action(self) -> str:
+        """What `terraform plan` does to the aws_dynamodb_table resource itself."""
+        if self.action in (Action.CREATE, Action.REMOVE):
+            return "create" if self.action is Action.CREATE else "delete"
+        if any(TERRAFORM in c.replaces_in and not c.terraform_ignores for c in self.changes):
+            return "replace"
+        ignored = {f.field for f in self.findings if f.code in _TERRAFORM_IGNORES}
+        applied = [c for c in self.changes
+                   if c.field.split(".")[-1] not in _TERRAFORM_ELSEWHERE and c.field not in ignored
+                   and not c.terraform_ignores]
+        return "update" if applied else "no-op"
 
 
 def _attr(value: Any) -> str:
@@ -227,6 +185,7 @@ def _lsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change]:
                 _lsi_text(was) if was else None,
                 _lsi_text(now) if now else None,
                 _BOTH,
+                terraform_ignores=bool(was and now and was["sort_key"] == now["sort_key"]),
             )
 
 
@@ -287,6 +246,10 @@ def _replica_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operatio
             yield Operation("delete", "replica", region)
 
 
+# Settings added to the model later, with the value every older build had.
+_ADDED_LATER: dict[str, Any] = {"ttl_disabled": False}
+
+
 def _compared_fields(old: Snapshot, new: Snapshot) -> list[str]:
     """Fields of ``new`` that ``old`` recorded too: a baseline from an older generator lacks
     the settings added since, and those cannot be compared."""
@@ -305,8 +268,15 @@ def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> lis
     forced = ", ".join(c.field for c in replacing)
     engines = {engine for c in replacing for engine in c.replaces_in}
     notes = [f"DATA LOSS: {forced} cannot change in place; the table would be replaced"]
+    dropped = [c.field for c in replacing if c.terraform_ignores]
     if TERRAFORM not in engines:
         notes.append("Terraform: updates this table in place")
+    elif len(dropped) == len(replacing):
+        notes.append(
+            f"Terraform: plans no change for {', '.join(dropped)} (the AWS provider does not "
+            "compare a key attribute's type or a local index's projection), so the table "
+            "keeps the deployed one; only a new table gets the new one"
+        )
     elif new["deletion_protection"]:
         notes.append(
             "Terraform: `terraform plan` stops with 'Instance cannot be destroyed' "
@@ -369,6 +339,7 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     if old is None:
         created = () if new["deletion_protection"] else (_protection_note(new),)
         return TablePlan(key, new["name"], Action.CREATE, (), (), created)
+    old = {**_ADDED_LATER, **old}
     changes: list[Change] = []
     operations: list[Operation] = []
     for field in _compared_fields(old, new):
@@ -385,9 +356,11 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
                 else:
                     operations.append(item)
             continue
+        retyped = field in ("partition_key", "sort_key") and bool(
+            old[field] and new[field] and old[field]["name"] == new[field]["name"])
         changes.append(
             Change(field, _show(field, old[field]), _show(field, new[field]),
-                   _REPLACES.get(field, ()))
+                   _REPLACES.get(field, ()), retyped)
         )
     replacing = [c for c in changes if c.replaces]
     notes: list[str] = []
@@ -404,13 +377,19 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
         action = Action.UNCHANGED
     if not new["deletion_protection"]:
         notes.append(_protection_note(new))
+    found: list[Finding] = []
+    if action is not Action.REPLACE:
+        found += sequencing.findings(key, old, new)
     if action is Action.UPDATE and len(operations) > 1:
-        notes.append(
+        found.append(sequencing.finding(
+            "P108",
             f"CloudFormation: {len(operations)} index or replica creations/deletions, but a "
-            "stack update may create or delete only one per table; deploy the steps below "
-            "in order (Terraform applies them in one run)"
-        )
-    return TablePlan(key, new["name"], action, tuple(changes), tuple(operations), tuple(notes))
+            "stack update may create or delete only one per table (Terraform applies them "
+            "in one run)",
+            ("deploy the CloudFormation steps below in order",),
+        ))
+    return TablePlan(key, new["name"], action, tuple(changes), tuple(operations), tuple(notes),
+                     tuple(found))
 
 
 def diff_table(old: Table | None, new: Table | None) -> TablePlan:
@@ -472,20 +451,77 @@ class Plan:
         """0 when safe and deployable in one update; replacements pass with allow_replace."""
         if self.data_loss_risk and not allow_replace:
             return 1
+        if any(t.blocked for t in self.tables):
+            return 1
         return 0 if self.one_update else 1
 
 
-def diff(old: Mapping[str, Snapshot], new: Project, against: str) -> Plan:
-    """Every table of the baseline or the project, by key, with what happens to it."""
+def diff(
+    old: Mapping[str, Snapshot], new: Project, against: str, origin: str | None = None
+) -> Plan:
+    """Every table of the baseline or the project, by key, with what happens to it;
+    ``origin`` names the baseline's file in errors (default: ``against``)."""
     after = {t.key: table_snapshot(t) for t in new.tables}
     try:
+        moved = renames(old, after)
+        gone = set(moved.values())
         tables = tuple(
-            diff_snapshots(k, old.get(k), after.get(k)) for k in sorted(old.keys() | after)
+            _renamed(k, moved[k], old[moved[k]], after[k]) if k in moved
+            else diff_snapshots(k, old.get(k), after.get(k))
+            for k in sorted((old.keys() - gone) | after.keys())
         )
     except (KeyError, TypeError, AttributeError) as exc:
         # A hand-edited or damaged baseline; the project's side is always complete.
-        raise ModelFileError(f"{against} is damaged: {exc!r} missing or malformed") from exc
+        raise ModelFileError(
+            f"{origin or against} is damaged: {exc!r} missing or malformed"
+        ) from exc
     return Plan(against, tables)
+
+
+def _identity(table: Snapshot) -> tuple[Any, ...]:
+    """What makes two tables under different keys the same table: name, keys, indexes."""
+    indexes = sorted(
+        tuple(json.dumps(ix.get(k), sort_keys=True) for k in _INDEX_IDENTITY)
+        for ix in table["global_secondary_indexes"]
+    )
+    keys = [table[k] for k in ("name", "partition_key", "sort_key", "local_secondary_indexes")]
+    return (json.dumps(keys, sort_keys=True), tuple(indexes))
+
+
+def renames(old: Mapping[str, Snapshot], new: Mapping[str, Snapshot]) -> dict[str, str]:
+    """Old key by new key, for each table key that disappears while another appears with
+    the same physical name, keys and indexes: a renamed table file, not a new table."""
+    removed = {_identity(old[k]): k for k in sorted(old.keys() - new.keys())}
+    return {
+        key: removed[_identity(new[key])]
+        for key in sorted(new.keys() - old.keys())
+        if _identity(new[key]) in removed
+    }
+
+
+def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
+    plan = diff_snapshots(key, old, new)
+    if plan.action is Action.REPLACE:
+        return plan
+    moved = sequencing.finding(
+        "P111",
+        f"the table file of {new['name']} moved from key {was} to {key}. Terraform: the "
+        f"module has a `moved` block (moved.tf), so the state follows and the table stays. "
+        f"CloudFormation: the logical id changes from {logical_id(was)}Table to "
+        f"{logical_id(key)}Table, which it treats as a new table plus a removed one: the new "
+        "one fails to create, a table of that name exists",
+        (
+            "Terraform: deploy as it is",
+            f"CloudFormation, to keep the old logical id: name the file {was} again; or move "
+            "the resource with a stack refactor (aws cloudformation create-stack-refactor "
+            f"with --logical-resource-id-mappings {logical_id(was)}Table -> "
+            f"{logical_id(key)}Table); or deploy a template without it (the table is kept, "
+            "DeletionPolicy Retain), then import it under the new id (`python -m generator "
+            "import --format cloudformation`)",
+        ),
+    )
+    return dataclasses.replace(plan, action=Action.RENAME, findings=(moved, *plan.findings),
+                               renamed_from=was)
 
 
 # --- output -----------------------------------------------------------------------------
@@ -495,6 +531,7 @@ _LABELS = {
     Action.UPDATE: "update in place",
     Action.REPLACE: "REPLACE (data loss)",
     Action.REMOVE: "REMOVE",
+    Action.RENAME: "renamed table file (Terraform moves it)",
     Action.UNCHANGED: "unchanged",
 }
 
@@ -516,6 +553,10 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
                 f"  [{effect}]"
             )
         lines.extend(f"    ! {note}" for note in table.notes)
+        for found in table.findings:
+            level = "needs steps" if found.blocking else "warning"
+            lines.append(f"    {found.code} ({level}) {found.title}: {found.explanation}")
+            lines.extend(f"      {n}. {step}" for n, step in enumerate(found.steps, 1))
     steps = plan.cloudformation_steps
     if len(steps) > 1:
         lines.append(f"CloudFormation needs {len(steps)} stack updates, in this order:")
@@ -527,7 +568,8 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
     counts = {a: sum(t.action is a for t in plan.tables) for a in Action}
     lines.append(
         f"{counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update in place, "
-        f"{counts[Action.REPLACE]} to replace, {counts[Action.REMOVE]} to remove, "
+        + (f"{counts[Action.RENAME]} renamed, " if counts[Action.RENAME] else "")
+        + f"{counts[Action.REPLACE]} to replace, {counts[Action.REMOVE]} to remove, "
         f"{counts[Action.UNCHANGED]} unchanged"
     )
     if plan.data_loss_risk:
@@ -555,6 +597,9 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
                 ],
                 "cloudformation_operations": [dataclasses.asdict(op) for op in t.operations],
                 "notes": list(t.notes),
+                "renamed_from": t.renamed_from,
+                "terraform_action": t.terraform_action,
+                "findings": [dataclasses.asdict(f) for f in t.findings],
             }
             for t in plan.tables
         ],
@@ -566,54 +611,24 @@ def format_json(plan: Plan, allow_replace: bool) -> str:
 # --- baselines and commands -------------------------------------------------------------
 
 
-def read_baseline(out_dir: Path, against: str | None) -> tuple[dict[str, Snapshot], str]:
-    """The model of the last build in ``out_dir``, or of ``out_dir`` at git revision REF."""
-    if against is None:
-        path = out_dir / MODEL_FILE
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ModelFileError(
-                f"{path} does not exist; run `python -m generator build` first, "
-                "or compare with a git revision with --against REF"
-            ) from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ModelFileError(f"cannot read {path}: {exc}") from exc
-        return snapshots_from_json(text, str(path)), str(path)
-    folder = out_dir.resolve()
-    spec = f"{against}:./{folder.name}/{MODEL_FILE}"
-    try:
-        result = subprocess.run(
-            ["git", "show", spec],
-            cwd=folder.parent,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise ModelFileError(f"cannot run git: {exc}") from exc
-    if result.returncode != 0:
-        raise ModelFileError(f"git show {spec} failed: {result.stderr.strip()}")
-    return snapshots_from_json(result.stdout, f"{against}:{folder.name}/{MODEL_FILE}"), spec
-
-
 def build_warning(out_dir: Path, project: Project) -> str | None:
     """What `build` must say before it writes a change that replaces or removes a table."""
     if not (out_dir / MODEL_FILE).exists():
         return None  # nothing built here yet, or a build from before model.json
     try:
-        old, origin = read_baseline(out_dir, None)
-        plan = diff(old, project, origin)
+        found = baseline.read(out_dir, None)
+        plan = diff(found.tables, project, found.label, found.origin)
     except ModelFileError as error:
-        return f"warning: cannot compare with the previous build, so no plan check: {error}"
+        return f"warning: cannot compare with the baseline, so no plan check: {error}"
     if not plan.data_loss_risk:
         return None
     tables = ", ".join(
         f"{t.key} ({t.action})" for t in plan.tables if t.data_loss_risk
     )
     return (
-        f"WARNING: this build replaces or removes tables (their items may be lost): {tables}. "
-        "Run `python -m generator plan --against HEAD` for details before committing."
+        "WARNING: this build replaces or removes tables (their items may be lost), compared "
+        f"with {plan.against}: {tables}. Run `python -m generator plan` for details before "
+        "committing."
     )
 
 
@@ -629,8 +644,8 @@ def command(
 ) -> int:
     """The `plan` command: 0 safe and one update, 1 otherwise, 3 baseline unreadable."""
     try:
-        old, origin = read_baseline(out_dir, against)
-        plan = diff(old, project, origin)
+        found = baseline.read(out_dir, against)
+        plan = diff(found.tables, project, found.label, found.origin)
     except ModelFileError as error:
         print(f"error: {error}", file=err)
         return 3

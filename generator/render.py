@@ -24,7 +24,7 @@ from generator.filters import (
     require_rendered,
 )
 from generator.model import MODULE_NAME, Project, Table
-from generator.plan import MODEL_FILE, model_json
+from generator.model_file import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"
@@ -185,6 +185,10 @@ def _terraform_module(project: Project) -> dict[str, str]:
     }
     if project.access_roles:
         files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)
+    if project.moves:
+        files[f"{TERRAFORM_DIR}/moved.tf"] = _terraform_file(
+            "terraform/moved.tf.j2", project=project
+        )
     if project.autoscaling_targets:
         files[f"{TERRAFORM_DIR}/autoscaling.tf"] = _terraform_file(
             "terraform/autoscaling.tf.j2", project=project

@@ -281,10 +281,20 @@ def _hcl_key(value: Any, attributes: Mapping[str, str]) -> Key | None:
     return (attribute, attributes.get(attribute))
 
 
+# A scaled index dimension: the live capacity, or the table file's when the table is new.
+_SCALED_CAPACITY = re.compile(
+    r"\$\{try\(local\.scaled_index_capacity\[[^]]+\]\[[^]]+\]\.(?:read|write), (\d+)\)\}")
+
+
+def _capacity_units(value: Any) -> int:
+    scaled = _SCALED_CAPACITY.fullmatch(str(value))
+    return int(scaled.group(1) if scaled else value)
+
+
 def _hcl_capacity(block: Mapping[str, Any]) -> tuple[int, int] | None:
     if "read_capacity" not in block and "write_capacity" not in block:
         return None
-    return (int(block["read_capacity"]), int(block["write_capacity"]))
+    return (_capacity_units(block["read_capacity"]), _capacity_units(block["write_capacity"]))
 
 
 def _hcl_encryption(sse: Mapping[str, Any]) -> tuple[str, str | None]:

@@ -37,7 +37,7 @@ resource "aws_dynamodb_table" "metrics" {
     hash_key        = "host"
     range_key       = "ts"
     projection_type = "ALL"
-    read_capacity   = 5
+    read_capacity   = try(local.scaled_index_capacity["metrics"]["by-host"].read, 5)
     write_capacity  = 5
   }
 
@@ -70,7 +70,7 @@ resource "aws_dynamodb_table" "metrics" {
   lifecycle {
     prevent_destroy = true
     # Autoscaling changes these; Terraform must not set them back.
-    ignore_changes = [read_capacity, write_capacity, global_secondary_index]
+    ignore_changes = [read_capacity, write_capacity]
   }
 }
 
