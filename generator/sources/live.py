@@ -57,16 +57,22 @@ class _Clients:
         return self._made[service, where]
 
 
-def _optional(call: Any, missing: tuple[str, ...], **kwargs: Any) -> Any:
-    """The call's answer, or None when the error code says the thing is not there."""
+def _optional(table: Adopted, at: str, call: Any, missing: tuple[str, ...],
+              **kwargs: Any) -> Any:
+    """The call's answer; None when the error code says the thing is not there, or, with a
+    note, when the service does not answer this call (no permission, not supported)."""
     from botocore.exceptions import ClientError
 
     try:
         return call(**kwargs)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in missing:
+        code = error.response.get("Error", {}).get("Code")
+        if code in missing:
             return None
-        raise
+        message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
+        reason = code if message.startswith("<") or not message else f"{code}: {message[:120]}"
+        table.note(at, f"not read: {call.__name__} failed ({reason}); set it by hand")
+        return None
 
 
 def _capacity(raw: dict[str, Any] | None) -> dict[str, int] | None:
@@ -86,11 +92,14 @@ def _on_demand(raw: dict[str, Any] | None) -> dict[str, int] | None:
     return found or None
 
 
-def _contributor_insights(clients: _Clients, name: str, index: str | None = None) -> bool:
+def _contributor_insights(clients: _Clients, table: Adopted, name: str,
+                          index: str | None = None) -> bool:
     kwargs: dict[str, str] = {"TableName": name}
+    at = "contributor_insights"
     if index:
         kwargs["IndexName"] = index
-    answer = _optional(clients.get("dynamodb").describe_contributor_insights,
+        at = "global_secondary_indexes"
+    answer = _optional(table, at, clients.get("dynamodb").describe_contributor_insights,
                        ("ResourceNotFoundException",), **kwargs)
     return bool(answer) and answer.get("ContributorInsightsStatus") in ("ENABLED", "ENABLING")
 
@@ -174,7 +183,7 @@ def _gsis(clients: _Clients, table: Adopted, raw: dict[str, Any], types: dict[st
             entry["autoscaling"] = scaling
         if billing == "PAY_PER_REQUEST" and (limits := _on_demand(index.get("OnDemandThroughput"))):
             entry["on_demand_throughput"] = limits
-        if _contributor_insights(clients, raw["TableName"], name):
+        if _contributor_insights(clients, table, raw["TableName"], name):
             entry["contributor_insights"] = True
         found.append(entry)
     return found
@@ -263,7 +272,7 @@ def read_table(clients: _Clients, name: str, prefix: str, suffix: str) -> Adopte
     doc["deletion_protection"] = bool(raw.get("DeletionProtectionEnabled", False))
     if replicas := _replicas(clients, table, raw, doc["point_in_time_recovery"]):
         doc["replicas"] = replicas
-    if _contributor_insights(clients, name):
+    if _contributor_insights(clients, table, name):
         doc["contributor_insights"] = True
     _kinesis(dynamodb, table, name)
     _resource_policy(dynamodb, table, raw["TableArn"])
@@ -288,7 +297,7 @@ def _tags(dynamodb: Any, arn: str) -> dict[str, str]:
 
 
 def _kinesis(dynamodb: Any, table: Adopted, name: str) -> None:
-    answer = _optional(dynamodb.describe_kinesis_streaming_destination,
+    answer = _optional(table, "kinesis_stream_arn", dynamodb.describe_kinesis_streaming_destination,
                        ("ResourceNotFoundException",), TableName=name) or {}
     active = [d for d in answer.get("KinesisDataStreamDestinations", [])
               if d.get("DestinationStatus") in ("ACTIVE", "ENABLING", "UPDATING")]
@@ -304,7 +313,7 @@ def _kinesis(dynamodb: Any, table: Adopted, name: str) -> None:
 
 
 def _resource_policy(dynamodb: Any, table: Adopted, arn: str) -> None:
-    answer = _optional(dynamodb.get_resource_policy,
+    answer = _optional(table, "resource_policy", dynamodb.get_resource_policy,
                        ("PolicyNotFoundException", "ResourceNotFoundException"),
                        ResourceArn=arn)
     if not answer or not answer.get("Policy"):
