@@ -97,7 +97,8 @@ class _Reader:
         try:
             return self.resolver.resolve(node)
         except (Unresolved, TypeError, ValueError, IndexError, KeyError) as error:
-            table.note(at, f"{what} not resolved ({error}); set it by hand")
+            table.note(at, f"{what} not resolved ({error}); the table-file default applies "
+                       "until you set it")
             return None
 
     def read(self) -> list[Adopted]:

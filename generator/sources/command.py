@@ -110,9 +110,17 @@ def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, forc
     summary: list[str] = []
     try:
         tables = read_source(source, prefix, suffix, summary)
-        texts = render_files(tables, schemas_dir)
     except SourceError as error:
         print(f"error: {error}", file=err)
+        return error.exit_code
+    try:
+        texts = render_files(tables, schemas_dir)
+    except SourceError as error:
+        # Most often a value that could not be resolved, which the notes name.
+        for table in tables:
+            for note in table.notes:
+                print(f"{table.origin}: {note.text}", file=err)
+        print(f"error: {error}\nnothing was written", file=err)
         return error.exit_code
     existing = sorted(str(p) for p in texts if p.exists())
     if existing and not force:
