@@ -166,8 +166,8 @@ class _Reader:
             gsis.append(entry)
         if gsis:
             doc["global_secondary_indexes"] = gsis
-            table.note("global_secondary_indexes", "Terraform keeps indexes as a set: they are "
-                       "listed by name, not in the order they were declared")
+            table.note("global_secondary_indexes", "Terraform keeps indexes (and INCLUDE "
+                       "attributes) as sets: they are listed by name, not as declared")
         lsis = [{"name": raw["name"], "sort_key": key_of(raw["range_key"], types)}
                 | projection(raw["projection_type"], raw.get("non_key_attributes"))
                 for raw in sorted(values.get("local_secondary_index") or [],
@@ -214,6 +214,9 @@ class _Reader:
             doc["replicas"] = replicas
         if values.get("import_table"):
             doc["import_from_s3"] = _import_table(_first(values["import_table"]))
+            if len(doc["import_from_s3"].get("csv", {}).get("header_list", [])) > 1:
+                table.note("import_from_s3", "Terraform keeps the CSV header_list as a set: "
+                           "check the columns' order against the files in S3")
         timeouts = {k: v for k, v in (values.get("timeouts") or {}).items() if v}
         if timeouts:
             doc["timeouts"] = timeouts
