@@ -28,7 +28,7 @@ _ALWAYS_STATED = frozenset(
 # Plain YAML scalars that read back as the same string under YAML 1.1 and 1.2.
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*")
 _YAML_WORDS = frozenset(
-    "yes no on off true false null".split()
+    ["yes", "no", "on", "off", "true", "false", "null"]
 )
 
 

@@ -25,13 +25,14 @@ from generator.sources import (
     split_tags,
     strip_affixes,
 )
-from generator.sources.intrinsics import Resolver, Unresolved, load_template_text
+from generator.sources.intrinsics import Resolver, UnresolvedError, load_template_text
 
 TABLE = "AWS::DynamoDB::Table"
 GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
-_KMS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[a-zA-Z0-9-]+|alias/[a-zA-Z0-9/_-]+)")
+_KMS_ARN = re.compile(
+    r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[a-zA-Z0-9-]+|alias/[a-zA-Z0-9/_-]+)")
 _AWS_MANAGED_KEY = "alias/aws/dynamodb"
 _METRICS = {"DynamoDBReadCapacityUtilization": "read", "DynamoDBWriteCapacityUtilization": "write"}
 
@@ -96,7 +97,7 @@ class _Reader:
         """The resolved node, or None with a note saying why it is unknown."""
         try:
             return self.resolver.resolve(node)
-        except (Unresolved, TypeError, ValueError, IndexError, KeyError) as error:
+        except (UnresolvedError, TypeError, ValueError, IndexError, KeyError) as error:
             table.note(at, f"{what} not resolved ({error}); the table-file default applies "
                        "until you set it")
             return None
@@ -116,7 +117,7 @@ class _Reader:
                         self.summary.append(f"table {logical} skipped: its condition "
                                             f"{resource['Condition']} is false")
                         continue
-                except Unresolved as error:
+                except UnresolvedError as error:
                     self.summary.append(f"table {logical}: condition not resolved ({error}); "
                                         "adopted as if true")
             table = self._table(logical, resource, kind == GLOBAL_TABLE)
@@ -130,9 +131,11 @@ class _Reader:
 
     def _table(self, logical: str, resource: dict[str, Any], is_global: bool) -> Adopted:
         properties = resource.get("Properties") or {}
-        metadata = resource.get("Metadata") if isinstance(resource.get("Metadata"), dict) else {}
-        source = metadata.get("Source") if isinstance(metadata.get("Source"), str) else None
-        stem = Path(source).stem if source else snake_case(logical.removesuffix("Table") or logical)
+        raw_metadata = resource.get("Metadata")
+        metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+        source = metadata.get("Source")
+        stem = Path(source).stem if isinstance(source, str) and source else snake_case(
+            logical.removesuffix("Table") or logical)
         table = Adopted(file_stem(stem), f"{logical} in {self.origin}", {})
         doc = table.document
         name = self.value(table, "name", "TableName", properties.get("TableName"))
@@ -141,7 +144,8 @@ class _Reader:
             if not stripped:
                 table.note("name", f"{name} lacks the prefix/suffix given; kept whole")
         else:
-            doc["name"] = table.file_stem if len(table.file_stem) >= 3 else f"{table.file_stem}-table"
+            stem = table.file_stem
+            doc["name"] = stem if len(stem) >= 3 else f"{stem}-table"
             if "TableName" not in properties:
                 table.note("name", "no TableName: CloudFormation made up the physical name; "
                            "this file names the table after its logical id, which renames it")
@@ -182,7 +186,8 @@ class _Reader:
             if "RANGE" in index_keys:
                 entry["sort_key"] = key_of(index_keys["RANGE"], types)
             entry |= _projection(raw.get("Projection"))
-            if billing == "PROVISIONED" and (capacity := _capacity(raw.get("ProvisionedThroughput"))):
+            capacity = _capacity(raw.get("ProvisionedThroughput"))
+            if billing == "PROVISIONED" and capacity:
                 entry["capacity"] = capacity
             limits = _limits(raw.get("OnDemandThroughput"))
             write = (raw.get("WriteOnDemandThroughputSettings") or {}).get("MaxWriteRequestUnits")
@@ -401,7 +406,7 @@ class _Reader:
                 metric = (config.get("PredefinedMetricSpecification") or {}).get(
                     "PredefinedMetricType")
                 if policy.get("PolicyType") == "TargetTrackingScaling" \
-                        and _METRICS.get(metric) == kind and "TargetValue" in config:
+                        and _METRICS.get(str(metric)) == kind and "TargetValue" in config:
                     value = float(self.resolver.resolve(config["TargetValue"]))
                     entry["target_utilization"] = int(value) if value.is_integer() else value
                     for extra in ("ScaleInCooldown", "ScaleOutCooldown", "DisableScaleIn"):
@@ -430,7 +435,8 @@ class _Reader:
         for name, output in (self.template.get("Outputs") or {}).items():
             value = output.get("Value") if isinstance(output, dict) else None
             target = value.get("Ref") if isinstance(value, dict) else None
-            if name.startswith("Env") and target in tables and len(name) > 3:
+            if name.startswith("Env") and isinstance(target, str) and target in tables \
+                    and len(name) > 3:
                 tables[target].document["environment_variable"] = snake_case(name[3:]).upper()
 
 
@@ -523,7 +529,7 @@ def _target_of(node: Any) -> tuple[str, str | None] | None:
     return (table, None) if len(parts) == 2 else None
 
 
-def read(path: Path, parameters: Mapping[str, str], region: str | None, prefix: str,
+def read(path: Path, parameters: Mapping[str, str], region: str | None, *, prefix: str,
          suffix: str, summary: Callable[[str], None]) -> list[Adopted]:
     """The tables of the template at ``path``."""
     template = load(path)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
-from generator.diagnostics import InputError
+from generator.diagnostics import Diagnostic, InputError
 from generator.sources import INVALID, Adopted, SourceError
 
 
@@ -53,7 +53,7 @@ def read_source(source: Source, prefix: str, suffix: str, summary: list[str]) ->
         from generator.sources import cloudformation
 
         return cloudformation.read(source.path, _parameters(source.parameters), source.region,
-                                   prefix, suffix, summary.append)
+                                   prefix=prefix, suffix=suffix, summary=summary.append)
     if source.kind == "terraform":
         from generator.sources import terraform
 
@@ -72,8 +72,8 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
             raise SourceError(f"two tables would both be written to {path}: rename one in the "
                               "source, or adopt them separately")
         texts[path] = tablefile.render(table, schemas_dir)
-    views = []
-    problems = []
+    views: list[loader.Document] = []
+    problems: list[Diagnostic] = []
     for path, text in texts.items():
         try:
             document = loader.load_text(text, path, str(path))

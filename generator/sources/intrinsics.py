@@ -4,7 +4,7 @@
 The resolver computes what is knowable before deployment: parameters (``--parameter K=V``, else
 their defaults), the pseudo parameters given or implied by the region, conditions, mappings,
 Fn::Sub/Join/Select/Split/If/FindInMap. Anything else (a resource's Ref or attribute, an
-import, a parameter without a value) raises ``Unresolved`` with the reason, never a guess.
+import, a parameter without a value) raises ``UnresolvedError`` with the reason, never a guess.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ NO_VALUE = object()
 _SUB = re.compile(r"\$\{([^}]*)\}")
 
 
-class Unresolved(Exception):
+class UnresolvedError(Exception):
     """A value that cannot be known before deployment; the message says why."""
 
 
@@ -44,15 +44,18 @@ def _short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> Any:
     return {f"Fn::{suffix}": value}
 
 
+def _timestamp_as_text(loader: _TemplateLoader, node: yaml.Node) -> str:
+    """``AWSTemplateFormatVersion: 2010-09-09`` stays the text it is."""
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
 _TemplateLoader.add_multi_constructor("!", _short_form)
-_TemplateLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str  # type: ignore[arg-type]
-)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def load_template_text(text: str) -> Any:
     """JSON or YAML (JSON is YAML); raises yaml.YAMLError with a position."""
-    return yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_TemplateLoader)
 
 
 _PARTITIONS = (("cn-", "aws-cn", "amazonaws.com.cn"), ("us-gov-", "aws-us-gov", "amazonaws.com"))
@@ -66,8 +69,8 @@ class Resolver:
         self.template = template
         self.values: dict[str, Any] = {}
         parameters = template.get("Parameters") or {}
-        for name, spec in parameters.items():
-            spec = spec if isinstance(spec, dict) else {}
+        for name, raw in parameters.items():
+            spec = raw if isinstance(raw, dict) else {}
             if name in given:
                 value: Any = given[name]
             elif "Default" in spec:
@@ -99,17 +102,18 @@ class Resolver:
         if name in self.values:
             return self.values[name]
         if name in self.parameters:
-            raise Unresolved(f"parameter {name} has no default; pass --parameter {name}=VALUE")
+            raise UnresolvedError(f"parameter {name} has no default; pass --parameter {name}=VALUE")
         if name.startswith("AWS::"):
-            raise Unresolved(f"{name} is known only at deployment; pass --parameter {name}=VALUE")
+            raise UnresolvedError(
+                f"{name} is known only at deployment; pass --parameter {name}=VALUE")
         if name in self.resources:
-            raise Unresolved(f"Ref {name} names a resource, known only once deployed")
-        raise Unresolved(f"Ref {name} names nothing in the template")
+            raise UnresolvedError(f"Ref {name} names a resource, known only once deployed")
+        raise UnresolvedError(f"Ref {name} names nothing in the template")
 
     def condition(self, name: str) -> bool:
         conditions = self.template.get("Conditions") or {}
         if name not in conditions:
-            raise Unresolved(f"condition {name} is not defined")
+            raise UnresolvedError(f"condition {name} is not defined")
         return self._truth(conditions[name])
 
     def _truth(self, node: Any) -> bool:
@@ -129,7 +133,7 @@ class Resolver:
         value = self.resolve(node)
         if isinstance(value, bool) or str(value).lower() in ("true", "false"):
             return str(value).lower() == "true"
-        raise Unresolved(f"not a condition: {node!r}")
+        raise UnresolvedError(f"not a condition: {node!r}")
 
     def resolve(self, node: Any) -> Any:
         """The node with every intrinsic function computed; NO_VALUE members dropped."""
@@ -168,7 +172,7 @@ class Resolver:
             try:
                 return self.resolve(self.template["Mappings"][name][top][second])
             except (KeyError, TypeError):
-                raise Unresolved(f"Fn::FindInMap {name}/{top}/{second} is not in Mappings") \
+                raise UnresolvedError(f"Fn::FindInMap {name}/{top}/{second} is not in Mappings") \
                     from None
         if function in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"):
             return self._truth({function: args})
@@ -189,19 +193,20 @@ class Resolver:
             if name in values:
                 return _text(values[name])
             if "." in name and not name.startswith("AWS::"):
-                raise Unresolved(f"${{{name}}} is a resource attribute, known only once deployed")
+                raise UnresolvedError(
+                    f"${{{name}}} is a resource attribute, known only once deployed")
             return _text(self.ref(name))
 
         return _SUB.sub(one, text)
 
 
 def _unknown(reason: str) -> Any:
-    raise Unresolved(reason)
+    raise UnresolvedError(reason)
 
 
 def _text(value: Any) -> str:
     if isinstance(value, (dict, list)) or value is NO_VALUE:
-        raise Unresolved(f"expected a string, found {value!r}")
+        raise UnresolvedError(f"expected a string, found {value!r}")
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

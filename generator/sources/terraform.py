@@ -104,8 +104,6 @@ class _Reader:
                               "`terraform show -json` of a plan or of a state with resources")
         self.resources = [r for m in _modules(values["root_module"]) for r in m.get("resources", [])
                           if r.get("mode", "managed") == "managed"]
-        self.unknown = {c["address"]: c.get("change", {}).get("after_unknown") or {}
-                        for c in document.get("resource_changes", [])}
         self.config = _configured(document.get("configuration", {}))
         self.summary: list[str] = []
 
@@ -130,7 +128,6 @@ class _Reader:
 
     def _table(self, resource: dict[str, Any]) -> Adopted:
         values = resource.get("values", {})
-        unknown = self.unknown.get(resource["address"], {})
         index = resource.get("index")
         label = resource["name"] if index is None else f"{resource['name']}-{index}"
         table = Adopted(file_stem(label), f"{resource['address']} in {self.origin}", {})
@@ -161,7 +158,8 @@ class _Reader:
             entry |= projection(raw["projection_type"], raw.get("non_key_attributes"))
             if billing == "PROVISIONED" and raw.get("read_capacity"):
                 entry["capacity"] = {"read": raw["read_capacity"], "write": raw["write_capacity"]}
-            if billing == "PAY_PER_REQUEST" and (limits := _limits(raw.get("on_demand_throughput"))):
+            limits = _limits(raw.get("on_demand_throughput"))
+            if billing == "PAY_PER_REQUEST" and limits:
                 entry["on_demand_throughput"] = limits
             gsis.append(entry)
         if gsis:
@@ -289,8 +287,8 @@ class _Reader:
             self.summary.append(f"{resource['address']}: resource_id {resource_id!r} names no "
                                 "table of this plan or state; not adopted")
             return
-        dimension = "read" if str(values.get("scalable_dimension")).endswith("Read" "CapacityUnits") \
-            else "write"
+        scaled = str(values.get("scalable_dimension"))
+        dimension = "read" if scaled.endswith("ReadCapacityUnits") else "write"
         if len(parts) == 4:
             place = next((g for g in table.document.get("global_secondary_indexes", [])
                           if g["name"] == parts[3]), None)
@@ -310,7 +308,7 @@ class _Reader:
             metric = _first(config.get("predefined_metric_specification")).get(
                 "predefined_metric_type")
             if values.get("policy_type") == "TargetTrackingScaling" \
-                    and _METRICS.get(metric) == dimension:
+                    and _METRICS.get(str(metric)) == dimension:
                 value = float(config["target_value"])
                 entry["target_utilization"] = int(value) if value.is_integer() else value
                 for extra in ("scale_in_cooldown", "scale_out_cooldown", "disable_scale_in"):
