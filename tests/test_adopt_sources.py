@@ -234,6 +234,29 @@ def test_a_file_that_is_not_a_template_exits_2_with_the_reason(
     assert not (tmp_path / "schemas").exists()
 
 
+@pytest.mark.parametrize(("option", "document"), [
+    ("--cloudformation", {"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": ["not an index"]}}}}),
+    ("--terraform", {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_dynamodb_table.t", "type": "aws_dynamodb_table", "name": "t",
+         "values": {"name": "tbl", "attribute": "id"}}]}}}),
+    ("--nosql-workbench", {"DataModel": [{"TableName": "tbl", "KeyAttributes": {
+        "PartitionKey": {"AttributeName": "id", "AttributeType": "S"}},
+        "GlobalSecondaryIndexes": [7]}]}),
+])
+def test_a_source_of_the_wrong_shape_exits_2_without_a_traceback(
+    tmp_path: Path, option: str, document: dict[str, Any]
+) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result = adopt(tmp_path / "schemas", option, str(source))
+    assert result.code == 2, result
+    assert result.stderr.startswith(f"error: {source}: not the shape of ")
+    assert not (tmp_path / "schemas").exists()
+
+
 def test_a_missing_source_file_exits_3(tmp_path: Path) -> None:
     for option in ("--cloudformation", "--terraform", "--nosql-workbench"):
         result = adopt(tmp_path, option, str(tmp_path / "nowhere.json"))

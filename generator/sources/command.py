@@ -42,7 +42,24 @@ def _parameters(items: Sequence[str]) -> dict[str, str]:
 
 
 def read_source(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[Adopted]:
-    """The tables of the source, in the neutral form."""
+    """The tables of the source, in the neutral form; SourceError for any source whose shape
+    is not the one its format documents."""
+    try:
+        return _read(source, prefix, suffix, summary)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+        # The readers index the documented shape directly; anything else is malformed input.
+        what = source.path if source.path is not None else f"the live tables in {source.region}"
+        raise SourceError(f"{what}: not the shape of {_FORMATS[source.kind]} "
+                          f"({type(error).__name__}: {error})") from None
+
+
+_FORMATS = {
+    "live": "DynamoDB's API answers", "cloudformation": "a CloudFormation template",
+    "terraform": "`terraform show -json` output", "nosql-workbench": "a NoSQL Workbench model",
+}
+
+
+def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[Adopted]:
     if source.kind == "live":
         from generator.sources import live
 
