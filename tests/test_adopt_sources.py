@@ -20,7 +20,7 @@ from generator import tablefile
 from generator.pipeline import generate, load_project
 from generator.plan import table_snapshot
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
-from tests.conftest import OUT, REPO, Terraform
+from tests.conftest import OUT, REPO, SCHEMAS, Terraform
 from tests.helpers import Result, run_cli, tree
 from tests.test_properties import PROFILE, RUN, _run_counted, _write, projects
 
@@ -44,6 +44,12 @@ def expected_model(model_json: Path) -> dict[str, dict[str, Any]]:
             for key, table in tables.items()}
 
 
+def access_roles(schemas: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Access roles (not in model.json) by table key: role name -> actions."""
+    return {t.key: {r.name: r.actions for r in t.access_roles}
+            for t in load_project(schemas).tables}
+
+
 def assert_builds(schemas: Path, out: Path) -> None:
     """The written files go through the whole pipeline: build exits 0."""
     result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
@@ -62,6 +68,8 @@ def test_golden_cloudformation_template_adopts_back_to_the_golden_model(
                    str(expected / CLOUDFORMATION_TEMPLATE))
     assert result.code == 0, result.stderr
     assert rebuilt_model(tmp_path / "schemas") == expected_model(expected / "model.json")
+    # The managed policies come back as the tables' access roles.
+    assert access_roles(tmp_path / "schemas") == access_roles(GOLDEN / case / "input")
     assert_builds(tmp_path / "schemas", tmp_path / "out")
 
 
@@ -69,6 +77,7 @@ def test_sentinel_template_adopts_back_to_the_committed_model(tmp_path: Path) ->
     result = adopt(tmp_path, "--cloudformation", str(OUT / CLOUDFORMATION_TEMPLATE))
     assert result.code == 0, result.stderr
     assert rebuilt_model(tmp_path) == expected_model(OUT / "model.json")
+    assert access_roles(tmp_path) == access_roles(SCHEMAS)
     # The environment variables come back from the template's Env outputs.
     sessions = (tmp_path / "sessions.yaml").read_text(encoding="utf-8")
     assert "environment_variable: SENTINEL_SESSION_TABLE" in sessions
@@ -140,6 +149,24 @@ Resources:
       Tags:
         - {Key: stage, Value: !Ref Stage}
         - {Key: region, Value: !Sub "${AWS::Region}"}
+  OrdersReaderPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Description: The order service's read access.
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [dynamodb:GetItem, dynamodb:Query]
+            Resource:
+              - !GetAtt Orders.Arn
+              - !Sub "${Orders.Arn}/index/*"
+  WideOpenPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
   Changes:
     Type: AWS::Kinesis::Stream
     Properties: {ShardCount: 1}
@@ -175,6 +202,8 @@ def test_yaml_template_with_short_forms_resolves_parameters_and_reports_the_rest
         assert reason in result.stdout
         assert reason.split(" (")[0] in text
     assert "resource Changes (AWS::Kinesis::Stream) is not a table; not adopted" in result.stdout
+    assert ("resource WideOpenPolicy (AWS::IAM::ManagedPolicy) does not grant table-file "
+            "actions on one table of this template; not adopted") in result.stdout
     assert "# NOT ADOPTED (encryption): SSESpecification not resolved" in text
     assert "\nencryption:" not in text and "\ntags:" not in text
 
@@ -194,6 +223,9 @@ def test_yaml_template_with_short_forms_resolves_parameters_and_reports_the_rest
     assert dict(table.tags) == {"stage": "prod", "region": "eu-west-1"}
     (index,) = table.global_secondary_indexes
     assert (index.projection.type, index.projection.non_key_attributes) == ("INCLUDE", ("total",))
+    (role,) = table.access_roles
+    assert (role.name, role.description, role.actions, role.covers_indexes) == (
+        "reader", "The order service's read access.", ("GetItem", "Query"), True)
     assert_builds(tmp_path / "schemas", tmp_path / "out")
 
 

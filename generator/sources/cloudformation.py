@@ -26,9 +26,12 @@ from generator.sources import (
     strip_affixes,
 )
 from generator.sources.intrinsics import Resolver, UnresolvedError, load_template_text
+from generator.validate import table_schema
 
 TABLE = "AWS::DynamoDB::Table"
 GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
+_MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+_ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 _KMS_ARN = re.compile(
@@ -108,7 +111,7 @@ class _Reader:
         for logical, resource in self.template["Resources"].items():
             kind = resource.get("Type") if isinstance(resource, dict) else None
             if kind not in (TABLE, GLOBAL_TABLE):
-                if kind not in (_TARGET, _POLICY):
+                if kind not in (_TARGET, _POLICY, _MANAGED_POLICY):
                     self.summary.append(f"resource {logical} ({kind}) is not a table; not adopted")
                 continue
             if "Condition" in resource:
@@ -127,6 +130,7 @@ class _Reader:
             raise SourceError(f"{self.origin}: no {TABLE} or {GLOBAL_TABLE} resources")
         self._scaling(by_logical)
         self._outputs(by_logical)
+        self._access(by_logical)
         return tables
 
     def _table(self, logical: str, resource: dict[str, Any], is_global: bool) -> Adopted:
@@ -430,6 +434,42 @@ class _Reader:
                 table.note("autoscaling", f"{logical} scales index {index}, which the table "
                            "does not have")
 
+    def _access(self, tables: Mapping[str, Adopted]) -> None:
+        """Managed policies that grant DynamoDB actions on one table only become that table's
+        access roles (the generated template's are named ``<Table><Role>Policy``)."""
+        allowed = set(table_schema()["$defs"]["access_role"]["properties"]["actions"]["items"]
+                      ["enum"])
+        for logical, resource in self.template["Resources"].items():
+            if not isinstance(resource, dict) or resource.get("Type") != _MANAGED_POLICY:
+                continue
+            properties = resource.get("Properties") or {}
+            statements = (properties.get("PolicyDocument") or {}).get("Statement") or []
+            found = _role_grants(statements if isinstance(statements, list) else [statements])
+            owner = found[0] if found else None
+            actions = sorted(found[1]) if found else []
+            if owner not in tables or not actions or not set(actions) <= allowed:
+                self.summary.append(f"resource {logical} ({_MANAGED_POLICY}) does not grant "
+                                    "table-file actions on one table of this template; not "
+                                    "adopted")
+                continue
+            table = tables[owner]  # type: ignore[index]
+            base = owner.removesuffix("Table")  # type: ignore[union-attr]
+            middle = logical.removesuffix("Policy")
+            name = snake_case(middle[len(base):] if middle.startswith(base) and middle != base
+                              else middle)
+            if not _ROLE_NAME.fullmatch(name) or name in table.document.get("access", {}):
+                self.summary.append(f"resource {logical}: {name!r} is not a usable access role "
+                                    "name (1 to 40 of a-z, 0-9, _); not adopted")
+                continue
+            role: dict[str, Any] = {}
+            description = properties.get("Description")
+            generated = f"Access role {name} on the DynamoDB table {table.file_stem}."
+            if isinstance(description, str) and description.strip() and description != generated:
+                role["description"] = description.strip()
+            role["actions"] = actions
+            table.document.setdefault("access", {})[name] = role
+            table.document["access"] = dict(sorted(table.document["access"].items()))
+
     def _outputs(self, tables: Mapping[str, Adopted]) -> None:
         """``Env<Name>`` outputs that give a table's name become its environment variable."""
         for name, output in (self.template.get("Outputs") or {}).items():
@@ -508,6 +548,48 @@ def _import_source(raw: dict[str, Any]) -> dict[str, Any]:
     if options:
         found["csv"] = options
     return found
+
+
+def _table_of(resource: Any) -> str | None:
+    """The table logical id an IAM Resource names: its Arn, StreamArn or Arn + /index/*."""
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::GetAtt"), list):
+        target, attribute = (resource["Fn::GetAtt"] + [None])[:2]
+        return target if attribute in ("Arn", "StreamArn") and isinstance(target, str) else None
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Join"), list):
+        separator, parts = (resource["Fn::Join"] + [None])[:2]
+        if separator == "" and isinstance(parts, list) and len(parts) == 2 \
+                and parts[1] in ("/index/*", "/stream/*"):
+            return _table_of(parts[0])
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        text = resource["Fn::Sub"]
+        for suffix in (".Arn}", ".Arn}/index/*", ".StreamArn}"):
+            if text.startswith("${") and text.endswith(suffix):
+                return str(text[2 : -len(suffix)])
+    return None
+
+
+def _role_grants(statements: list[Any]) -> tuple[str, set[str]] | None:
+    """(table logical id, actions) when every statement allows dynamodb actions on one table."""
+    owner: str | None = None
+    actions: set[str] = set()
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow" \
+                or set(statement) - {"Sid", "Effect", "Action", "Resource"}:
+            return None
+        names = statement.get("Action")
+        resources = statement.get("Resource")
+        names = [names] if isinstance(names, str) else names
+        resources = resources if isinstance(resources, list) else [resources]
+        if not isinstance(names, list) or not all(
+                isinstance(n, str) and n.startswith("dynamodb:") for n in names):
+            return None
+        for resource in resources:
+            table = _table_of(resource)
+            if table is None or owner not in (None, table):
+                return None
+            owner = table
+        actions |= {n.removeprefix("dynamodb:") for n in names}
+    return (owner, actions) if owner else None
 
 
 def _target_of(node: Any) -> tuple[str, str | None] | None:
