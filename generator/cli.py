@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="output folder to verify (default: out)")
     _add_change_commands(commands, common)
     _add_adopt_command(commands)
+    export = commands.add_parser(
+        "export", help="the table files in another tool's format: a NoSQL Workbench data model")
+    common(export)
+    export.add_argument("--format", choices=["nosql-workbench"], required=True,
+                        help="nosql-workbench: a data model to import into NoSQL Workbench")
     return parser
 
 
@@ -193,6 +198,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         from generator import verify
 
         return verify.command(project, args.out, out, err, jobs=args.jobs)
+    if args.command == "export":
+        from generator import workbench
+
+        text, notes = workbench.export(project, args.schemas.resolve().name)
+        for note in notes:
+            print(f"note: {note}", file=err)
+        out.write(text)
+        return Exit.OK
     if args.command == "plan":
         from generator import plan
 
