@@ -32,6 +32,10 @@ TABLE = "AWS::DynamoDB::Table"
 GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 _MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# A table's ARN with an index (``/index/*`` or one index) after it.
+_INDEX_SUFFIX = re.compile(r"/index/(\*|[a-zA-Z0-9_.-]{3,255})")
+_SUB_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn\}(?:/index/(?:\*|[a-zA-Z0-9_.-]{3,255}))?"
+                      r"|StreamArn\})")
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 _KMS_ARN = re.compile(
@@ -558,13 +562,12 @@ def _table_of(resource: Any) -> str | None:
     if isinstance(resource, dict) and isinstance(resource.get("Fn::Join"), list):
         separator, parts = (resource["Fn::Join"] + [None])[:2]
         if separator == "" and isinstance(parts, list) and len(parts) == 2 \
-                and parts[1] in ("/index/*", "/stream/*"):
+                and isinstance(parts[1], str) and _INDEX_SUFFIX.fullmatch(parts[1]):
             return _table_of(parts[0])
     if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
-        text = resource["Fn::Sub"]
-        for suffix in (".Arn}", ".Arn}/index/*", ".StreamArn}"):
-            if text.startswith("${") and text.endswith(suffix):
-                return str(text[2 : -len(suffix)])
+        match = _SUB_ARN.fullmatch(resource["Fn::Sub"])
+        if match:
+            return match.group(1)
     return None
 
 
