@@ -309,6 +309,17 @@ def test_existing_table_files_are_kept_unless_forced(tmp_path: Path) -> None:
     assert (tmp_path / "orders.yaml").read_text(encoding="utf-8").startswith("# yaml-language")
 
 
+def test_a_table_already_in_the_folder_under_another_file_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    template = str(OUT / CLOUDFORMATION_TEMPLATE)
+    (tmp_path / "sentinel-sessions.yaml").write_bytes((SCHEMAS / "sessions.yaml").read_bytes())
+    result = adopt(tmp_path, "--cloudformation", template)
+    assert result.code == 2
+    assert "E121" in result.stderr and "sentinel-sessions" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel-sessions.yaml"]
+
+
 def test_adopt_without_a_source_or_with_a_bad_parameter_exits_2(tmp_path: Path) -> None:
     assert adopt(tmp_path).code == 2
     template = str(GOLDEN / "features" / "expected" / CLOUDFORMATION_TEMPLATE)

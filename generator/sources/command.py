@@ -101,10 +101,22 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
         problems += found
         if not found:
             views.append(checks.project_view(document))
+    # The files already in the folder build with the new ones: a table adopted twice, or under
+    # another file name, is refused by the same rules as a build.
+    if schemas_dir.is_dir():
+        for path in loader.find_table_files(schemas_dir):
+            if path in texts:
+                continue
+            try:
+                document = loader.load_file(path, str(path))
+            except InputError:
+                continue
+            if not validate.validate_document(document):
+                views.append(checks.project_view(document))
     problems += checks.check_project(views)
     if problems:
         lines = "\n".join(p.format() for p in problems)
-        raise SourceError(f"the adopted tables would not be valid table files:\n{lines}")
+        raise SourceError(f"the adopted table files would not build:\n{lines}")
     return texts
 
 
