@@ -289,6 +289,16 @@ def test_a_source_of_the_wrong_shape_exits_2_without_a_traceback(
     assert not (tmp_path / "schemas").exists()
 
 
+def test_a_template_that_yaml_aliases_blow_up_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    template = tmp_path / "bomb.yaml"
+    template.write_text("\n".join([*lines, "Resources: {T: *a8}"]) + "\n", encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--cloudformation", str(template))
+    assert result.code == 2
+    assert "the template expands to more than 1,000,000 values" in result.stderr
+
+
 def test_a_missing_source_file_exits_3(tmp_path: Path) -> None:
     for option in ("--cloudformation", "--terraform", "--nosql-workbench"):
         result = adopt(tmp_path, option, str(tmp_path / "nowhere.json"))

@@ -85,7 +85,31 @@ def load(path: Path) -> Any:
     resources = template.get("Resources") if isinstance(template, dict) else None
     if not isinstance(resources, dict):
         raise SourceError(f"{path}: not a CloudFormation template (no Resources mapping)")
+    if _too_large(template):
+        raise SourceError(f"{path}: the template expands to more than {_MAX_VALUES:,} values "
+                          "(YAML aliases that refer to aliases?); CloudFormation's own limit "
+                          "is 1 MB of text")
     return template
+
+
+# More values than any template within CloudFormation's 1 MB limit can hold; YAML aliases
+# can make a short text expand without bound.
+_MAX_VALUES = 1_000_000
+
+
+def _too_large(value: Any) -> bool:
+    """Counts values as the resolver visits them (aliases once per use), up to the limit."""
+    pending, count = [value], 0
+    while pending:
+        item = pending.pop()
+        count += 1
+        if count > _MAX_VALUES:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 class _Reader:
