@@ -299,6 +299,19 @@ def test_a_template_that_yaml_aliases_blow_up_is_refused_quickly(tmp_path: Path)
     assert "the template expands to more than 1,000,000 values" in result.stderr
 
 
+def test_a_source_name_cannot_steer_where_a_file_is_written(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps({"Resources": {"T": {
+        "Type": "AWS::DynamoDB::Table", "Metadata": {"Source": "../../../tmp/x/../evil name.yaml"},
+        "Properties": {
+            "TableName": "plain", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}), encoding="utf-8")
+    assert adopt(tmp_path / "schemas", "--cloudformation", str(template)).code == 0
+    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == ["evil-name.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schemas", "t.json"]
+
+
 def test_a_missing_source_file_exits_3(tmp_path: Path) -> None:
     for option in ("--cloudformation", "--terraform", "--nosql-workbench"):
         result = adopt(tmp_path, option, str(tmp_path / "nowhere.json"))
