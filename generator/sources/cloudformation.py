@@ -34,7 +34,7 @@ _MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A table's ARN with an index (``/index/*`` or one index) after it.
 _INDEX_SUFFIX = re.compile(r"/index/(\*|[a-zA-Z0-9_.-]{3,255})")
-_SUB_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn\}(?:/index/(?:\*|[a-zA-Z0-9_.-]{3,255}))?"
+_SUB_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn\}(?:/index/(\*|[a-zA-Z0-9_.-]{3,255}))?"
                       r"|StreamArn\})")
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
@@ -475,6 +475,12 @@ class _Reader:
             found = _role_grants(statements if isinstance(statements, list) else [statements])
             owner = found[0] if found else None
             actions = sorted(found[1]) if found else []
+            if found and found[2]:
+                # An actions role covers every index; adopting it would widen the grant.
+                self.summary.append(f"resource {logical} grants on single indexes "
+                                    f"({', '.join(sorted(found[2]))}), which a table file says "
+                                    "only through access patterns; not adopted")
+                continue
             if owner not in tables or not actions or not set(actions) <= allowed:
                 self.summary.append(f"resource {logical} ({_MANAGED_POLICY}) does not grant "
                                     "table-file actions on one table of this template; not "
@@ -578,27 +584,33 @@ def _import_source(raw: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _table_of(resource: Any) -> str | None:
-    """The table logical id an IAM Resource names: its Arn, StreamArn or Arn + /index/*."""
+def _table_of(resource: Any) -> tuple[str, str | None] | None:
+    """(table logical id, index) an IAM Resource names: the table's Arn or StreamArn (index
+    None), its Arn + ``/index/*`` (index ``*``) or + ``/index/NAME``."""
     if isinstance(resource, dict) and isinstance(resource.get("Fn::GetAtt"), list):
         target, attribute = (resource["Fn::GetAtt"] + [None])[:2]
-        return target if attribute in ("Arn", "StreamArn") and isinstance(target, str) else None
+        if attribute in ("Arn", "StreamArn") and isinstance(target, str):
+            return target, None
+        return None
     if isinstance(resource, dict) and isinstance(resource.get("Fn::Join"), list):
         separator, parts = (resource["Fn::Join"] + [None])[:2]
         if separator == "" and isinstance(parts, list) and len(parts) == 2 \
-                and isinstance(parts[1], str) and _INDEX_SUFFIX.fullmatch(parts[1]):
-            return _table_of(parts[0])
+                and isinstance(parts[1], str) and (match := _INDEX_SUFFIX.fullmatch(parts[1])):
+            table = _table_of(parts[0])
+            return (table[0], match.group(1)) if table and table[1] is None else None
     if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
-        match = _SUB_ARN.fullmatch(resource["Fn::Sub"])
-        if match:
-            return match.group(1)
+        sub = _SUB_ARN.fullmatch(resource["Fn::Sub"])
+        if sub:
+            return sub.group(1), sub.group(2)
     return None
 
 
-def _role_grants(statements: list[Any]) -> tuple[str, set[str]] | None:
-    """(table logical id, actions) when every statement allows dynamodb actions on one table."""
+def _role_grants(statements: list[Any]) -> tuple[str, set[str], set[str]] | None:
+    """(table logical id, actions, single indexes named) when every statement allows dynamodb
+    actions on one table."""
     owner: str | None = None
     actions: set[str] = set()
+    indexes: set[str] = set()
     for statement in statements:
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow" \
                 or set(statement) - {"Sid", "Effect", "Action", "Resource"}:
@@ -611,12 +623,14 @@ def _role_grants(statements: list[Any]) -> tuple[str, set[str]] | None:
                 isinstance(n, str) and n.startswith("dynamodb:") for n in names):
             return None
         for resource in resources:
-            table = _table_of(resource)
-            if table is None or owner not in (None, table):
+            found = _table_of(resource)
+            if found is None or owner not in (None, found[0]):
                 return None
-            owner = table
+            owner = found[0]
+            if found[1] not in (None, "*"):
+                indexes.add(str(found[1]))
         actions |= {n.removeprefix("dynamodb:") for n in names}
-    return (owner, actions) if owner else None
+    return (owner, actions, indexes) if owner else None
 
 
 def _target_of(node: Any) -> tuple[str, str | None] | None:

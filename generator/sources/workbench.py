@@ -2,9 +2,10 @@
 global secondary indexes, billing, capacity and autoscaling.
 
 A data model is a design, not a deployment: it holds no encryption, recovery, protection,
-TTL, stream or tags, so those take the table-file defaults. Its non-key attributes, facets
-(access patterns) and sample items have no place in the table files of this version; each is
-named in a note.
+TTL, stream or tags, so those take the table-file defaults. Its non-key attributes become the
+table file's ``attributes`` where the table-file schema has them; facets (views of the modeler,
+which do not say which operation or conditions a query uses) and sample items are named in
+notes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from generator.sources import (
     projection,
     strip_affixes,
 )
+from generator.validate import table_schema
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -104,12 +106,14 @@ def _table(raw: dict[str, Any], origin: str, prefix: str, suffix: str) -> Adopte
         indexes.append(entry)
     if indexes:
         doc["global_secondary_indexes"] = indexes
-    attributes = [f"{a.get('AttributeName')} ({a.get('AttributeType')})"
-                  for a in raw.get("NonKeyAttributes") or []
-                  if a.get("AttributeName") not in _key_names(doc)]
-    if attributes:
+    declared = [a for a in raw.get("NonKeyAttributes") or []
+                if a.get("AttributeName") not in _key_names(doc)]
+    if declared and "attributes" in table_schema()["properties"]:
+        doc["attributes"] = {a["AttributeName"]: {"type": a["AttributeType"]} for a in declared}
+    elif declared:
         table.note("", "non-key attributes of the model (no place in this version's table "
-                   "files): " + ", ".join(attributes))
+                   "files): " + ", ".join(
+                       f"{a.get('AttributeName')} ({a.get('AttributeType')})" for a in declared))
     for facet in raw.get("TableFacets") or []:
         alias = facet.get("KeyAttributeAlias") or {}
         table.note("", f"facet {facet.get('FacetName')} (partition key as "
