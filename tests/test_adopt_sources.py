@@ -20,6 +20,7 @@ from generator import tablefile
 from generator.pipeline import generate, load_project
 from generator.plan import table_snapshot
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+from generator.sources import file_stem
 from generator.validate import table_schema
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
 from tests.helpers import Result, run_cli, tree
@@ -321,6 +322,14 @@ def test_a_source_name_cannot_steer_where_a_file_is_written(tmp_path: Path) -> N
     assert adopt(tmp_path / "schemas", "--cloudformation", str(template)).code == 0
     assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == ["evil-name.yaml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schemas", "t.json"]
+
+
+@pytest.mark.parametrize(("name", "stem"), [
+    ("orders", "orders"), ("Orders.V2", "Orders-V2"), ("2024_events", "table-2024_events"),
+    ("--x--", "x"), ("...", "table"),
+])
+def test_file_names_from_table_names_give_usable_table_keys(name: str, stem: str) -> None:
+    assert file_stem(name) == stem
 
 
 def test_a_missing_source_file_exits_3(tmp_path: Path) -> None:

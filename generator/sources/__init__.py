@@ -56,9 +56,10 @@ class Adopted:
 
 
 def file_stem(name: str) -> str:
-    """A table file name from a table or resource name: letters, digits, '-' and '_'."""
+    """A table file name from a table or resource name: letters, digits, '-' and '_', a letter
+    first (the file name gives the table key, rule E120)."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_")
-    return stem or "table"
+    return stem if stem[:1].isascii() and stem[:1].isalpha() else f"table-{stem}".rstrip("-")
 
 
 def snake_case(camel: str) -> str:
