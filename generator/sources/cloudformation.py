@@ -36,6 +36,7 @@ _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _INDEX_SUFFIX = re.compile(r"/index/(\*|[a-zA-Z0-9_.-]{3,255})")
 _SUB_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn\}(?:/index/(\*|[a-zA-Z0-9_.-]{3,255}))?"
                       r"|StreamArn\})")
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}(?:/index/(\*|[a-zA-Z0-9_.-]{3,255}))?")
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 _KMS_ARN = re.compile(
@@ -598,10 +599,15 @@ def _table_of(resource: Any) -> tuple[str, str | None] | None:
                 and isinstance(parts[1], str) and (match := _INDEX_SUFFIX.fullmatch(parts[1])):
             table = _table_of(parts[0])
             return (table[0], match.group(1)) if table and table[1] is None else None
-    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
-        sub = _SUB_ARN.fullmatch(resource["Fn::Sub"])
-        if sub:
-            return sub.group(1), sub.group(2)
+    sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    if isinstance(sub, str) and (match := _SUB_ARN.fullmatch(sub)):
+        return match.group(1), match.group(2)
+    if isinstance(sub, list) and len(sub) == 2 and isinstance(sub[0], str) \
+            and isinstance(sub[1], dict) and (match := _SUB_VARIABLE.fullmatch(sub[0])):
+        # ["${TableArn}/index/*", {"TableArn": {"Fn::GetAtt": [T, "Arn"]}}]
+        table = _table_of(sub[1].get(match.group(1)))
+        if table and table[1] is None:
+            return table[0], match.group(2)
     return None
 
 
