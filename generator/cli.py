@@ -86,7 +86,57 @@ def _parser() -> argparse.ArgumentParser:
                         help="DynamoDB endpoint: moto, DynamoDB Local, or a sandbox account's "
                         "https://dynamodb.REGION.amazonaws.com")
     replay.add_argument("--region", help="AWS region (default: as for the AWS CLI)")
+    _add_adopt_command(commands)
+    export = commands.add_parser(
+        "export", help="the table files in another tool's format: a NoSQL Workbench data model")
+    common(export)
+    export.add_argument("--format", choices=["nosql-workbench"], required=True,
+                        help="nosql-workbench: a data model to import into NoSQL Workbench")
     return parser
+
+
+def _add_adopt_command(commands: Any) -> None:
+    """`adopt`: table files from tables that already exist."""
+    adopt = commands.add_parser(
+        "adopt", help="write table files from existing tables: live, a CloudFormation template, "
+        "Terraform show -json, or a NoSQL Workbench model",
+        epilog="Exit codes: 0 written, 2 invalid input or options (or a table file exists; "
+        "--force replaces it), 3 the source cannot be read.")
+    adopt.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
+                       help="folder to write the table files to (default: schemas)")
+    source = adopt.add_mutually_exclusive_group()
+    source.add_argument("--cloudformation", type=Path, metavar="FILE",
+                        help="a CloudFormation template, JSON or YAML")
+    source.add_argument("--terraform", type=Path, metavar="FILE",
+                        help="the output of `terraform show -json` for a plan or a state")
+    source.add_argument("--nosql-workbench", type=Path, metavar="FILE",
+                        help="a NoSQL Workbench data model (its JSON export)")
+    adopt.add_argument("--region", help="without a file: read the live tables of this region "
+                       "(credentials as for the AWS CLI); with a template: AWS::Region")
+    adopt.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. a local emulator")
+    adopt.add_argument("--table", nargs="+", default=[], metavar="NAME",
+                       help="live tables to adopt (default: all, or all with the affixes)")
+    adopt.add_argument("--parameter", action="append", default=[], metavar="K=V",
+                       help="a template parameter or pseudo parameter (AWS::AccountId=...)")
+    adopt.add_argument("--name-prefix", default="", help="stripped from the physical names")
+    adopt.add_argument("--name-suffix", default="", help="stripped from the physical names")
+    adopt.add_argument("--force", action="store_true", help="replace existing table files")
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.sources.command import Source, command
+
+    files = (("cloudformation", args.cloudformation), ("terraform", args.terraform),
+             ("nosql-workbench", args.nosql_workbench))
+    kind, path = next(((k, p) for k, p in files if p is not None), ("live", None))
+    if kind == "live" and not args.region:
+        print("error: adopt needs a source: --region R for live tables, --cloudformation, "
+              "--terraform or --nosql-workbench FILE", file=err)
+        return Exit.INVALID
+    source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table),
+                    tuple(args.parameter))
+    return command(source, args.schemas, prefix=args.name_prefix, suffix=args.name_suffix,
+                   force=args.force, out=out, err=err)
 
 
 def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -140,6 +190,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = _parser().parse_args(argv)
+    if args.command == "adopt":  # reads a source, not the table files
+        return _adopt(args, out, err)
     # Imported here so that `--help` and argument errors stay fast.
     from generator.diagnostics import InputError
     from generator.pipeline import load_project
@@ -169,6 +221,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         from generator import verify
 
         return verify.command(project, args.out, out, err, jobs=args.jobs)
+    if args.command == "export":
+        from generator import workbench
+
+        text, notes = workbench.export(project, args.schemas.resolve().name)
+        for note in notes:
+            print(f"note: {note}", file=err)
+        out.write(text)
+        return Exit.OK
     if args.command == "plan":
         from generator import plan
 

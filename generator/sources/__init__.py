@@ -1,0 +1,104 @@
+"""Readers of tables that already exist, for `adopt`: live tables, CloudFormation templates,
+Terraform plans or states, NoSQL Workbench models.
+
+Every reader produces the same neutral structure, an ``Adopted`` per table: the table-file
+document it could fill in (plain data in table-file terms) and ``Note``s naming what the
+table files cannot express or what could not be resolved, each at the top-level setting where
+it would go. ``generator.tablefile`` prints them; nothing a source holds is dropped without a
+note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# The exit codes of `adopt` for bad input follow generator.cli.Exit: INVALID (2) for input that
+# is not what it should be, OUTPUT (3) for a source that cannot be read at all.
+INVALID = 2
+UNREADABLE = 3
+
+# Tag keys that AWS sets itself and that no one may declare (E110 refuses them).
+RESERVED_TAG_PREFIX = "aws:"
+
+
+class SourceError(Exception):
+    """The source cannot be adopted: its message says what is wrong and how to fix it."""
+
+    def __init__(self, message: str, exit_code: int = INVALID) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the table file cannot hold, or a value that could not be resolved.
+
+    ``at`` is the top-level table-file setting where it would go (e.g. ``encryption``).
+    """
+
+    at: str
+    text: str
+
+
+@dataclass
+class Adopted:
+    """One table read from a source, in table-file terms."""
+
+    file_stem: str  # the table file's name without .yaml (gives the table key)
+    origin: str  # where it came from, for comments and messages
+    document: dict[str, Any]
+    notes: list[Note] = field(default_factory=list)
+
+    def note(self, at: str, text: str) -> None:
+        self.notes.append(Note(at, text))
+
+
+def file_stem(name: str) -> str:
+    """A table file name from a table or resource name: letters, digits, '-' and '_', a letter
+    first (the file name gives the table key, rule E120)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_")
+    return stem if stem[:1].isascii() and stem[:1].isalpha() else f"table-{stem}".rstrip("-")
+
+
+def snake_case(camel: str) -> str:
+    """``ReplicatedDefaultKey`` -> ``replicated_default_key`` (CloudFormation logical ids)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", camel).lower()
+
+
+def strip_affixes(name: str, prefix: str, suffix: str) -> tuple[str, bool]:
+    """The table-file name from a physical name; False when the affixes are not there."""
+    if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+        return name[len(prefix) : len(name) - len(suffix) if suffix else None], True
+    return name, not prefix and not suffix
+
+
+def split_tags(table: Adopted, tags: dict[str, str]) -> dict[str, str]:
+    """Tags that a table file may declare; the ones AWS reserves get a note instead."""
+    reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_TAG_PREFIX))
+    if reserved:
+        table.note(
+            "tags",
+            "tags set by AWS, which a table file cannot declare (they come back by "
+            "themselves): " + ", ".join(f"{k}={tags[k]}" for k in reserved),
+        )
+    return {k: v for k, v in sorted(tags.items()) if k not in reserved}
+
+
+def key_of(name: str, types: dict[str, str]) -> dict[str, str]:
+    """A table-file key (``{name, type}``) from an attribute name and the declared types."""
+    if name not in types:
+        raise SourceError(
+            f"key attribute {name!r} has no attribute definition; every key attribute needs "
+            "one (AttributeDefinitions / attribute blocks)"
+        )
+    return {"name": name, "type": types[name]}
+
+
+def projection(kind: str, non_key: list[str] | None) -> dict[str, Any]:
+    """Projection settings of an index in table-file terms."""
+    found: dict[str, Any] = {"projection": kind}
+    if kind == "INCLUDE" and non_key:
+        found["non_key_attributes"] = list(non_key)
+    return found

@@ -1,0 +1,170 @@
+"""The `adopt` command: read tables from one source, write one table file per table.
+
+Every file is printed and put through the same stages as `build` (load, schema, rules)
+before anything is written, so `adopt` never leaves a table file that does not build; and
+nothing is written over an existing file without ``--force``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from generator import checks, loader, tablefile, validate
+from generator.diagnostics import Diagnostic, InputError
+from generator.sources import INVALID, Adopted, SourceError
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the command line chose to adopt from."""
+
+    kind: str  # "live", "cloudformation", "terraform" or "nosql-workbench"
+    path: Path | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    tables: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+
+
+def _parameters(items: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise SourceError(f"--parameter {item!r} is not KEY=VALUE")
+        found[key] = value
+    return found
+
+
+def read_source(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[Adopted]:
+    """The tables of the source, in the neutral form; SourceError for any source whose shape
+    is not the one its format documents."""
+    try:
+        return _read(source, prefix, suffix, summary)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+        # The readers index the documented shape directly; anything else is malformed input.
+        what = source.path if source.path is not None else f"the live tables in {source.region}"
+        raise SourceError(f"{what}: not the shape of {_FORMATS[source.kind]} "
+                          f"({type(error).__name__}: {error})") from None
+
+
+_FORMATS = {
+    "live": "DynamoDB's API answers", "cloudformation": "a CloudFormation template",
+    "terraform": "`terraform show -json` output", "nosql-workbench": "a NoSQL Workbench model",
+}
+
+
+def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[Adopted]:
+    if source.kind == "live":
+        from generator.sources import live
+
+        assert source.region is not None  # the command line requires it
+        return live.read(source.region, source.endpoint_url, source.tables, prefix, suffix)
+    assert source.path is not None
+    if source.kind == "cloudformation":
+        from generator.sources import cloudformation
+
+        return cloudformation.read(source.path, _parameters(source.parameters), source.region,
+                                   prefix=prefix, suffix=suffix, summary=summary.append)
+    if source.kind == "terraform":
+        from generator.sources import terraform
+
+        return terraform.read(source.path, prefix, suffix, summary.append)
+    from generator.sources import workbench
+
+    return workbench.read(source.path, prefix, suffix, summary.append)
+
+
+def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str]:
+    """Each table file's text by path, checked by the stages `build` runs."""
+    texts: dict[Path, str] = {}
+    for table in tables:
+        path = schemas_dir / f"{table.file_stem}.yaml"
+        if path in texts:
+            raise SourceError(f"two tables would both be written to {path}: rename one in the "
+                              "source, or adopt them separately")
+        texts[path] = tablefile.render(table, schemas_dir)
+    views: list[loader.Document] = []
+    problems: list[Diagnostic] = []
+    for path, text in texts.items():
+        try:
+            document = loader.load_text(text, path, str(path))
+        except InputError as error:
+            problems += error.diagnostics
+            continue
+        found = validate.validate_document(document) or checks.check_table(document)
+        problems += found
+        if not found:
+            views.append(checks.project_view(document))
+    # The files already in the folder build with the new ones: a table adopted twice, or under
+    # another file name, is refused by the same rules as a build.
+    if schemas_dir.is_dir():
+        for path in loader.find_table_files(schemas_dir):
+            if path in texts:
+                continue
+            try:
+                document = loader.load_file(path, str(path))
+            except InputError:
+                continue
+            if not validate.validate_document(document):
+                views.append(checks.project_view(document))
+    problems += checks.check_project(views)
+    if problems:
+        lines = "\n".join(p.format() for p in problems)
+        raise SourceError(f"the adopted table files would not build:\n{lines}")
+    return texts
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(staged, path)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
+
+
+def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, force: bool,
+            out: TextIO, err: TextIO) -> int:
+    """0 written; 2 invalid input or existing files; 3 the source cannot be read."""
+    summary: list[str] = []
+    try:
+        tables = read_source(source, prefix, suffix, summary)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    try:
+        texts = render_files(tables, schemas_dir)
+    except SourceError as error:
+        # Most often a value that could not be resolved, which the notes name.
+        for table in tables:
+            for note in table.notes:
+                print(f"{table.origin}: {note.text}", file=err)
+        print(f"error: {error}\nnothing was written", file=err)
+        return error.exit_code
+    existing = sorted(str(p) for p in texts if p.exists())
+    if existing and not force:
+        print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
+              "or --schemas DIR for another folder", file=err)
+        return INVALID
+    for table in tables:
+        path = schemas_dir / f"{table.file_stem}.yaml"
+        _write(path, texts[path])
+        print(f"{path}: adopted from {table.origin}", file=out)
+        for note in table.notes:
+            print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
+    for line in summary:
+        print(f"note: {line}", file=out)
+    count = len(tables)
+    print(f"{count} table file{'s' if count != 1 else ''} written to {schemas_dir}; review the "
+          "NOT ADOPTED comments, then run `python -m generator build`", file=out)
+    return 0

@@ -1,0 +1,114 @@
+"""`export --format nosql-workbench`: the table files as a NoSQL Workbench data model, so a
+design can go back to the modeler (and come back with `adopt --nosql-workbench`).
+
+A data model holds keys, global secondary indexes, billing and capacity; every other setting a
+table file has is listed in the notes, table by table, so nothing is dropped without a word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.filters import pretty_json
+from generator.model import (
+    DEFAULT_TABLE_CLASS,
+    KeyAttribute,
+    Project,
+    Scaling,
+    Table,
+)
+
+MODEL_VERSION = "3.0"
+_SERVICE_ROLE = "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
+
+
+def _key(attribute: KeyAttribute) -> dict[str, str]:
+    return {"AttributeName": attribute.name, "AttributeType": attribute.type}
+
+
+def _keys(partition: KeyAttribute, sort: KeyAttribute | None) -> dict[str, Any]:
+    keys = {"PartitionKey": _key(partition)}
+    if sort is not None:
+        keys["SortKey"] = _key(sort)
+    return keys
+
+
+def _scaling(scaling: Scaling) -> dict[str, Any]:
+    return {
+        "ScalableTargetRequest": {"MinCapacity": scaling.min, "MaxCapacity": scaling.max,
+                                  "ServiceRole": _SERVICE_ROLE},
+        "ScalingPolicyConfiguration": {"TargetValue": scaling.target_utilization},
+    }
+
+
+def _not_exported(table: Table) -> list[str]:
+    """The settings of the table file that a data model has no place for."""
+    found = [
+        ("local secondary indexes", bool(table.local_secondary_indexes)),
+        ("index capacity and autoscaling", any(
+            g.capacity or g.autoscaling for g in table.global_secondary_indexes)),
+        ("TTL", bool(table.ttl_attribute)), ("stream", bool(table.stream_view_type)),
+        ("table class", table.table_class != DEFAULT_TABLE_CLASS),
+        ("encryption", table.encryption_stated),
+        ("point-in-time recovery", True), ("deletion protection", True),
+        ("on-demand throughput", bool(table.on_demand_throughput)),
+        ("replicas", bool(table.replicas)), ("Contributor Insights", table.contributor_insights),
+        ("Kinesis stream", bool(table.kinesis_stream_arn)),
+        ("resource policy", bool(table.resource_policy)),
+        ("S3 import", bool(table.import_source)), ("tags", bool(table.tags)),
+        ("access roles", bool(table.access_roles)),
+        ("environment variable", bool(table.environment_variable)),
+        ("description", bool(table.description)),
+    ]
+    return [name for name, present in found if present]
+
+
+def _table(table: Table) -> dict[str, Any]:
+    keys = {table.partition_key.name} | ({table.sort_key.name} if table.sort_key else set())
+    entry: dict[str, Any] = {
+        "TableName": table.name,
+        "KeyAttributes": _keys(table.partition_key, table.sort_key),
+        # Index keys are the table's non-key attributes; only key attributes have a type here.
+        "NonKeyAttributes": [_key(a) for a in table.attribute_definitions if a.name not in keys],
+    }
+    if table.global_secondary_indexes:
+        entry["GlobalSecondaryIndexes"] = [
+            {"IndexName": g.name, "KeyAttributes": _keys(g.partition_key, g.sort_key),
+             "Projection": {"ProjectionType": g.projection.type}
+             | ({"NonKeyAttributes": list(g.projection.non_key_attributes)}
+                if g.projection.non_key_attributes else {})}
+            for g in table.global_secondary_indexes
+        ]
+    entry["TableData"] = []
+    entry["DataAccess"] = {"MySql": {}}
+    entry["BillingMode"] = table.billing_mode
+    if table.capacity is not None:
+        settings: dict[str, Any] = {"ProvisionedThroughput": {
+            "ReadCapacityUnits": table.capacity.read,
+            "WriteCapacityUnits": table.capacity.write}}
+        if table.autoscaling and table.autoscaling.read:
+            settings["AutoScalingRead"] = _scaling(table.autoscaling.read)
+        if table.autoscaling and table.autoscaling.write:
+            settings["AutoScalingWrite"] = _scaling(table.autoscaling.write)
+        entry["ProvisionedCapacitySettings"] = settings
+    return entry
+
+
+def export(project: Project, name: str) -> tuple[str, list[str]]:
+    """The data model's JSON text, and one note per table on what it leaves out."""
+    model = {
+        "ModelName": name,
+        "ModelMetadata": {"Author": "dynamodb-schema-generator", "AWSService": "Amazon DynamoDB",
+                          "Description": "Exported from the table files.",
+                          "Version": MODEL_VERSION},
+        "DataModel": [_table(t) for t in project.tables],
+    }
+    notes = []
+    for table in project.tables:
+        missing = _not_exported(table)
+        typeless = sorted({a for g in table.global_secondary_indexes
+                           for a in g.projection.non_key_attributes})
+        if typeless:
+            missing.append("a type for the INCLUDE attributes " + ", ".join(typeless))
+        notes.append(f"{table.source}: not in the data model: {', '.join(missing)}")
+    return pretty_json(model, end="\n"), notes

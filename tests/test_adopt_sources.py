@@ -1,0 +1,613 @@
+"""`adopt` writes table files from tables that exist elsewhere, and they rebuild to the same
+model: CloudFormation templates (the goldens' and hand-written YAML with short-form tags),
+Terraform `show -json` of a real plan, NoSQL Workbench models, bad input of every kind.
+
+Live tables on moto and Sentinel's `sentinel init` tables are in test_adopt_live.py.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from generator import tablefile
+from generator.pipeline import generate, load_project
+from generator.plan import table_snapshot
+from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+from generator.sources import file_stem
+from generator.validate import table_schema
+from tests.conftest import OUT, REPO, SCHEMAS, Terraform
+from tests.helpers import Result, run_cli, tree
+from tests.test_properties import PROFILE, RUN, _run_counted, _write, projects
+
+GOLDEN = REPO / "tests" / "golden"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "expected").is_dir())
+
+
+def adopt(schemas: Path, *source: str) -> Result:
+    return run_cli("adopt", "--schemas", str(schemas), *source)
+
+
+def rebuilt_model(schemas: Path) -> dict[str, dict[str, Any]]:
+    """model.json's data of a folder of table files, without the source file names."""
+    return {t.key: {k: v for k, v in table_snapshot(t).items() if k != "source"}
+            for t in load_project(schemas).tables}
+
+
+def expected_model(model_json: Path) -> dict[str, dict[str, Any]]:
+    tables = json.loads(model_json.read_text(encoding="utf-8"))["tables"]
+    return {key: {k: v for k, v in table.items() if k != "source"}
+            for key, table in tables.items()}
+
+
+def access_roles(schemas: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Access roles (not in model.json) by table key: role name -> actions."""
+    return {t.key: {r.name: r.actions for r in t.access_roles}
+            for t in load_project(schemas).tables}
+
+
+def assert_builds(schemas: Path, out: Path) -> None:
+    """The written files go through the whole pipeline: build exits 0."""
+    result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 0, result.stderr
+
+
+# --- CloudFormation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_cloudformation_template_adopts_back_to_the_golden_model(
+    case: str, tmp_path: Path
+) -> None:
+    expected = GOLDEN / case / "expected"
+    result = adopt(tmp_path / "schemas", "--cloudformation",
+                   str(expected / CLOUDFORMATION_TEMPLATE))
+    assert result.code == 0, result.stderr
+    assert rebuilt_model(tmp_path / "schemas") == expected_model(expected / "model.json")
+    # The managed policies come back as the tables' access roles.
+    assert access_roles(tmp_path / "schemas") == access_roles(GOLDEN / case / "input")
+    assert_builds(tmp_path / "schemas", tmp_path / "out")
+
+
+def test_sentinel_template_adopts_back_to_the_committed_model(tmp_path: Path) -> None:
+    result = adopt(tmp_path, "--cloudformation", str(OUT / CLOUDFORMATION_TEMPLATE))
+    assert result.code == 0, result.stderr
+    assert rebuilt_model(tmp_path) == expected_model(OUT / "model.json")
+    # Roles come back with the same statements; one granted on single indexes (which only
+    # access patterns can say) is reported, never widened to index/*.
+    adopted = {t.key: {r.name: r for r in t.access_roles} for t in load_project(tmp_path).tables}
+    for table in load_project(SCHEMAS).tables:
+        for role in table.access_roles:
+            back = adopted[table.key].pop(role.name, None)
+            if back is None:
+                assert f"resource {role.logical_id} grants on single indexes" in result.stdout
+            else:  # the same IAM statements
+                assert back.statements == role.statements, role.name
+        assert adopted[table.key] == {}
+    # The environment variables come back from the template's Env outputs.
+    sessions = (tmp_path / "sessions.yaml").read_text(encoding="utf-8")
+    assert "environment_variable: SENTINEL_SESSION_TABLE" in sessions
+
+
+def test_adopting_twice_writes_the_same_bytes(tmp_path: Path) -> None:
+    template = str(GOLDEN / "capabilities" / "expected" / CLOUDFORMATION_TEMPLATE)
+    assert adopt(tmp_path / "a", "--cloudformation", template).code == 0
+    assert adopt(tmp_path / "b", "--cloudformation", template).code == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_written_files_start_with_the_modeline_and_say_where_they_came_from(
+    tmp_path: Path,
+) -> None:
+    schemas = REPO / "schemas"
+    assert adopt(tmp_path / "schemas", "--cloudformation",
+                 str(OUT / CLOUDFORMATION_TEMPLATE)).code == 0
+    text = (tmp_path / "schemas" / "ratelimit.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("# yaml-language-server: $schema=")
+    schema = (tmp_path / "schemas" / lines[0].split("=", 1)[1]).resolve()
+    assert schema == (REPO / "generator" / "table.schema.json").resolve()
+    assert lines[1] == ("# Adopted from RatelimitTable in template.json by "
+                        "`python -m generator adopt`.")
+    # Written into the project's own schemas folder, it is the committed files' modeline.
+    committed = (schemas / "ratelimit.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert tablefile.modeline(schemas) == committed
+
+
+TEMPLATE_YAML = """\
+AWSTemplateFormatVersion: 2010-09-09
+Parameters:
+  Stage: {Type: String, Default: prod}
+  Capacity: {Type: Number}
+  KeyArn: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      TableName: !Sub "orders-${Stage}"
+      BillingMode: PROVISIONED
+      ProvisionedThroughput:
+        ReadCapacityUnits: !Ref Capacity
+        WriteCapacityUnits: 2
+      AttributeDefinitions:
+        - {AttributeName: id, AttributeType: S}
+        - {AttributeName: status, AttributeType: S}
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      GlobalSecondaryIndexes:
+        - IndexName: by-status
+          KeySchema: [{AttributeName: status, KeyType: HASH}]
+          Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [total]}
+          ProvisionedThroughput: {ReadCapacityUnits: 1, WriteCapacityUnits: 1}
+      SSESpecification:
+        SSEEnabled: true
+        SSEType: KMS
+        KMSMasterKeyId: !Ref KeyArn
+      PointInTimeRecoverySpecification:
+        PointInTimeRecoveryEnabled: !If [IsProd, true, false]
+      DeletionProtectionEnabled: true
+      KinesisStreamSpecification:
+        StreamArn: !GetAtt Changes.Arn
+      WarmThroughput: {ReadUnitsPerSecond: 12000}
+      Tags:
+        - {Key: stage, Value: !Ref Stage}
+        - {Key: region, Value: !Sub "${AWS::Region}"}
+  OrdersReaderPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Description: The order service's read access.
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [dynamodb:GetItem, dynamodb:Query]
+            Resource:
+              - !GetAtt Orders.Arn
+              - !Sub "${Orders.Arn}/index/*"
+  WideOpenPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
+  Changes:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+"""
+
+
+def test_yaml_template_with_short_forms_resolves_parameters_and_reports_the_rest(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE_YAML, encoding="utf-8")
+    # Without its capacity, the table file could not be valid: nothing is written.
+    unresolved = adopt(tmp_path / "schemas", "--cloudformation", str(template))
+    assert unresolved.code == 2
+    assert ("Orders in stack.yaml: ProvisionedThroughput not resolved (parameter Capacity has "
+            "no default; pass --parameter Capacity=VALUE)") in unresolved.stderr
+    assert "E107" in unresolved.stderr and "nothing was written" in unresolved.stderr
+    assert not (tmp_path / "schemas").exists()
+
+    result = adopt(tmp_path / "schemas", "--cloudformation", str(template),
+                   "--parameter", "Capacity=7", "--name-suffix=-prod")
+    assert result.code == 0, result.stderr
+    text = (tmp_path / "schemas" / "orders.yaml").read_text(encoding="utf-8")
+    # Each other unresolvable property is named, with the way to resolve it, in the summary
+    # and as a comment where its setting goes; nothing is guessed.
+    for reason in (
+        "SSESpecification not resolved (parameter KeyArn has no default",
+        "KinesisStreamSpecification not resolved (Fn::GetAtt Changes.Arn is known only once "
+        "deployed)",
+        "Tags not resolved (AWS::Region is known only at deployment",
+        "property WarmThroughput has no table-file setting",
+    ):
+        assert reason in result.stdout
+        assert reason.split(" (")[0] in text
+    assert "resource Changes (AWS::Kinesis::Stream) is not a table; not adopted" in result.stdout
+    assert ("resource WideOpenPolicy (AWS::IAM::ManagedPolicy) does not grant table-file "
+            "actions on one table of this template; not adopted") in result.stdout
+    assert "# NOT ADOPTED (encryption): SSESpecification not resolved" in text
+    assert "\nencryption:" not in text and "\ntags:" not in text
+
+    resolved = adopt(
+        tmp_path / "schemas", "--cloudformation", str(template), "--force",
+        "--parameter", "Capacity=7", "--parameter",
+        "KeyArn=arn:aws:kms:eu-west-1:123456789012:key/abcd-1234", "--region", "eu-west-1",
+        "--name-suffix=-prod",
+    )
+    assert resolved.code == 0, resolved.stderr
+    table = load_project(tmp_path / "schemas").tables[0]
+    assert table.name == "orders"
+    assert table.capacity is not None and (table.capacity.read, table.capacity.write) == (7, 2)
+    assert table.encryption.type == "customer_managed"
+    assert table.encryption.kms_key_arn == "arn:aws:kms:eu-west-1:123456789012:key/abcd-1234"
+    assert table.point_in_time_recovery is True
+    assert dict(table.tags) == {"stage": "prod", "region": "eu-west-1"}
+    (index,) = table.global_secondary_indexes
+    assert (index.projection.type, index.projection.non_key_attributes) == ("INCLUDE", ("total",))
+    (role,) = table.access_roles
+    assert (role.name, role.description, role.actions, role.covers_indexes) == (
+        "reader", "The order service's read access.", ("GetItem", "Query"), True)
+    assert_builds(tmp_path / "schemas", tmp_path / "out")
+
+
+def test_template_defaults_that_differ_from_the_table_files_are_written_out(
+    tmp_path: Path,
+) -> None:
+    """CloudFormation leaves SSE, recovery and protection off when a template says nothing;
+    the table files' defaults are the opposite, so the adopted file states them."""
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps({"Resources": {"Plain": {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "TableName": "plain", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        }}}}), encoding="utf-8")
+    assert adopt(tmp_path / "s", "--cloudformation", str(template)).code == 0
+    (table,) = load_project(tmp_path / "s").tables
+    assert (table.encryption.type, table.point_in_time_recovery, table.deletion_protection) == (
+        "aws_owned", False, False)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- just\n- a list\n", "not a CloudFormation template (no Resources mapping)"),
+    ("Resources: {A: {Type: AWS::S3::Bucket}}\n",
+     "no AWS::DynamoDB::Table or AWS::DynamoDB::GlobalTable resources"),
+    ("Resources:\n  A: [unclosed\n", "t.yaml:3:1: not valid JSON or YAML"),
+])
+def test_a_file_that_is_not_a_template_exits_2_with_the_reason(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(text, encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--cloudformation", str(template))
+    assert (result.code, result.stdout) == (2, "")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "schemas").exists()
+
+
+@pytest.mark.parametrize(("option", "document"), [
+    ("--cloudformation", {"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": ["not an index"]}}}}),
+    ("--terraform", {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_dynamodb_table.t", "type": "aws_dynamodb_table", "name": "t",
+         "values": {"name": "tbl", "attribute": "id"}}]}}}),
+    ("--nosql-workbench", {"DataModel": [{"TableName": "tbl", "KeyAttributes": {
+        "PartitionKey": {"AttributeName": "id", "AttributeType": "S"}},
+        "GlobalSecondaryIndexes": [7]}]}),
+])
+def test_a_source_of_the_wrong_shape_exits_2_without_a_traceback(
+    tmp_path: Path, option: str, document: dict[str, Any]
+) -> None:
+    source = tmp_path / "source.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result = adopt(tmp_path / "schemas", option, str(source))
+    assert result.code == 2, result
+    assert result.stderr.startswith(f"error: {source}: not the shape of ")
+    assert not (tmp_path / "schemas").exists()
+
+
+def test_a_template_that_yaml_aliases_blow_up_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    template = tmp_path / "bomb.yaml"
+    template.write_text("\n".join([*lines, "Resources: {T: *a8}"]) + "\n", encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--cloudformation", str(template))
+    assert result.code == 2
+    assert "the template expands to more than 1,000,000 values" in result.stderr
+
+
+def test_a_source_name_cannot_steer_where_a_file_is_written(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps({"Resources": {"T": {
+        "Type": "AWS::DynamoDB::Table", "Metadata": {"Source": "../../../tmp/x/../evil name.yaml"},
+        "Properties": {
+            "TableName": "plain", "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}), encoding="utf-8")
+    assert adopt(tmp_path / "schemas", "--cloudformation", str(template)).code == 0
+    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == ["evil-name.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schemas", "t.json"]
+
+
+@pytest.mark.parametrize(("name", "stem"), [
+    ("orders", "orders"), ("Orders.V2", "Orders-V2"), ("2024_events", "table-2024_events"),
+    ("--x--", "x"), ("...", "table"),
+])
+def test_file_names_from_table_names_give_usable_table_keys(name: str, stem: str) -> None:
+    assert file_stem(name) == stem
+
+
+def test_a_missing_source_file_exits_3(tmp_path: Path) -> None:
+    for option in ("--cloudformation", "--terraform", "--nosql-workbench"):
+        result = adopt(tmp_path, option, str(tmp_path / "nowhere.json"))
+        assert result.code == 3, option
+        assert result.stderr.startswith(f"error: cannot read {tmp_path / 'nowhere.json'}")
+
+
+def test_existing_table_files_are_kept_unless_forced(tmp_path: Path) -> None:
+    template = str(GOLDEN / "features" / "expected" / CLOUDFORMATION_TEMPLATE)
+    (tmp_path / "orders.yaml").write_text("# mine\n", encoding="utf-8")
+    refused = adopt(tmp_path, "--cloudformation", template)
+    assert refused.code == 2
+    assert f"would overwrite {tmp_path / 'orders.yaml'}; pass --force" in refused.stderr
+    assert (tmp_path / "orders.yaml").read_text(encoding="utf-8") == "# mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.yaml"]
+    forced = adopt(tmp_path, "--cloudformation", template, "--force")
+    assert forced.code == 0
+    assert (tmp_path / "orders.yaml").read_text(encoding="utf-8").startswith("# yaml-language")
+
+
+def test_a_table_already_in_the_folder_under_another_file_name_is_refused(
+    tmp_path: Path,
+) -> None:
+    template = str(OUT / CLOUDFORMATION_TEMPLATE)
+    (tmp_path / "sentinel-sessions.yaml").write_bytes((SCHEMAS / "sessions.yaml").read_bytes())
+    result = adopt(tmp_path, "--cloudformation", template)
+    assert result.code == 2
+    assert "E121" in result.stderr and "sentinel-sessions" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentinel-sessions.yaml"]
+
+
+def test_adopt_without_a_source_or_with_a_bad_parameter_exits_2(tmp_path: Path) -> None:
+    assert adopt(tmp_path).code == 2
+    template = str(GOLDEN / "features" / "expected" / CLOUDFORMATION_TEMPLATE)
+    result = adopt(tmp_path, "--cloudformation", template, "--parameter", "novalue")
+    assert result.code == 2
+    assert "--parameter 'novalue' is not KEY=VALUE" in result.stderr
+
+
+# --- Terraform --------------------------------------------------------------------------
+
+
+def _terraform_show(terraform: Terraform, root: Path, modules: dict[str, Path]) -> Path:
+    """`terraform show -json` of one real plan of the generated modules, made offline."""
+    from tests.support.emulator import fake_aws_environment, moto_server, provider_block
+
+    calls = "".join(f'\nmodule "{name}" {{\n  source = "{path.as_posix()}"\n}}\n'
+                    for name, path in modules.items())
+    with fake_aws_environment(), moto_server() as endpoint:
+        (root / "main.tf").write_text(provider_block(endpoint) + calls, encoding="utf-8")
+        for args in (["init", "-backend=false", "-input=false"],
+                     ["plan", "-input=false", "-out=plan.bin"]):
+            step = terraform.run([*args, "-no-color"], cwd=root)
+            assert step.returncode == 0, step.stdout + step.stderr
+        shown = terraform.run(["show", "-json", "plan.bin"], cwd=root)
+        assert shown.returncode == 0, shown.stderr
+    path = root / "plan.json"
+    path.write_text(shown.stdout, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_terraform_plan_of_the_goldens_adopts_back_to_the_golden_models(
+    terraform: Terraform, tmp_path: Path
+) -> None:
+    # One plan of both golden modules (their table keys are distinct): Terraform's start-up
+    # is most of the cost.
+    plan = _terraform_show(terraform, tmp_path, {
+        case: GOLDEN / case / "expected" / TERRAFORM_DIR for case in CASES})
+    result = adopt(tmp_path / "schemas", "--terraform", str(plan))
+    assert result.code == 0, result.stderr
+    got = rebuilt_model(tmp_path / "schemas")
+    want = {key: table for case in CASES
+            for key, table in expected_model(GOLDEN / case / "expected" / "model.json").items()}
+    # Terraform keeps indexes, replicas, INCLUDE attributes and CSV headers as sets: the
+    # plan lists them sorted, so their order cannot come back.
+    for table in (*got.values(), *want.values()):
+        for field in ("global_secondary_indexes", "local_secondary_indexes", "replicas"):
+            for index in table[field]:
+                if "projection" in index:
+                    index["projection"]["non_key_attributes"].sort()
+            table[field] = sorted(table[field], key=json.dumps)
+        if table["import_source"]:
+            table["import_source"]["csv_header_list"].sort()
+    assert got == want
+    assert_builds(tmp_path / "schemas", tmp_path / "out")
+
+
+def test_truncated_terraform_json_exits_2_with_the_position(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text('{"format_version": "1.0", "values": {"root_module": {"resour', "utf-8")
+    result = adopt(tmp_path / "s", "--terraform", str(state))
+    assert result.code == 2
+    assert result.stderr.startswith(f"error: {state}:1:")
+    assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    state.write_text('{"values": {}}', encoding="utf-8")
+    result = adopt(tmp_path / "s", "--terraform", str(state))
+    assert "not the JSON of `terraform show -json` (no format_version)" in result.stderr
+
+
+def test_terraform_state_with_helper_resources_adopts_their_settings(tmp_path: Path) -> None:
+    """A state (as `terraform show -json` prints one) of a hand-written configuration."""
+    table = {
+        "name": "events", "hash_key": "id", "range_key": None, "billing_mode": "PROVISIONED",
+        "read_capacity": 4, "write_capacity": 2, "attribute": [{"name": "id", "type": "S"}],
+        "global_secondary_index": [], "local_secondary_index": [], "ttl": [],
+        "stream_enabled": False, "table_class": "STANDARD",
+        "server_side_encryption": [], "point_in_time_recovery": [{"enabled": True,
+                                                                 "recovery_period_in_days": 7}],
+        "deletion_protection_enabled": True, "replica": [], "tags": {"team": "core"},
+        "tags_all": {"team": "core", "aws:cloudformation:x": "y"},
+        "arn": "arn:aws:dynamodb:eu-west-1:123456789012:table/events",
+        "server_side_encryption_x": None, "restore_to_latest_time": None,
+    }
+    resources = [
+        {"address": "aws_dynamodb_table.events", "mode": "managed", "type": "aws_dynamodb_table",
+         "name": "events", "values": table},
+        {"address": "aws_appautoscaling_target.read", "mode": "managed",
+         "type": "aws_appautoscaling_target", "name": "read",
+         "values": {"service_namespace": "dynamodb", "resource_id": "table/events",
+                    "scalable_dimension": "dynamodb:table:ReadCapacityUnits",
+                    "min_capacity": 4, "max_capacity": 40}},
+        {"address": "aws_appautoscaling_policy.read", "mode": "managed",
+         "type": "aws_appautoscaling_policy", "name": "read",
+         "values": {"service_namespace": "dynamodb", "resource_id": "table/events",
+                    "scalable_dimension": "dynamodb:table:ReadCapacityUnits",
+                    "policy_type": "TargetTrackingScaling",
+                    "target_tracking_scaling_policy_configuration": [{
+                        "target_value": 55, "predefined_metric_specification": [
+                            {"predefined_metric_type": "DynamoDBReadCapacityUtilization"}]}]}},
+        {"address": "aws_dynamodb_contributor_insights.events", "mode": "managed",
+         "type": "aws_dynamodb_contributor_insights", "name": "events",
+         "values": {"table_name": "events", "index_name": None}},
+        {"address": "aws_dynamodb_kinesis_streaming_destination.events", "mode": "managed",
+         "type": "aws_dynamodb_kinesis_streaming_destination", "name": "events",
+         "values": {"table_name": "events",
+                    "stream_arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/ev"}},
+        {"address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue", "name": "q",
+         "values": {}},
+    ]
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"format_version": "1.0", "values": {
+        "root_module": {"resources": resources}}}), encoding="utf-8")
+    result = adopt(tmp_path / "s", "--terraform", str(state))
+    assert result.code == 0, result.stderr
+    assert "aws_sqs_queue.q (aws_sqs_queue) is not a table setting; not adopted" in result.stdout
+    (adopted,) = load_project(tmp_path / "s").tables
+    assert adopted.autoscaling is not None and adopted.autoscaling.read is not None
+    assert (adopted.autoscaling.read.min, adopted.autoscaling.read.max,
+            adopted.autoscaling.read.target_utilization) == (4, 40, 55)
+    assert adopted.contributor_insights is True
+    assert adopted.kinesis_stream_arn == "arn:aws:kinesis:eu-west-1:123456789012:stream/ev"
+    assert adopted.point_in_time_recovery_period_days == 7
+    assert adopted.encryption.type == "aws_owned"
+    assert dict(adopted.tags) == {"team": "core"}
+
+
+# --- NoSQL Workbench --------------------------------------------------------------------
+
+WORKBENCH_MODEL: dict[str, Any] = {
+    "ModelName": "shop",
+    "ModelMetadata": {"Author": "tests", "Version": "3.0"},
+    "DataModel": [{
+        "TableName": "shop-catalog",
+        "KeyAttributes": {"PartitionKey": {"AttributeName": "PK", "AttributeType": "S"},
+                          "SortKey": {"AttributeName": "SK", "AttributeType": "S"}},
+        "NonKeyAttributes": [{"AttributeName": "GSI1PK", "AttributeType": "S"},
+                             {"AttributeName": "price", "AttributeType": "N"}],
+        "TableFacets": [{"FacetName": "Product",
+                         "KeyAttributeAlias": {"PartitionKeyAlias": "ProductId",
+                                               "SortKeyAlias": "Kind"},
+                         "TableData": [], "NonKeyAttributes": ["price"]}],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": "GSI1",
+            "KeyAttributes": {"PartitionKey": {"AttributeName": "GSI1PK", "AttributeType": "S"}},
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]}}],
+        "TableData": [{"PK": {"S": "P#1"}, "SK": {"S": "META"}, "price": {"N": "3"}}],
+        "BillingMode": "PROVISIONED",
+        "ProvisionedCapacitySettings": {
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 3},
+            "AutoScalingRead": {"ScalableTargetRequest": {"MinCapacity": 1, "MaxCapacity": 10},
+                                "ScalingPolicyConfiguration": {"TargetValue": 70}}},
+    }],
+}
+
+
+def test_workbench_model_adopts_keys_indexes_and_capacity_and_names_the_rest(
+    tmp_path: Path,
+) -> None:
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(WORKBENCH_MODEL), encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--nosql-workbench", str(model),
+                   "--name-prefix", "shop-")
+    assert result.code == 0, result.stderr
+    (table,) = load_project(tmp_path / "schemas").tables
+    assert (table.key, table.name) == ("catalog", "catalog")
+    assert (table.partition_key.name, table.sort_key and table.sort_key.name) == ("PK", "SK")
+    assert table.capacity is not None and (table.capacity.read, table.capacity.write) == (5, 3)
+    assert table.autoscaling is not None and table.autoscaling.read is not None
+    (index,) = table.global_secondary_indexes
+    assert (index.name, index.projection.non_key_attributes) == ("GSI1", ("price",))
+    text = (tmp_path / "schemas" / "catalog.yaml").read_text(encoding="utf-8")
+    if "attributes" in table_schema()["properties"]:  # table files that declare attributes
+        assert "attributes:\n  price: {type: N}\n" in text
+    else:
+        assert ("non-key attributes of the model (no place in this version's table files): "
+                "price (N)") in result.stdout
+    for note in ("facet Product (partition key as ProductId, sort key as Kind)",
+                 "1 sample item of the model not adopted",
+                 "index GSI1: the model gives it no capacity; written with the table's"):
+        assert note in result.stdout
+        assert note.split(" ")[0] in text
+    assert_builds(tmp_path / "schemas", tmp_path / "out")
+
+
+def test_not_a_workbench_model_exits_2(tmp_path: Path) -> None:
+    model = tmp_path / "model.json"
+    model.write_text('{"ModelName": "x"}', encoding="utf-8")
+    result = adopt(tmp_path / "s", "--nosql-workbench", str(model))
+    assert result.code == 2
+    assert "not a NoSQL Workbench data model (no DataModel list)" in result.stderr
+
+
+
+# --- property: any valid table files, built, adopt back from the template -------------
+
+
+def test_random_valid_tables_built_and_adopted_from_the_template_give_the_same_model(
+    record_property: Callable[[str, object], None],
+) -> None:
+    _run_counted(_adopts_back, "adopt back", 60, record_property)
+
+
+@settings(PROFILE, max_examples=60)
+@given(projects(max_tables=2))
+def _adopts_back(project: dict[str, dict[str, Any]]) -> None:
+    RUN["adopt back"] += 1
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "in").mkdir()
+        source = _write(Path(folder) / "in", project)
+        model = rebuilt_model(source)
+        template = Path(folder) / "template.json"
+        template.write_text(generate(source)[CLOUDFORMATION_TEMPLATE], encoding="utf-8")
+        result = adopt(Path(folder) / "adopted", "--cloudformation", str(template))
+        assert result.code == 0, result.stderr
+        assert rebuilt_model(Path(folder) / "adopted") == model
+        # Descriptions (any text) come back too, though model.json does not record them.
+        descriptions = {t.key: t.description for t in load_project(source).tables}
+        assert {t.key: t.description
+                for t in load_project(Path(folder) / "adopted").tables} == descriptions
+
+
+def _design(schemas: Path) -> dict[str, Any]:
+    """What a NoSQL Workbench model holds of each table, by name."""
+    found = {}
+    for table in load_project(schemas).tables:
+        snapshot = table_snapshot(table)
+        found[table.name] = {
+            "keys": (snapshot["partition_key"], snapshot["sort_key"]),
+            "billing": (snapshot["billing_mode"], snapshot["capacity"], snapshot["autoscaling"]),
+            "indexes": [(g["name"], g["partition_key"], g["sort_key"], g["projection"])
+                        for g in snapshot["global_secondary_indexes"]],
+        }
+    return found
+
+
+@pytest.mark.parametrize("schemas", [SCHEMAS, *(GOLDEN / case / "input" for case in CASES)],
+                         ids=["sentinel", *CASES])
+def test_exported_workbench_model_adopts_back_to_the_same_design(
+    schemas: Path, tmp_path: Path
+) -> None:
+    exported = run_cli("export", "--format", "nosql-workbench", "--schemas", str(schemas))
+    assert exported.code == 0, exported.stderr
+    # What the model cannot hold is said, table by table.
+    assert exported.stderr.count("not in the data model: ") == len(load_project(schemas).tables)
+    model = tmp_path / "model.json"
+    model.write_text(exported.stdout, encoding="utf-8")
+    assert adopt(tmp_path / "adopted", "--nosql-workbench", str(model)).code == 0
+    assert _design(tmp_path / "adopted") == _design(schemas)
