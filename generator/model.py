@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
+
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
 DEFAULT_TABLE_CLASS = "STANDARD"
 DEFAULT_PROJECTION = "ALL"
@@ -266,6 +268,7 @@ class Table:
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
     encryption_stated: bool = False  # the table file chose its encryption, not the default
+    alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -334,6 +337,11 @@ class Table:
         return "Env" + logical_id(variable.lower())
 
     @cached_property
+    def alarm_outputs(self) -> AlarmOutputs:
+        """CloudFormation outputs that list the table's alarms."""
+        return alarm_outputs(self.logical_id, f"table {self.key}")
+
+    @cached_property
     def name_parameter(self) -> str:
         """CloudFormation parameter that overrides the physical name."""
         return self.logical_id + "NameOverride"
@@ -368,6 +376,12 @@ class Table:
 @dataclass(frozen=True)
 class Project:
     tables: tuple[Table, ...]
+    account_alarms: tuple[Alarm, ...] = ()  # once per deployment, from the settings
+
+    @cached_property
+    def alarms(self) -> tuple[Alarm, ...]:
+        """Every alarm: the tables' in table order, then the account's."""
+        return tuple(a for table in self.tables for a in table.alarms) + self.account_alarms
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -517,6 +531,6 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
     )
 
 
-def build_project(tables: Sequence[Table]) -> Project:
+def build_project(tables: Sequence[Table], account_alarms: Sequence[Alarm] = ()) -> Project:
     """Tables ordered by key, so output never depends on file-system order."""
-    return Project(tuple(sorted(tables, key=lambda t: t.key)))
+    return Project(tuple(sorted(tables, key=lambda t: t.key)), tuple(account_alarms))
