@@ -105,6 +105,7 @@ class Alarm:
     treat_missing_data: str
     description: str
     where: str  # what it watches, for the docs: "table", "index gsi-user", "replica eu-west-1"
+    default_name: str  # the name without prefix, suffix or a table name override
     tags: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -265,7 +266,9 @@ def _alarm(kind: Kind, options: AlarmOptions, place: _Place, table: Table | None
         treat_missing_data=options.treat_missing_data,
         description=_description(kind, options, _number(threshold), datapoints, owner),
         where=place.where,
-        tags=table.tags if table else (),
+        default_name=(table.name if table else "") + place.name_part,
+        # CloudWatch refuses empty tag values, which DynamoDB takes: those tags stay off.
+        tags=tuple((k, v) for k, v in table.tags if v) if table else (),
     )
 
 

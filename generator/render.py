@@ -105,7 +105,7 @@ FRAME = "(the members template.json.j2 gives)"
 CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
     "Parameters": (FRAME, "Parameters"),
     "Conditions": (FRAME, "Conditions"),
-    "Resources": (FRAME, "Policies", "ScalingTargets", "Tables", "Alarms"),
+    "Resources": (FRAME, "Policies", "ScalingTargets", "Alarms", "Tables"),
     # The environment outputs are the frame's: they come sorted by variable.
     "Outputs": ("PolicyOutputs", FRAME, "TableOutputs", "AlarmOutputs"),
 }
