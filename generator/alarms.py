@@ -67,7 +67,7 @@ TABLE_KINDS = tuple(kind for kind in KINDS if kind.scope != "account")
 ACCOUNT_KINDS = tuple(kind for kind in KINDS if kind.scope == "account")
 # What a kind's ``needs`` asks of a table, in the words of an error message.
 NEEDS = {
-    "provisioned": "billing_mode PROVISIONED",
+    "provisioned": "provisioned capacity (billing_mode PROVISIONED)",
     "max_read": "on_demand_throughput.max_read_request_units on the table or an index",
     "max_write": "on_demand_throughput.max_write_request_units on the table or an index",
     "replicas": "replicas",
