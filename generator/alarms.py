@@ -31,7 +31,7 @@ class Kind:
     metric: str
     statistic: str
     scope: str  # table, index (the table and each GSI), replica, kinesis or account
-    needs: str  # what the table must have: nothing, provisioned, max_read, max_write, replicas, kinesis
+    needs: str  # what the table must have: a key of NEEDS, or nothing
     what: str  # for descriptions and docs
 
     @property

@@ -99,7 +99,7 @@ def _resolve(value: Any, refs: dict[str, Any], conditions: dict[str, bool]) -> A
 
 
 def _put_alarms(stack: str, alarms: dict[str, Any], outputs: dict[str, Any],
-                parameters: dict[str, str], cloudformation: Any, cloudwatch: Any
+                parameters: dict[str, str], *, cloudformation: Any, cloudwatch: Any
                 ) -> dict[str, str]:
     """Create the alarms as CloudFormation would; the alarm outputs, resolved."""
     refs: dict[str, Any] = {"NamePrefix": parameters["NamePrefix"], "NameSuffix": "",
@@ -141,8 +141,9 @@ def stacks() -> Iterator[Stacks]:
             status = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
             assert status == "CREATE_COMPLETE", status
             deployed[stack] = kept
-            alarm_outputs[stack] = _put_alarms(stack, alarms, outputs, parameters,
-                                               cloudformation, cloudwatch)
+            alarm_outputs[stack] = _put_alarms(
+                stack, alarms, outputs, parameters, cloudformation=cloudformation,
+                cloudwatch=cloudwatch)
         yield Stacks(cloudformation, client("dynamodb"), cloudwatch, deployed, alarm_outputs)
 
 

@@ -62,3 +62,14 @@ def test_replicas_and_autoscaling_are_in_the_docs_and_the_module_readme() -> Non
     assert (
         "| `metrics` | none | table Read 5 to 200, table Write 5 to 100, `by-host` Read 5 to 50 |"
     ) in readme
+
+
+def test_every_table_section_lists_its_alarms_with_threshold_and_period() -> None:
+    for table in PROJECT.tables:
+        section = DOC.split(f"\n## {table.key}\n", 1)[1].split("\n## ", 1)[0]
+        alarms = section.split("\n### Alarms\n", 1)[1].split("\n### ", 1)[0]
+        rows = [line for line in alarms.splitlines() if line.startswith("| `")]
+        assert [row.split(" | ")[0] for row in rows] == [
+            f"| `{alarm.default_name}`" for alarm in table.alarms]
+        for row, alarm in zip(rows, table.alarms, strict=True):
+            assert f" | {alarm.threshold} | {alarm.period} s | " in row

@@ -34,7 +34,8 @@ _HCL_RESOURCE = {
 _HCL_ENTRY = {"name", "description", "metric", "statistic", "dimensions", "threshold", "period",
               "evaluation_periods", "datapoints_to_alarm", "treat_missing_data", "tags"}
 _TABLE_NAMED = re.compile(r'^\$\{join\("", \[aws_dynamodb_table\.(\w+)\.name, "([^"]*)"\]\)\}$')
-_ACCOUNT_NAMED = re.compile(r'^\$\{join\("", \[var\.name_prefix, "([^"]*)", var\.name_suffix\]\)\}$')
+_ACCOUNT_NAMED = re.compile(
+    r'^\$\{join\("", \[var\.name_prefix, "([^"]*)", var\.name_suffix\]\)\}$')
 _TABLE_REF = re.compile(r"^\$\{aws_dynamodb_table\.(\w+)\.name\}$")
 _CFN_PROPERTIES = {
     "AlarmName", "AlarmDescription", "Namespace", "MetricName", "Statistic", "Dimensions",
@@ -44,9 +45,11 @@ _CFN_PROPERTIES = {
 _CFN_ACTIONS = {"Fn::If": ["HasAlarmTopicArns", {"Ref": "AlarmTopicArns"}, {"Ref": "AWS::NoValue"}]}
 
 
-def _shape(metric: str, statistic: str, dimensions: Mapping[str, str], threshold: Any,
-           period: int, evaluation_periods: int, datapoints: int, missing: str,
-           description: str, tags: Mapping[str, str]) -> Shape:
+def _shape(*values: Any) -> Shape:
+    """The common vocabulary, from metric, statistic, dimensions, threshold, period,
+    evaluation periods, datapoints to alarm, missing-data treatment, description, tags."""
+    (metric, statistic, dimensions, threshold, period, evaluation_periods, datapoints, missing,
+     description, tags) = values
     return {
         "namespace": "AWS/DynamoDB", "comparison": "GreaterThanThreshold", "metric": metric,
         "statistic": statistic, "dimensions": dict(dimensions), "threshold": float(threshold),
@@ -154,7 +157,9 @@ def cfn_alarm_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
     return found
 
 
-def live_alarm_shapes(cloudwatch: Any, prefix: str) -> tuple[dict[str, Shape], set[tuple[str, ...]]]:
+def live_alarm_shapes(
+    cloudwatch: Any, prefix: str
+) -> tuple[dict[str, Shape], set[tuple[str, ...]]]:
     """The alarms the emulator holds whose names start with ``prefix``, by default name (the
     prefix taken off), and the set of (alarm actions, OK actions) they carry."""
     found: dict[str, Shape] = {}
