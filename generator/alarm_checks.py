@@ -95,21 +95,23 @@ def option_problems(
         )
 
 
-def check_table_alarms(doc: Document, settings: Settings) -> list[Diagnostic]:
-    """Every alarm rule over one schema-valid table document; all findings."""
-    from generator.model import build_table
-
+def check_table_alarms(doc: Document, settings: Settings, table: Table | None) -> list[Diagnostic]:
+    """Every alarm rule over one schema-valid table document; all findings. ``table`` is its
+    model, None while the table rules find problems: then only the alarm settings are judged,
+    and what needs the table's shape (E403, E404) waits for a table that is sound."""
     value = doc.data.get("alarms")
     if value is False:
         return []
-    table = build_table(doc.path, doc.display, doc.data)
     found: list[Diagnostic] = []
     for kind, own in (value.items() if isinstance(value, Mapping) else ()):
         path: DocPath = ("alarms", kind)
         found += option_problems(doc, path, own, settings.alarm_options(kind))
-        if own is not False and not (isinstance(own, Mapping) and own.get("enabled") is False):
+        turned_off = own is False or (isinstance(own, Mapping) and own.get("enabled") is False)
+        enabled = not turned_off
+        if table is not None and enabled:
             found += _missing_feature(doc, path, alarms.KINDS_BY_NAME[kind], table)
-    found += _name_length(doc, table)
+    if table is not None:
+        found += _name_length(doc, table)
     return sorted(found)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from generator.settings import AlarmOptions, Settings
 
 if TYPE_CHECKING:  # the model imports this module for the Alarm type
-    from generator.model import Table
+    from generator.model import GlobalSecondaryIndex, Table
 
 NAMESPACE = "AWS/DynamoDB"
 COMPARISON = "GreaterThanThreshold"
@@ -168,7 +168,7 @@ class _Place:
     capacity: int | None = None  # for the capacity alarms, in units per second
 
 
-def _capacity(table: Table, index: Any, kind: Kind) -> int | None:
+def _capacity(table: Table, index: GlobalSecondaryIndex | None, kind: Kind) -> int | None:
     """The capacity units per second a capacity alarm compares with: autoscaling's maximum
     where the dimension scales, else the provisioned capacity."""
     owner = index if index is not None else table
@@ -183,7 +183,7 @@ def _capacity(table: Table, index: Any, kind: Kind) -> int | None:
     return int(owner.capacity.read if read else owner.capacity.write)
 
 
-def _index_has(kind: Kind, table: Table, index: Any) -> bool:
+def _index_has(kind: Kind, table: Table, index: GlobalSecondaryIndex | None) -> bool:
     owner = index if index is not None else table
     limits = owner.on_demand_throughput
     if kind.needs == "max_read":
@@ -203,7 +203,8 @@ def table_has(kind: Kind, table: Table) -> bool:
 def _places(kind: Kind, table: Table) -> Iterator[_Place]:
     base = Dimension("TableName", None)
     if kind.scope == "index":
-        places = [(None, 0), *((g, n) for n, g in enumerate(table.global_secondary_indexes, 1))]
+        places: list[tuple[GlobalSecondaryIndex | None, int]] = [(None, 0)]
+        places += [(g, n) for n, g in enumerate(table.global_secondary_indexes, 1)]
         for index, position in places:
             if not _index_has(kind, table, index):
                 continue

@@ -37,11 +37,15 @@ def _one_file(
     problems = validate.validate_document(document)
     if problems:
         return _FileResult(problems, None, None)
-    problems = checks.check_table(document) + alarm_checks.check_table_alarms(document, settings)
-    table = None
-    if not problems:
-        # Output names the source by folder and file only, so it never depends on the cwd.
-        table = model.build_table(document.path, f"{folder}/{document.path.name}", document.data)
+    problems = checks.check_table(document)
+    # Output names the source by folder and file only, so it never depends on the cwd.
+    table = None if problems else model.build_table(
+        document.path, f"{folder}/{document.path.name}", document.data
+    )
+    problems += alarm_checks.check_table_alarms(document, settings, table)
+    if problems:
+        table = None
+    elif table is not None:
         table = dataclasses.replace(
             table, alarms=alarms.table_alarms(table, document.data.get("alarms"), settings)
         )
