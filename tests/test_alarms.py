@@ -16,10 +16,10 @@ from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.settings import SETTINGS_FILE, alarm_defaults, settings_schema
 from generator.validate import table_schema
 from tests.conftest import OUT, REPO, SCHEMAS
+from tests.helpers import write_tables
 from tests.support.alarm_shapes import cfn_alarm_shapes, hcl_alarm_shapes, model_alarm_shapes
 from tests.support.shapes import load_hcl, load_template
 from tests.test_checks import BASE
-from tests.helpers import write_tables
 
 GOLDEN = REPO / "tests" / "golden"
 ALARMS = GOLDEN / "alarms"
