@@ -19,6 +19,7 @@ real stack read-back once moto has it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,8 @@ def _without_alarms(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 
 def _resolve(value: Any, refs: dict[str, Any], conditions: dict[str, bool]) -> Any:
-    """A template value with Ref, Fn::Join and Fn::If resolved; AWS::NoValue as None."""
+    """A template value with Ref, Fn::Join, Fn::Sub and Fn::If resolved; AWS::NoValue as
+    None."""
     if isinstance(value, list):
         return [_resolve(item, refs, conditions) for item in value]
     if not isinstance(value, dict):
@@ -88,6 +90,10 @@ def _resolve(value: Any, refs: dict[str, Any], conditions: dict[str, bool]) -> A
     if set(value) == {"Fn::Join"}:
         separator, parts = value["Fn::Join"]
         return separator.join(_resolve(parts, refs, conditions))
+    if set(value) == {"Fn::Sub"}:
+        pattern, variables = value["Fn::Sub"]
+        names = {**refs, **_resolve(variables, refs, conditions)}
+        return re.sub(r"\$\{([^}]+)\}", lambda m: str(names[m.group(1)]), pattern)
     if set(value) == {"Fn::If"}:
         condition, then, otherwise = value["Fn::If"]
         return _resolve(then if conditions[condition] else otherwise, refs, conditions)

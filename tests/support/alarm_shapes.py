@@ -140,12 +140,12 @@ def cfn_alarm_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
         assert properties["Namespace"] == "AWS/DynamoDB", logical_id
         assert properties["ComparisonOperator"] == "GreaterThanThreshold", logical_id
         assert properties["AlarmActions"] == properties["OKActions"] == _CFN_ACTIONS, logical_id
-        parts = properties["AlarmName"]["Fn::Join"][1]
-        if len(parts) == 2:
-            name = tables[parts[0]["Ref"]] + parts[1]
+        pattern, variables = properties["AlarmName"]["Fn::Sub"]
+        if pattern == "${Table}${Part}":
+            name = tables[variables["Table"]["Ref"]] + variables["Part"]
         else:
-            assert parts[0] == {"Ref": "NamePrefix"} and parts[2] == {"Ref": "NameSuffix"}
-            name = parts[1]
+            assert pattern == "${NamePrefix}${Part}${NameSuffix}", pattern
+            name = variables["Part"]
         dimensions = {d["Name"]: tables[d["Value"]["Ref"]] if isinstance(d["Value"], dict)
                       else d["Value"] for d in properties["Dimensions"]}
         found[name] = _shape(
