@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.model import Project
 from tests.helpers import hcl_string
-from tests.support.shapes import UnknownConstructError, load_hcl
+from tests.support.shapes import UnknownConstructError, _cfn_default_name, load_hcl
 
 Shape = dict[str, Any]
 
@@ -119,16 +119,10 @@ def hcl_alarm_shapes(module: Path) -> dict[str, Shape]:
     return found
 
 
-def _default_table_name(resource: Mapping[str, Any]) -> str:
-    join = resource["Properties"]["TableName"]["Fn::If"][2]["Fn::Join"][1]
-    assert isinstance(join[1], str)
-    return join[1]
-
-
 def cfn_alarm_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
     """Alarms (AWS::CloudWatch::Alarm) of a generated template, by default alarm name."""
     resources = template["Resources"]
-    tables = {logical_id: _default_table_name(resource)
+    tables = {logical_id: _cfn_default_name(resource["Properties"]["TableName"])
               for logical_id, resource in resources.items()
               if resource["Type"] in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")}
     found: dict[str, Shape] = {}
