@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
                          help="folder of table files, one *.yaml or *.yml file per table; "
                          "subfolders are not read (default: schemas)")
+        sub.add_argument("--settings", type=Path, metavar="FILE",
+                         help="project settings file (default: dynamodb-schema-generator.yaml "
+                         "beside the schemas folder, if there is one)")
         sub.add_argument("--jobs", "-j", type=_positive, metavar="N",
                          help="processes to load and render with (default: one per "
                          f"processor from {MIN_TABLES} table files on, else 1)")
@@ -197,7 +200,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     from generator.pipeline import load_project
 
     try:
-        project = load_project(args.schemas, Path.cwd(), jobs=args.jobs)
+        project = load_project(args.schemas, Path.cwd(), jobs=args.jobs,
+                               settings_file=args.settings)
     except InputError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.format(), file=err)

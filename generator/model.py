@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic
 from generator.patterns import Usage, build_usage
 
@@ -296,6 +297,7 @@ class Table:
     ttl_disabled: bool = False  # the table file states TTL off for ttl_attribute
     encryption_stated: bool = False  # the table file chose its encryption, not the default
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
+    alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -363,6 +365,11 @@ class Table:
         return "Env" + logical_id(variable.lower())
 
     @cached_property
+    def alarm_outputs(self) -> AlarmOutputs:
+        """CloudFormation outputs that list the table's alarms."""
+        return alarm_outputs(self.logical_id, f"table {self.key}")
+
+    @cached_property
     def name_parameter(self) -> str:
         """CloudFormation parameter that overrides the physical name."""
         return self.logical_id + "NameOverride"
@@ -407,6 +414,12 @@ class Project:
     tables: tuple[Table, ...]
     warnings: tuple[Diagnostic, ...] = ()  # findings that stop nothing unless --strict
     moves: tuple[Move, ...] = ()  # renamed table files, kept from build to build
+    account_alarms: tuple[Alarm, ...] = ()  # once per deployment, from the settings
+
+    @cached_property
+    def alarms(self) -> tuple[Alarm, ...]:
+        """Every alarm: the tables' in table order, then the account's."""
+        return tuple(a for table in self.tables for a in table.alarms) + self.account_alarms
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -584,6 +597,14 @@ def _access_role(
     )
 
 
-def build_project(tables: Sequence[Table], warnings: Sequence[Diagnostic] = ()) -> Project:
+def build_project(
+    tables: Sequence[Table],
+    warnings: Sequence[Diagnostic] = (),
+    account_alarms: Sequence[Alarm] = (),
+) -> Project:
     """Tables ordered by key, so output never depends on file-system order."""
-    return Project(tuple(sorted(tables, key=lambda t: t.key)), tuple(warnings))
+    return Project(
+        tuple(sorted(tables, key=lambda t: t.key)),
+        warnings=tuple(warnings),
+        account_alarms=tuple(account_alarms),
+    )

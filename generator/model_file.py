@@ -23,7 +23,7 @@ _MODEL_FORMAT = 1
 # how the application uses the table.
 _NOT_DEPLOYED = frozenset(
     {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated", "usage"}
+     "encryption_stated", "usage", "alarms"}
 )
 Snapshot = dict[str, Any]
 

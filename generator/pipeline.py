@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from generator import checks, loader, model, parallel, validate
+from generator import alarm_checks, alarms, checks, loader, model, parallel, validate
 from generator.diagnostics import Diagnostic, InputError
+from generator.settings import Settings, load_settings
 
 
 def _folder_problem(folder: Path, message: str, hint: str) -> InputError:
@@ -26,7 +28,9 @@ class _FileResult(NamedTuple):
     table: model.Table | None
 
 
-def _one_file(path: Path, display_root: Path | None, folder: str) -> _FileResult:
+def _one_file(
+    path: Path, display_root: Path | None, folder: str, settings: Settings
+) -> _FileResult:
     try:
         document = loader.load_file(path, loader.display_name(path, display_root))
     except InputError as error:
@@ -40,23 +44,35 @@ def _one_file(path: Path, display_root: Path | None, folder: str) -> _FileResult
     table = None if problems else model.build_table(
         document.path, f"{folder}/{document.path.name}", document.data
     )
+    problems += alarm_checks.check_table_alarms(document, settings, table)
+    if problems:
+        table = None
+    elif table is not None:
+        table = dataclasses.replace(
+            table, alarms=alarms.table_alarms(table, document.data.get("alarms"), settings)
+        )
     warnings = [d for d in found if d.is_warning]
     return _FileResult(problems, warnings, checks.project_view(document), table)
 
 
-def _files(paths: Sequence[Path], display_root: Path | None, folder: str) -> list[_FileResult]:
-    return [_one_file(path, display_root, folder) for path in paths]
+def _files(
+    paths: Sequence[Path], display_root: Path | None, folder: str, settings: Settings
+) -> list[_FileResult]:
+    return [_one_file(path, display_root, folder, settings) for path in paths]
 
 
 def load_project(
-    schemas_dir: Path, display_root: Path | None = None, *, jobs: int | None = None
+    schemas_dir: Path, display_root: Path | None = None, *, jobs: int | None = None,
+    settings_file: Path | None = None,
 ) -> model.Project:
-    """Load, validate and check every table file; raise InputError with all problems.
+    """Load, validate and check the settings file and every table file; raise InputError
+    with all problems.
 
     Warnings stop nothing: the project carries them (``Project.warnings``).
 
     ``jobs`` is the number of processes (``--jobs``); by default, every processor for a
-    large folder and one for a small one.
+    large folder and one for a small one. ``settings_file`` is ``--settings``; by default
+    the settings file beside the schemas folder, if there is one.
     """
     if not schemas_dir.is_dir():
         raise _folder_problem(
@@ -77,14 +93,20 @@ def load_project(
             f"read, and {nested.relative_to(schemas_dir).as_posix()} is in one",
             f"move the table files into the folder, or pass --schemas {nested.parent}",
         )
+    problems: list[Diagnostic] = []
+    try:
+        settings = load_settings(settings_file, schemas_dir, display_root)
+    except InputError as error:
+        problems.extend(error.diagnostics)
+        settings = Settings(None)
     workers = parallel.processes(len(paths), jobs)
     # Several slices per worker, so that one slow slice does not leave the others idle.
     slices = parallel.chunks(paths, 4 * workers)
     folder = schemas_dir.resolve().name
     loaded = parallel.run(
-        [functools.partial(_files, piece, display_root, folder) for piece in slices], workers
+        [functools.partial(_files, piece, display_root, folder, settings) for piece in slices],
+        workers,
     )
-    problems: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     views: list[loader.Document] = []
     tables: list[model.Table] = []
@@ -99,15 +121,16 @@ def load_project(
     problems.extend(checks.check_project(views))
     if problems:
         raise InputError(problems)
-    return model.build_project(tables, sorted(warnings))
+    return model.build_project(tables, sorted(warnings), alarms.account_alarms(settings))
 
 
 def generate(
-    schemas_dir: Path, display_root: Path | None = None, *, jobs: int | None = None
+    schemas_dir: Path, display_root: Path | None = None, *, jobs: int | None = None,
+    settings_file: Path | None = None,
 ) -> dict[str, str]:
     """Every output file, by path relative to the output folder."""
     # Imported here so that `validate`, which never renders, does not load Jinja.
     from generator import render
 
-    project = load_project(schemas_dir, display_root, jobs=jobs)
+    project = load_project(schemas_dir, display_root, jobs=jobs, settings_file=settings_file)
     return render.render_project(project, jobs=jobs)

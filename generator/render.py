@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from generator import hclfmt, parallel
+from generator import alarms, hclfmt, parallel
 from generator.filters import (
     FILTERS,
     pretty_json_member,
@@ -105,9 +105,9 @@ FRAME = "(the members template.json.j2 gives)"
 CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
     "Parameters": (FRAME, "Parameters"),
     "Conditions": (FRAME, "Conditions"),
-    "Resources": (FRAME, "Policies", "ScalingTargets", "Tables"),
+    "Resources": (FRAME, "Policies", "ScalingTargets", "Alarms", "Tables"),
     # The environment outputs are the frame's: they come sorted by variable.
-    "Outputs": ("PolicyOutputs", FRAME, "TableOutputs"),
+    "Outputs": ("PolicyOutputs", FRAME, "TableOutputs", "AlarmOutputs"),
 }
 # Printed members by group (or by section, for the frame), as (key, text), in order.
 Members = dict[str, list[tuple[str, str]]]
@@ -119,7 +119,9 @@ def _printed(entries: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _cloudformation_frame(project: Project) -> tuple[dict[str, Any], Members]:
     """The frame with its sections emptied, and their members printed."""
-    frame = _parse_json(CLOUDFORMATION_FRAME, _render(CLOUDFORMATION_FRAME, project=project))
+    frame = _parse_json(CLOUDFORMATION_FRAME, _render(
+        CLOUDFORMATION_FRAME, project=project, account_outputs=alarms.ACCOUNT_OUTPUTS
+    ))
     members: Members = {}
     for section in CLOUDFORMATION_SECTIONS:
         if not isinstance(frame.get(section), dict):
@@ -183,6 +185,10 @@ def _terraform_module(project: Project) -> dict[str, str]:
         f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project,
                                                              module_name=MODULE_NAME)),
     }
+    files[f"{TERRAFORM_DIR}/alarms.tf"] = _terraform_file(
+        "terraform/alarms.tf.j2", project=project, namespace=alarms.NAMESPACE,
+        comparison=alarms.COMPARISON,
+    )
     if project.access_roles:
         files[f"{TERRAFORM_DIR}/iam.tf"] = _terraform_file("terraform/iam.tf.j2", project=project)
     if project.moves:

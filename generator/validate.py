@@ -59,11 +59,16 @@ _CODES = {
 
 
 @cache
-def table_schema() -> dict[str, Any]:
-    """The JSON Schema for one table file, as shipped inside the package."""
-    text = resources.files("generator").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped inside the package: the table file's, or another file's."""
+    text = resources.files("generator").joinpath(name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def table_schema() -> dict[str, Any]:
+    """The JSON Schema for one table file, as shipped inside the package."""
+    return load_schema(SCHEMA_FILE)
 
 
 _LOCAL_REF = "#/$defs/"
@@ -91,18 +96,18 @@ def _inline(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
 
 
 @cache
-def _inlined_schema() -> dict[str, Any]:
-    schema = table_schema()
+def _inlined_schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+    schema = load_schema(name)
     inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
     return inlined
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _validator(name: str = SCHEMA_FILE) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    Draft202012Validator.check_schema(table_schema())
-    return Draft202012Validator(_inlined_schema())
+    Draft202012Validator.check_schema(load_schema(name))
+    return Draft202012Validator(_inlined_schema(name))
 
 
 Check = Callable[[Any], bool]
@@ -302,19 +307,20 @@ def quick_check(schema: Any) -> Check:
 
 
 @cache
-def _quick() -> Check:
+def _quick(name: str = SCHEMA_FILE) -> Check:
     try:
-        return quick_check(_inlined_schema())
-    except UnsupportedSchemaError:  # pragma: no cover - tests pin that the table schema compiles
+        return quick_check(_inlined_schema(name))
+    except UnsupportedSchemaError:  # pragma: no cover - tests pin that the schemas compile
         return _never
 
 
-def validate_document(document: Document) -> list[Diagnostic]:
-    """All schema violations of one document, most specific first, never raising."""
-    if _quick()(document.data):
+def validate_document(document: Document, schema: str = SCHEMA_FILE) -> list[Diagnostic]:
+    """All violations of one document of the package's JSON Schema ``schema`` (by default a
+    table file's), most specific first, never raising."""
+    if _quick(schema)(document.data):
         return []
     found: list[Diagnostic] = []
-    for error in _validator().iter_errors(document.data):
+    for error in _validator(schema).iter_errors(document.data):
         found.extend(_explain(document, error))
     return sorted(set(found))
 

@@ -27,7 +27,7 @@ from tests.support.emulator import client, fake_aws_environment, moto_server, pr
 
 pytestmark = pytest.mark.deploy
 
-STEP_TIMEOUT = 120
+STEP_TIMEOUT = 240  # seconds, per terraform command; far more than it takes on an idle machine
 CAPABILITIES = REPO / "tests" / "golden" / "capabilities" / "input"
 
 

@@ -22,6 +22,7 @@ from generator.model import Table
 from generator.pipeline import load_project
 from generator.render import TERRAFORM_DIR
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
+from tests.support.alarm_shapes import live_alarm_shapes, model_alarm_shapes
 from tests.support.emulator import client, fake_aws_environment, moto_server, provider_block
 from tests.support.sentinel_use import SENTINEL_USE, SentinelTables, SentinelUse
 from tests.support.shapes import TEMPLATE_ONLY, live_shape, model_shape
@@ -31,15 +32,21 @@ pytestmark = pytest.mark.deploy
 FEATURES = REPO / "tests" / "golden" / "features"
 MODULES = {"sentinel_tables": (SCHEMAS, OUT / TERRAFORM_DIR),
            "features": (FEATURES / "input", FEATURES / "expected" / TERRAFORM_DIR)}
-STEP_TIMEOUT = 90  # seconds, per terraform command; the whole scenario takes far less
+STEP_TIMEOUT = 240  # seconds, per terraform command; far more than it takes on an idle machine
 TABLES = [(module, table) for module, (schemas, _) in MODULES.items()
           for table in load_project(schemas).tables]
+
+
+# The Sentinel module's alarms notify this topic; the features module's have no actions.
+TOPIC = "arn:aws:sns:us-east-1:123456789012:table-alarms"
+TOPICS = {"sentinel_tables": [TOPIC], "features": []}
 
 
 def _root_module(endpoint: str, name_prefix: str) -> str:
     modules = "\n".join(
         f'module "{name}" {{\n  source      = "{module.as_posix()}"\n'
-        f'  name_prefix = "{name_prefix}"\n}}\n'
+        f'  name_prefix = "{name_prefix}"\n'
+        f'  alarm_topic_arns = {json.dumps(TOPICS[name])}\n}}\n'
         f'output "{name}_table_names" {{\n  value = module.{name}.table_names\n}}\n'
         for name, (_, module) in MODULES.items()
     )
@@ -159,3 +166,15 @@ def test_module_outputs_name_every_table(deployment: Deployment) -> None:
     for module, (schemas, _) in MODULES.items():
         names = {t.key: f"it-{t.name}" for t in load_project(schemas).tables}
         assert values[f"{module}_table_names"]["value"] == names
+
+
+def test_applied_alarms_read_back_as_the_model(deployment: Deployment) -> None:
+    """Every alarm of both modules, read back with describe_alarms and the alarms' tags, is
+    the model's, named after the deployed (prefixed) tables, with the module's topic."""
+    cloudwatch = client("cloudwatch", deployment.endpoint)
+    live, actions = live_alarm_shapes(cloudwatch, "it-")
+    expected: dict[str, Any] = {}
+    for schemas, _ in MODULES.values():
+        expected.update(model_alarm_shapes(load_project(schemas)))
+    assert expected and live == expected
+    assert actions == {(TOPIC, "|", TOPIC), ("|",)}

@@ -111,3 +111,12 @@ def test_the_readme_rule_table_lists_every_rule_once() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| ([EW]\d{3}) \|", readme, re.M)
     assert sorted(listed) == sorted([r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES])
+def test_every_table_section_lists_its_alarms_with_threshold_and_period() -> None:
+    for table in PROJECT.tables:
+        section = DOC.split(f"\n## {table.key}\n", 1)[1].split("\n## ", 1)[0]
+        alarms = section.split("\n### Alarms\n", 1)[1].split("\n### ", 1)[0]
+        rows = [line for line in alarms.splitlines() if line.startswith("| `")]
+        assert [row.split(" | ")[0] for row in rows] == [
+            f"| `{alarm.default_name}`" for alarm in table.alarms]
+        for row, alarm in zip(rows, table.alarms, strict=True):
+            assert f" | {alarm.threshold} | {alarm.period} s | " in row

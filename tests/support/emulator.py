@@ -55,7 +55,7 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
                         **FAKE_CREDENTIALS)
 
 
-TERRAFORM_SERVICES = ("dynamodb", "sts", "kms", "iam")
+TERRAFORM_SERVICES = ("dynamodb", "sts", "kms", "iam", "cloudwatch")
 
 
 def provider_block(endpoint: str, region: str = REGION,
