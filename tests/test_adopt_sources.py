@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 
 from generator import tablefile
+from generator.model_file import table_snapshot
 from generator.pipeline import generate, load_project
-from generator.plan import table_snapshot
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.sources import file_stem
 from generator.validate import table_schema

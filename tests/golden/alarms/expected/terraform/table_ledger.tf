@@ -33,7 +33,7 @@ resource "aws_dynamodb_table" "ledger" {
     name            = "by-day"
     hash_key        = "day"
     projection_type = "ALL"
-    read_capacity   = 4
+    read_capacity   = try(local.scaled_index_capacity["ledger"]["by-day"].read, 4)
     write_capacity  = 2
   }
 
@@ -52,7 +52,5 @@ resource "aws_dynamodb_table" "ledger" {
 
   lifecycle {
     prevent_destroy = true
-    # Autoscaling changes these; Terraform must not set them back.
-    ignore_changes = [global_secondary_index]
   }
 }
