@@ -126,7 +126,7 @@ def test_every_plan_verdict_is_terraforms_action_on_the_table(
     root.mkdir()
     (root / "main.tf").write_text(
         provider_block(endpoint, REGION, ("dynamodb", "sts", "kms", "iam",
-                                          "applicationautoscaling"))
+                                          "applicationautoscaling", "cloudwatch"))
         + f'\nmodule "tables" {{\n  source = "{(out / TERRAFORM_DIR).as_posix()}"\n}}\n',
         encoding="utf-8")
     init = terraform.run(["init", "-backend=false", "-no-color"], cwd=root)

@@ -37,6 +37,8 @@ _INDEX_SUFFIX = re.compile(r"/index/(\*|[a-zA-Z0-9_.-]{3,255})")
 _SUB_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.(?:Arn\}(?:/index/(\*|[a-zA-Z0-9_.-]{3,255}))?"
                       r"|StreamArn\})")
 _SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}(?:/index/(\*|[a-zA-Z0-9_.-]{3,255}))?")
+# ["${TableArn}/index/${IndexName}", {"TableArn": ..., "IndexName": "gsi-x"}], as generated.
+_SUB_INDEX_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}/index/\$\{([A-Za-z0-9_]+)\}")
 _TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
 _KMS_ARN = re.compile(
@@ -608,6 +610,13 @@ def _table_of(resource: Any) -> tuple[str, str | None] | None:
         table = _table_of(sub[1].get(match.group(1)))
         if table and table[1] is None:
             return table[0], match.group(2)
+    if isinstance(sub, list) and len(sub) == 2 and isinstance(sub[0], str) \
+            and isinstance(sub[1], dict) and (match := _SUB_INDEX_VARIABLE.fullmatch(sub[0])):
+        table = _table_of(sub[1].get(match.group(1)))
+        index = sub[1].get(match.group(2))
+        if table and table[1] is None and isinstance(index, str) \
+                and _INDEX_SUFFIX.fullmatch(f"/index/{index}"):
+            return table[0], index
     return None
 
 
