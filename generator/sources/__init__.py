@@ -10,8 +10,10 @@ note.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # The exit codes of `adopt` for bad input follow generator.cli.Exit: INVALID (2) for input that
@@ -102,3 +104,16 @@ def projection(kind: str, non_key: list[str] | None) -> dict[str, Any]:
     if kind == "INCLUDE" and non_key:
         found["non_key_attributes"] = list(non_key)
     return found
+
+
+def read_json(path: Path, expected: str) -> Any:
+    """A source file's JSON; ``expected`` ends the message when it is not JSON at all."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"cannot read {path}: {error}", UNREADABLE) from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
+                          f"{expected}") from None

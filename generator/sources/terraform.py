@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.sources import (
-    UNREADABLE,
     Adopted,
     SourceError,
     file_stem,
     key_of,
     projection,
+    read_json,
     split_tags,
     strip_affixes,
 )
@@ -49,16 +49,8 @@ _METRICS = {"DynamoDBReadCapacityUtilization": "read", "DynamoDBWriteCapacityUti
 
 
 def load(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read {path}: {error}", UNREADABLE) from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
-                          "give the output of `terraform show -json PLANFILE` or "
-                          "`terraform show -json`") from None
+    document = read_json(path, "give the output of `terraform show -json PLANFILE` or "
+                         "`terraform show -json`")
     if not isinstance(document, dict) or "format_version" not in document:
         raise SourceError(f"{path}: not the JSON of `terraform show -json` (no format_version)")
     return document

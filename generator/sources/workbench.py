@@ -10,32 +10,23 @@ notes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generator.sources import (
-    UNREADABLE,
     Adopted,
     SourceError,
     file_stem,
     projection,
+    read_json,
     strip_affixes,
 )
 from generator.validate import table_schema
 
 
 def load(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read {path}: {error}", UNREADABLE) from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
-                          "give a data model exported from NoSQL Workbench") from None
+    document = read_json(path, "give a data model exported from NoSQL Workbench")
     if not isinstance(document, dict) or not isinstance(document.get("DataModel"), list):
         raise SourceError(f"{path}: not a NoSQL Workbench data model (no DataModel list)")
     return document
