@@ -2,61 +2,37 @@
 
 Terraform adopts through ``import`` blocks, which must live in the root module and so name
 the generated module's address; CloudFormation adopts through an IMPORT change set, given
-the ``--resources-to-import`` list. Before anyone imports, the live tables can be read with
-``describe_table`` and compared with the table files by the same rules as ``plan``: after
-an import, the first apply makes exactly those changes, and a key difference there would
-replace the adopted table.
+the ``--resources-to-import`` list. Before anyone imports, the live tables can be read as
+`plan --against live` reads them and compared by the plan's rules: after an import, the first
+apply makes exactly those changes, and a key difference there would replace the adopted table.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from generator import hclfmt
-from generator.filters import hcl_quote, ident
-from generator.model import (
-    MODULE_NAME,
-    Capacity,
-    Encryption,
-    GlobalSecondaryIndex,
-    KeyAttribute,
-    LocalSecondaryIndex,
-    Project,
-    Projection,
-    Table,
+from generator.deployed import (
+    LIVE,
+    Deployment,
+    Where,
+    physical_names,
+    read,
+    with_common_tags,
 )
-from generator.plan import Action, TablePlan, diff_table
+from generator.filters import hcl_quote, ident
+from generator.model import MODULE_NAME, Project
+from generator.model_file import table_snapshot
+from generator.plan import Action, TablePlan, diff_snapshots
+from generator.sources import SourceError
 
 DEFAULT_MODULE_ADDRESS = f"module.{MODULE_NAME}"
 _MODULE_ADDRESS = re.compile(r"module\.[A-Za-z_][A-Za-z0-9_-]*(\.module\.[A-Za-z_][A-Za-z0-9_-]*)*")
-_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
-
-
-class AdoptError(Exception):
-    """The import cannot be written as asked: bad options or unreachable tables."""
-
-
-def physical_names(
-    project: Project, prefix: str = "", suffix: str = "", overrides: Mapping[str, str] = {}
-) -> dict[str, str]:
-    """Deployed name by table key, resolved like the module's name_prefix/suffix/table_names."""
-    keys = {t.key for t in project.tables}
-    unknown = sorted(set(overrides) - keys)
-    if unknown:
-        raise AdoptError(
-            f"unknown table key(s) {', '.join(unknown)}; table keys are {', '.join(sorted(keys))}"
-        )
-    names = {t.key: overrides.get(t.key, f"{prefix}{t.name}{suffix}") for t in project.tables}
-    bad = sorted(n for n in names.values() if not _TABLE_NAME.fullmatch(n))
-    if bad:
-        raise AdoptError(f"not valid DynamoDB table names: {', '.join(bad)}")
-    return names
 
 
 def terraform_imports(
@@ -64,7 +40,7 @@ def terraform_imports(
 ) -> str:
     """Terraform ``import`` blocks for the root module that calls the generated module."""
     if not _MODULE_ADDRESS.fullmatch(module_address):
-        raise AdoptError(
+        raise SourceError(
             f"module address {module_address!r} is not like module.NAME or module.A.module.B"
         )
     lines = [
@@ -103,119 +79,13 @@ def cloudformation_resources(project: Project, names: Mapping[str, str]) -> str:
 # --- the live tables --------------------------------------------------------------------
 
 
-def _keys(schema: Sequence[Mapping[str, str]], types: Mapping[str, str]) -> dict[str, KeyAttribute]:
-    return {
-        k["KeyType"]: KeyAttribute(k["AttributeName"], types.get(k["AttributeName"], "?"))
-        for k in schema
-    }
-
-
-def _projection(raw: Mapping[str, Any], wanted: Projection | None) -> Projection:
-    attributes = tuple(raw.get("NonKeyAttributes", ()))
-    if wanted is not None and set(attributes) == set(wanted.non_key_attributes):
-        attributes = wanted.non_key_attributes  # DynamoDB does not keep their order
-    return Projection(raw["ProjectionType"], attributes)
-
-
-def _capacity(raw: Mapping[str, Any] | None, billing_mode: str) -> Capacity | None:
-    if billing_mode != "PROVISIONED" or not raw:
-        return None
-    return Capacity(int(raw["ReadCapacityUnits"]), int(raw["WriteCapacityUnits"]))
-
-
-def _encryption(raw: Mapping[str, Any] | None, wanted: Encryption) -> Encryption:
-    if not raw or raw.get("Status") not in ("ENABLED", "ENABLING", "UPDATING"):
-        return Encryption("aws_owned", None)
-    arn = raw.get("KMSMasterKeyArn")
-    if wanted.type == "customer_managed" and arn == wanted.kms_key_arn:
-        return wanted
-    # The API names the AWS-managed key by its key ARN, like any other key: KMS with the
-    # deployment's key is what aws_managed means, so it matches.
-    if wanted.type == "aws_managed":
-        return wanted
-    return Encryption("customer_managed", arn)
-
-
-# Settings that the live comparison does not read, and takes from the table file.
-NOT_READ = (
-    "autoscaling", "on-demand throughput limits", "replicas", "Contributor Insights",
-    "Kinesis streaming", "resource policy", "S3 import source", "PITR recovery period",
-)
-
-
-def live_table(client: Any, wanted: Table, name: str) -> Table | None:
-    """The live table called ``name`` in the model's terms, or None if it does not exist."""
-    try:
-        raw = client.describe_table(TableName=name)["Table"]
-    except client.exceptions.ResourceNotFoundException:
-        return None
-    types = {a["AttributeName"]: a["AttributeType"] for a in raw["AttributeDefinitions"]}
-    keys = _keys(raw["KeySchema"], types)
-    billing = raw.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    wanted_gsis = {ix.name: ix for ix in wanted.global_secondary_indexes}
-    wanted_lsis = {ix.name: ix for ix in wanted.local_secondary_indexes}
-    gsis = []
-    for index in raw.get("GlobalSecondaryIndexes", []):
-        index_keys = _keys(index["KeySchema"], types)
-        same = wanted_gsis.get(index["IndexName"])
-        read = GlobalSecondaryIndex(
-            index["IndexName"],
-            index_keys["HASH"],
-            index_keys.get("RANGE"),
-            _projection(index["Projection"], same.projection if same else None),
-            _capacity(index.get("ProvisionedThroughput"), billing),
-        )
-        # Settings not read from AWS are taken as the table file has them.
-        gsis.append(
-            read if same is None else dataclasses.replace(
-                same, partition_key=read.partition_key, sort_key=read.sort_key,
-                projection=read.projection, capacity=read.capacity,
-            )
-        )
-    lsis = []
-    for index in raw.get("LocalSecondaryIndexes", []):
-        lsame = wanted_lsis.get(index["IndexName"])
-        lsis.append(
-            LocalSecondaryIndex(
-                index["IndexName"],
-                _keys(index["KeySchema"], types)["RANGE"],
-                _projection(index["Projection"], lsame.projection if lsame else None),
-            )
-        )
-    ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-    backups = client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
-    pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
-    tags = client.list_tags_of_resource(ResourceArn=raw["TableArn"]).get("Tags", [])
-    stream = raw.get("StreamSpecification", {})
-    # The physical name was resolved by the caller; settings not in NOT_READ come from AWS.
-    return dataclasses.replace(
-        wanted,
-        partition_key=keys["HASH"],
-        sort_key=keys.get("RANGE"),
-        billing_mode=billing,
-        capacity=_capacity(raw.get("ProvisionedThroughput"), billing),
-        global_secondary_indexes=tuple(gsis),
-        local_secondary_indexes=tuple(lsis),
-        ttl_attribute=ttl.get("AttributeName")
-        if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
-        else wanted.ttl_attribute if wanted.ttl_disabled else None,
-        ttl_disabled=wanted.ttl_disabled
-        and ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"),
-        stream_view_type=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
-        table_class=raw.get("TableClassSummary", {}).get("TableClass", "STANDARD"),
-        encryption=_encryption(raw.get("SSEDescription"), wanted.encryption),
-        point_in_time_recovery=pitr == "ENABLED",
-        deletion_protection=bool(raw.get("DeletionProtectionEnabled", False)),
-        tags=tuple(sorted((t["Key"], t["Value"]) for t in tags)),
-    )
-
-
 @dataclass(frozen=True)
 class LiveComparison:
     """Per table: what the first apply after an import changes; None where no table exists."""
 
     names: Mapping[str, str]
     plans: Mapping[str, TablePlan | None]
+    notes: tuple[str, ...] = ()
 
     @property
     def existing(self) -> dict[str, str]:
@@ -226,29 +96,24 @@ class LiveComparison:
         return any(p is not None and p.action is Action.REPLACE for p in self.plans.values())
 
 
-def compare_live(
-    client: Any, project: Project, names: Mapping[str, str],
-    common_tags: Mapping[str, str] = {},
-) -> LiveComparison:
-    """``common_tags`` are the deployment's (the module's ``tags``, the stack's tags); the
-    table's own tags win over them, as in the module."""
-    plans: dict[str, TablePlan | None] = {}
-    for table in project.tables:
-        if table.key not in names:
-            continue
-        wanted = dataclasses.replace(
-            table, tags=tuple(sorted({**common_tags, **dict(table.tags)}.items()))
-        )
-        live = live_table(client, wanted, names[table.key])
-        plans[table.key] = None if live is None else diff_table(live, wanted)
-    return LiveComparison(dict(names), plans)
+def compare_live(deployment: Deployment, project: Project) -> LiveComparison:
+    """The live tables read as `plan --against live` reads them, compared by its rules;
+    the deployment's tags are expected on every table, as the module and the stack set them."""
+    names = physical_names(project, deployment.prefix, deployment.suffix,
+                           deployment.table_names)
+    found = read(deployment, project)
+    wanted = with_common_tags(project, deployment.tags)
+    plans = {
+        t.key: None if t.key not in found.tables
+        else diff_snapshots(t.key, found.tables[t.key], table_snapshot(t))
+        for t in wanted.tables
+    }
+    return LiveComparison(names, plans, found.notes)
 
 
 def format_comparison(comparison: LiveComparison) -> str:
-    lines = [
-        "Live tables compared with the table files (not read from AWS: "
-        + ", ".join(NOT_READ) + "):"
-    ]
+    lines = ["Live tables compared with the table files:"]
+    lines.extend(f"  note: {note}" for note in comparison.notes)
     for key, name in comparison.names.items():
         plan = comparison.plans.get(key)
         if plan is None:
@@ -283,28 +148,12 @@ CLOUDFORMATION_IMPORT_NOTE = (
 )
 
 
-def _pairs(option: str, form: str, items: Sequence[str]) -> dict[str, str]:
-    """``KEY=VALUE`` options as a mapping, like the module's map variables."""
-    result: dict[str, str] = {}
-    for item in items:
-        key, equals, value = item.partition("=")
-        if not equals or not key or not value:
-            raise AdoptError(f"{option} {item!r} is not {form}")
-        result[key] = value
-    return result
-
-
 def command(
     project: Project,
     *,
     output_format: str,
     module_address: str,
-    prefix: str,
-    suffix: str,
-    table_names: Sequence[str],
-    tags: Sequence[str],
-    region: str | None,
-    endpoint_url: str | None,
+    where: Where,
     output: Path | None,
     out: TextIO,
     err: TextIO,
@@ -312,20 +161,11 @@ def command(
     """The `import` command: 0 written, 1 a live table would be replaced, 2 bad options,
     3 the live tables cannot be read or the output file cannot be written."""
     try:
-        names = physical_names(
-            project, prefix, suffix, _pairs("--table-name", "KEY=NAME", table_names)
-        )
-        common_tags = _pairs("--tag", "KEY=VALUE", tags)
-        if region is not None:
-            import boto3
-            from botocore.exceptions import BotoCoreError, ClientError
-
-            client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
-            try:
-                comparison = compare_live(client, project, names, common_tags)
-            except (BotoCoreError, ClientError) as exc:
-                print(f"error: cannot read the live tables: {exc}", file=err)
-                return 3
+        deployment = where.deployment(LIVE, None)
+        names = physical_names(project, deployment.prefix, deployment.suffix,
+                               deployment.table_names)
+        if where.region is not None:
+            comparison = compare_live(deployment, project)
             err.write(format_comparison(comparison))
             if comparison.would_replace:
                 print("error: not writing imports; fix the key differences first", file=err)
@@ -336,9 +176,9 @@ def command(
             if output_format == "cloudformation"
             else terraform_imports(project, names, module_address)
         )
-    except AdoptError as error:
+    except SourceError as error:
         print(f"error: {error}", file=err)
-        return 2
+        return error.exit_code
     if output_format == "cloudformation":
         print(CLOUDFORMATION_IMPORT_NOTE, file=err)
     if output is None:

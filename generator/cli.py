@@ -148,19 +148,27 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
         "plan", help="what deploying the table files changes: create, update, replace, remove",
         epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
         "(a replace or remove without --allow-replace, or several CloudFormation updates "
-        "needed, or a change that takes several deployments), 2 invalid input, 3 no readable "
-        "model.json to compare with.")
+        "needed, or a change that takes several deployments), 2 invalid input or options, 3 "
+        "no readable baseline (model.json, the file, the live tables or the stack).")
     common(plan)
     plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                       help="output folder whose model.json is compared (default: out)")
     plan.add_argument("--against", metavar="REF",
                       help="compare with the output folder's model.json as committed at git "
                       "revision REF (default: at the merge base of HEAD and its upstream "
-                      "branch, or at HEAD without one; outside git, the last build)")
+                      "branch, or at HEAD without one; outside git, the last build); or with "
+                      "what is deployed: 'live' (with --region), 'terraform:FILE' (the JSON "
+                      "of `terraform show -json` for a state or a plan), "
+                      "'cloudformation:FILE' (a template, e.g. from `aws cloudformation "
+                      "get-template`) or 'stack:NAME' (a deployed stack, with --region)")
     plan.add_argument("--allow-replace", action="store_true",
                       help="exit 0 even if a table is replaced or removed")
     plan.add_argument("--format", choices=["text", "json"], default="text",
                       help="text for people (default), json for pipelines")
+    _deployment_options(plan, "with --against live or stack:NAME: the region")
+    plan.add_argument("--parameter", action="append", default=[], metavar="K=V",
+                      help="with a CloudFormation baseline: a template parameter or pseudo "
+                      "parameter (a stack's own parameters are read from it)")
     adopt = commands.add_parser(
         "import", help="adopt existing tables: Terraform import blocks or CloudFormation "
         "--resources-to-import JSON",
@@ -173,19 +181,33 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
     adopt.add_argument("--module-address", default=f"module.{MODULE_NAME}", metavar="ADDR",
                        help="address of the generated module in the root module (default: "
                        f"module.{MODULE_NAME}, as in the module's README)")
-    adopt.add_argument("--name-prefix", default="", help="as the module's name_prefix")
-    adopt.add_argument("--name-suffix", default="", help="as the module's name_suffix")
-    adopt.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
-                       help="physical name of one table, as the module's table_names")
-    adopt.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
-                       help="a common tag of the deployment, as the module's tags or the "
-                       "stack's --tags, so that the live comparison expects it")
     adopt.add_argument("--output", type=Path, metavar="FILE",
                        help="write to FILE (replaced atomically, and only on success) "
                        "instead of standard output")
-    adopt.add_argument("--region", help="read the live tables (AWS credentials as for the "
-                       "AWS CLI) and report every difference; import only those that exist")
-    adopt.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. a local emulator")
+    _deployment_options(adopt, "read the live tables (AWS credentials as for the AWS CLI) "
+                        "and report every difference; import only those that exist")
+
+
+def _deployment_options(parser: argparse.ArgumentParser, region_help: str) -> None:
+    """How the deployment names and tags the tables: `plan` and `import` read them alike."""
+    parser.add_argument("--region", help=region_help)
+    parser.add_argument("--endpoint-url", help="AWS endpoint, e.g. a local emulator")
+    parser.add_argument("--name-prefix", default="", help="as the module's name_prefix")
+    parser.add_argument("--name-suffix", default="", help="as the module's name_suffix")
+    parser.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
+                        help="physical name of one table, as the module's table_names")
+    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
+                        help="a common tag of the deployment, as the module's tags or the "
+                        "stack's --tags, so that the comparison with what is deployed "
+                        "expects it")
+
+
+def _where(args: argparse.Namespace) -> Any:
+    from generator.deployed import Where
+
+    return Where(args.region, args.endpoint_url, args.name_prefix, args.name_suffix,
+                 tuple(args.table_name), tuple(args.tag),
+                 tuple(getattr(args, "parameter", ())))
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
@@ -237,15 +259,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         from generator import plan
 
         return plan.command(project, out_dir=args.out, against=args.against,
-                            allow_replace=args.allow_replace, output_format=args.format,
-                            out=out, err=err)
+                            where=_where(args), allow_replace=args.allow_replace,
+                            output_format=args.format, out=out, err=err)
     if args.command == "import":
         from generator import adopt
 
         return adopt.command(project, output_format=args.format,
-                             module_address=args.module_address, prefix=args.name_prefix,
-                             suffix=args.name_suffix, table_names=args.table_name,
-                             tags=args.tag, region=args.region, endpoint_url=args.endpoint_url,
+                             module_address=args.module_address, where=_where(args),
                              output=args.output, out=out, err=err)
     if args.command == "replay":
         from generator import replay

@@ -26,6 +26,9 @@ _NOT_DEPLOYED = frozenset(
      "encryption_stated", "usage", "alarms"}
 )
 Snapshot = dict[str, Any]
+# A field that only baselines read from live tables hold (never model.json): when DynamoDB
+# last switched the table to on-demand, as ISO 8601 text.
+LAST_ON_DEMAND_SWITCH = "last_switch_to_on_demand"
 
 
 class ModelFileError(Exception):

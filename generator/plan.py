@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator import baseline, sequencing
+from generator import baseline, deployed, sequencing
 from generator.model import Project, Table, logical_id
 from generator.model_file import (
     MODEL_FILE,
@@ -34,6 +34,7 @@ from generator.model_file import (
     table_snapshot,
 )
 from generator.sequencing import Finding
+from generator.sources import SourceError
 
 TERRAFORM = "terraform"
 CLOUDFORMATION = "cloudformation"
@@ -408,6 +409,9 @@ def diff_table(old: Table | None, new: Table | None) -> TablePlan:
 class Plan:
     against: str
     tables: tuple[TablePlan, ...]
+    # What the baseline holds that could not be compared (a deployed table's settings that
+    # table files cannot express), said before any verdict.
+    notes: tuple[str, ...] = ()
 
     @property
     def data_loss_risk(self) -> bool:
@@ -457,7 +461,8 @@ class Plan:
 
 
 def diff(
-    old: Mapping[str, Snapshot], new: Project, against: str, origin: str | None = None
+    old: Mapping[str, Snapshot], new: Project, against: str, origin: str | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Plan:
     """Every table of the baseline or the project, by key, with what happens to it;
     ``origin`` names the baseline's file in errors (default: ``against``)."""
@@ -475,7 +480,7 @@ def diff(
         raise ModelFileError(
             f"{origin or against} is damaged: {exc!r} missing or malformed"
         ) from exc
-    return Plan(against, tables)
+    return Plan(against, tables, notes)
 
 
 def _identity(table: Snapshot) -> tuple[Any, ...]:
@@ -538,6 +543,7 @@ _LABELS = {
 
 def format_text(plan: Plan, allow_replace: bool) -> str:
     lines = [f"Plan against {plan.against}:"]
+    lines.extend(f"  note: {note}" for note in plan.notes)
     for table in plan.tables:
         lines.append(f"  {table.key} ({table.name}): {_LABELS[table.action]}")
         for change in table.changes:
@@ -584,6 +590,7 @@ def format_text(plan: Plan, allow_replace: bool) -> str:
 def format_json(plan: Plan, allow_replace: bool) -> str:
     document = {
         "against": plan.against,
+        "notes": list(plan.notes),
         "data_loss_risk": plan.data_loss_risk,
         "deployable_in_one_update": plan.one_update,
         "exit_code": plan.exit_code(allow_replace),
@@ -637,18 +644,42 @@ def command(
     *,
     out_dir: Path,
     against: str | None,
+    where: deployed.Where,
     allow_replace: bool,
     output_format: str,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """The `plan` command: 0 safe and one update, 1 otherwise, 3 baseline unreadable."""
+    """The `plan` command: 0 safe and one update, 1 otherwise, 2 invalid options or a
+    baseline source that is not what it should be, 3 baseline unreadable."""
     try:
-        found = baseline.read(out_dir, against)
-        plan = diff(found.tables, project, found.label, found.origin)
+        target = deployed.parse_against(against) if against is not None else None
+        if target is None:
+            found = baseline.read(out_dir, against)
+            plan = diff(found.tables, project, found.label, found.origin)
+        else:
+            deployment = where.deployment(*target)
+            gone = _gone_tables(out_dir, project) if target[0] == deployed.LIVE else {}
+            tables = deployed.read(deployment, project, gone)
+            plan = diff(tables.tables, deployed.with_common_tags(project, deployment.tags),
+                        deployment.label, notes=tables.notes)
     except ModelFileError as error:
         print(f"error: {error}", file=err)
         return 3
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
     formatter = format_json if output_format == "json" else format_text
     out.write(formatter(plan, allow_replace))
     return plan.exit_code(allow_replace)
+
+
+def _gone_tables(out_dir: Path, project: Project) -> dict[str, str]:
+    """Names of the tables the committed baseline has and the table files no longer do: live
+    tables carry no table key, so these are looked up to show their removal."""
+    try:
+        recorded = baseline.read(out_dir, None).tables
+    except ModelFileError:
+        return {}
+    keys = {t.key for t in project.tables}
+    return {key: table["name"] for key, table in recorded.items() if key not in keys}

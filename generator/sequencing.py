@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from generator.model import logical_id
-from generator.model_file import Snapshot
+from generator.model_file import LAST_ON_DEMAND_SWITCH, Snapshot
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,26 @@ def _billing_back(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
             "P106",
             "DynamoDB switches a table from provisioned to on-demand at most four times in a "
             "24-hour rolling window (the other way at any time); after recent switches the "
-            "update fails until the window has passed",
+            "update fails until the window has passed" + _last_switch(old),
         )
+
+
+def _last_switch(old: Snapshot) -> str:
+    """What a live baseline knows: when the table last went to on-demand (DynamoDB keeps
+    only the last time, not the count)."""
+    recorded = old.get(LAST_ON_DEMAND_SWITCH)
+    if recorded is None:
+        return "; compare with --against live to see when this table last switched"
+    if not recorded:
+        return "; DynamoDB reports no switch of this table to on-demand"
+    when = datetime.fromisoformat(recorded)
+    hours = (datetime.now(UTC) - when).total_seconds() / 3600
+    if hours >= 24:
+        return (f"; this table last switched to on-demand at {recorded}, more than 24 hours "
+                "ago, so this switch is allowed")
+    return (f"; this table last switched to on-demand at {recorded}, {hours:.0f} hours ago: "
+            "at least one of the four switches of the window is used, and DynamoDB does not "
+            "say how many")
 
 
 @_rule("P107", "the table class changes: storage and request prices change", blocking=False)

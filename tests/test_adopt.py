@@ -14,12 +14,12 @@ from typing import Any
 
 import hcl2
 import pytest
-from moto import mock_aws
 
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE
 from tests.conftest import OUT, SCHEMAS
 from tests.helpers import Result, run_cli
+from tests.support.emulator import moto_server
 
 
 def _gsi(name: str, hash_key: str, range_key: str = "created_at") -> dict[str, Any]:
@@ -70,21 +70,39 @@ def create_like_sentinel_init(client: Any, partition_key_type: str = "S") -> Non
         )
 
 
+@pytest.fixture(scope="module")
+def _server() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+_ENDPOINT: dict[str, str] = {}
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An in-process moto account with fake credentials; yields a DynamoDB client."""
+def aws(_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fresh moto account on 127.0.0.1 with fake credentials; yields a DynamoDB client.
+
+    A server rather than moto in-process: `import --region` reads the table as `adopt` does,
+    and in-process moto raises instead of answering the calls it does not implement."""
     import boto3
+    import requests
 
     for variable, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                             "AWS_DEFAULT_REGION": "eu-west-1"}.items():
         monkeypatch.setenv(variable, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("dynamodb", region_name="eu-west-1")
+    requests.post(f"{_server}/moto-api/reset", timeout=10).raise_for_status()
+    _ENDPOINT["url"] = _server
+    try:
+        yield boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=_server)
+    finally:
+        _ENDPOINT.clear()
 
 
 def _import(*extra: str) -> Result:
-    return run_cli("import", "--schemas", str(SCHEMAS), *extra)
+    at = ["--endpoint-url", _ENDPOINT["url"]] if "--region" in extra else []
+    return run_cli("import", "--schemas", str(SCHEMAS), *extra, *at)
 
 
 def _import_blocks(text: str) -> dict[str, str]:
@@ -142,13 +160,19 @@ def test_live_comparison_reports_every_difference_and_imports_only_existing_tabl
     assert "sessions (sentinel-sessions): exists; the first apply after import updates it" in (
         report)
     # The sessions file leaves out gsi-device-id, as `sentinel init sessions` does.
-    assert "global_secondary_indexes" not in report
+    assert "\n    global_secondary_indexes" not in report
+    # What moto does not serve is named, never taken as "no setting".
+    assert ("  note: sessions: not compared (contributor_insights): not read: "
+            "describe_contributor_insights failed (500); set it by hand\n") in report
     for difference in ("deletion_protection: live off, table file on",
                        "point_in_time_recovery: live off, table file on",
                        "tags: live (none), table file application=sentinel"):
         assert report.count(difference) == 3, difference
     assert "forces replacement" not in report
-    assert "encryption" not in report  # SSE with the AWS-managed key, as the files want
+    # SSE with the AWS-managed key, as the files want; but moto's KMS calls its default
+    # DynamoDB key KeyManager CUSTOMER where AWS says AWS (the reader's handling of AWS's
+    # answer is pinned with recorded answers in test_adopt_live.py).
+    assert report.count("    encryption: live customer_managed arn:aws:kms:eu-west-1:") == 3
     assert set(_import_blocks(result.stdout).values()) == set(SENTINEL_INIT_TABLES)
 
 

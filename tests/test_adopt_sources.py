@@ -426,6 +426,18 @@ def test_terraform_plan_of_the_goldens_adopts_back_to_the_golden_models(
             table["import_source"]["csv_header_list"].sort()
     assert got == want
     assert_builds(tmp_path / "schemas", tmp_path / "out")
+    # The round trip through `plan`: the adopted files, and each case's own table files,
+    # against the same plan JSON (the other cases' tables are in it too: removals).
+    against = ("--out", str(tmp_path / "no-out"), "--against", f"terraform:{plan}")
+    adopted = run_cli("plan", "--schemas", str(tmp_path / "schemas"), *against)
+    assert adopted.code == 0, adopted.stdout + adopted.stderr
+    assert adopted.stdout.endswith(f" 0 to remove, {len(want)} unchanged\n"), adopted.stdout
+    for case in cases:
+        result = run_cli("plan", "--schemas", str(GOLDEN / case / "input"), *against)
+        for key in expected_model(GOLDEN / case / "expected" / "model.json"):
+            assert f"\n  {key} (" in result.stdout
+            line = result.stdout.split(f"\n  {key} (", 1)[1].split("\n", 1)[0]
+            assert line.endswith("): unchanged"), (case, key, result.stdout)
 
 
 def test_truncated_terraform_json_exits_2_with_the_position(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from generator.model import Table
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE
 from tests.conftest import OUT, REPO, SCHEMAS
+from tests.helpers import run_cli
 from tests.support.alarm_shapes import live_alarm_shapes, model_alarm_shapes
 from tests.support.emulator import client, fake_aws_environment
 from tests.support.sentinel_use import SENTINEL_USE, SentinelTables, SentinelUse
@@ -254,3 +255,35 @@ def test_alarm_outputs_list_each_table_alarms(stacks: Stacks) -> None:
             assert outputs[table.alarm_outputs.names].split(",") == names
             arns = outputs[table.alarm_outputs.arns].split(",")
             assert [arn.rsplit(":", 1)[1] for arn in arns] == names
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_plan_against_the_deployed_stack_reads_its_template_and_parameters(
+    stacks: Stacks, stack: str, tmp_path: Any,
+) -> None:
+    """`plan --against stack:NAME` resolves the template the stack was created with using the
+    stack's own parameters (NamePrefix here): the table files it came from plan no change,
+    and an edit is a change."""
+    schemas = STACKS[stack][0]
+    argv = ("plan", "--out", str(tmp_path / "out"), "--against", f"stack:{stack}",
+            "--region", "us-east-1", "--name-prefix", PREFIX)
+    same = run_cli(*argv, "--schemas", str(schemas))
+    assert same.code == 0, same.stdout + same.stderr
+    count = len(load_project(schemas).tables)
+    assert same.stdout.splitlines()[0] == (
+        f"Plan against the deployed stack {stack} in us-east-1:")
+    assert same.stdout.endswith(
+        f"0 to create, 0 to update in place, 0 to replace, 0 to remove, {count} unchanged\n")
+    assert "note:" not in same.stdout
+    edited = tmp_path / "schemas"
+    edited.mkdir()
+    first, *others = sorted(schemas.glob("*.yaml"))
+    for path in others:
+        (edited / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    changed = run_cli(*argv, "--schemas", str(edited))
+    assert changed.code == 1
+    gone = next(t for t in load_project(schemas).tables if t.source.endswith(first.name))
+    assert f"  {gone.key} ({gone.name}): REMOVE" in changed.stdout, changed.stdout
+    missing = run_cli(*argv[:4], "stack:no-such-stack", *argv[5:], "--schemas", str(schemas))
+    assert missing.code == 3
+    assert missing.stderr.startswith("error: cannot read the stack no-such-stack in us-east-1: ")

@@ -16,7 +16,8 @@ import pytest
 from generator.model_file import model_json, snapshots_from_json
 from generator.pipeline import load_project
 from generator.plan import diff
-from tests.conftest import REPO
+from generator.render import CLOUDFORMATION_TEMPLATE
+from tests.conftest import OUT, REPO, SCHEMAS
 from tests.helpers import run_cli, write_tables
 
 BASE = """\
@@ -422,3 +423,45 @@ def test_making_a_table_global_replaces_it_in_cloudformation_only(tmp_path: Path
     assert "Terraform: updates this table in place" in table["notes"]
     assert any("AWS::DynamoDB::GlobalTable" in n for n in table["notes"])
     assert document["exit_code"] == 1
+
+
+@pytest.mark.parametrize(("against", "extra", "code", "message"), [
+    ("live", (), 2, "error: --against live needs --region R\n"),
+    ("stack:tables", (), 2, "error: --against stack:tables needs --region R\n"),
+    ("terraform:", (), 2, "error: --against terraform:: give the JSON of `terraform show "
+     "-json` (a state, or a plan) after 'terraform:'\n"),
+    ("live", ("--region", "xx-nowhere-9"), 2,
+     "error: unknown region 'xx-nowhere-9'; give an AWS region such as eu-west-1\n"),
+    ("live", ("--region", "eu-west-1", "--tag", "team"), 2,
+     "error: --tag 'team' is not KEY=VALUE\n"),
+])
+def test_plan_against_a_deployment_refuses_bad_options_with_exit_2(
+    against: str, extra: tuple[str, ...], code: int, message: str, tmp_path: Path,
+) -> None:
+    result = run_cli("plan", "--schemas", str(SCHEMAS), "--out", str(tmp_path),
+                     "--against", against, *extra)
+    assert (result.code, result.stderr, result.stdout) == (code, message, "")
+
+
+def test_plan_against_a_missing_or_foreign_baseline_file_exits_3_or_2(tmp_path: Path) -> None:
+    missing = run_cli("plan", "--schemas", str(SCHEMAS), "--against",
+                      f"terraform:{tmp_path / 'none.json'}")
+    assert missing.code == 3
+    assert missing.stderr.startswith(f"error: cannot read {tmp_path / 'none.json'}")
+    (tmp_path / "t.json").write_text('{"Resources": {}}', encoding="utf-8")
+    foreign = run_cli("plan", "--schemas", str(SCHEMAS), "--against",
+                      f"terraform:{tmp_path / 't.json'}")
+    assert foreign.code == 2
+    assert "not the JSON of `terraform show -json` (no format_version)" in foreign.stderr
+    assert "Traceback" not in missing.stderr + foreign.stderr
+
+
+def test_plan_against_the_template_it_was_built_from_shows_no_change() -> None:
+    result = run_cli("plan", "--schemas", str(SCHEMAS), "--against",
+                     f"cloudformation:{OUT / CLOUDFORMATION_TEMPLATE}")
+    assert result.code == 0, result.stderr
+    count = len(load_project(SCHEMAS).tables)
+    assert result.stdout == (
+        f"Plan against {OUT / CLOUDFORMATION_TEMPLATE} (a CloudFormation template):\n"
+        + "".join(f"  {t.key} ({t.name}): unchanged\n" for t in load_project(SCHEMAS).tables)
+        + f"0 to create, 0 to update in place, 0 to replace, 0 to remove, {count} unchanged\n")

@@ -58,7 +58,8 @@ CASES = [
     ("P106", PROVISIONED, BASE,
      "DynamoDB switches a table from provisioned to on-demand at most four times in a 24-hour "
      "rolling window (the other way at any time); after recent switches the update fails "
-     "until the window has passed"),
+     "until the window has passed; compare with --against live to see when this table last "
+     "switched"),
     ("P107", BASE, BASE.replace("tags:", "table_class: STANDARD_INFREQUENT_ACCESS\ntags:"),
      "STANDARD -> STANDARD_INFREQUENT_ACCESS applies to the table and every index; DynamoDB "
      "runs it in the background while the table stays available"),
@@ -237,3 +238,28 @@ def test_build_warns_where_terraform_leaves_replicas_without_a_setting(tmp_path:
     replicas = template["Resources"]["TTable"]["Properties"]["Replicas"]
     assert [r["PointInTimeRecoverySpecification"] for r in replicas] == [
         {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}] * 2
+
+
+@pytest.mark.parametrize(("hours", "said"), [
+    (2, "2 hours ago: at least one of the four switches of the window is used, and DynamoDB "
+        "does not say how many"),
+    (30, "more than 24 hours ago, so this switch is allowed"),
+])
+def test_p106_reads_when_a_live_table_last_went_to_on_demand(
+    tmp_path: Path, hours: int, said: str,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from generator.model_file import LAST_ON_DEMAND_SWITCH, table_snapshot
+    from generator.plan import diff_snapshots
+
+    write_tables(tmp_path / "old", t=PROVISIONED)
+    write_tables(tmp_path / "new", t=BASE)
+    (old,) = load_project(tmp_path / "old").tables
+    (new,) = load_project(tmp_path / "new").tables
+    when = (datetime.now(UTC) - timedelta(hours=hours, minutes=5)).isoformat()
+    baseline = {**table_snapshot(old), LAST_ON_DEMAND_SWITCH: when}
+    (found,) = [f for f in diff_snapshots("t", baseline, table_snapshot(new)).findings
+                if f.code == "P106"]
+    assert found.explanation.endswith(
+        f"; this table last switched to on-demand at {when}, {said}"), found.explanation

@@ -52,6 +52,9 @@ class Adopted:
     origin: str  # where it came from, for comments and messages
     document: dict[str, Any]
     notes: list[Note] = field(default_factory=list)
+    # What only the deployed table knows and no table file holds, for `plan` (e.g. when
+    # billing last went to on-demand); by snapshot field name.
+    history: dict[str, str] = field(default_factory=dict)
 
     def note(self, at: str, text: str) -> None:
         self.notes.append(Note(at, text))

@@ -125,7 +125,8 @@ class _Reader:
         self.resolver = resolver
         self.prefix = prefix
         self.suffix = suffix
-        self.summary: list[str] = []
+        # (line, about a table setting): IAM and other resources are not table settings.
+        self.summary: list[tuple[str, bool]] = []
 
     def value(self, table: Adopted, at: str, what: str, node: Any) -> Any:
         """The resolved node, or None with a note saying why it is unknown."""
@@ -143,17 +144,18 @@ class _Reader:
             kind = resource.get("Type") if isinstance(resource, dict) else None
             if kind not in (TABLE, GLOBAL_TABLE):
                 if kind not in (_TARGET, _POLICY, _MANAGED_POLICY):
-                    self.summary.append(f"resource {logical} ({kind}) is not a table; not adopted")
+                    self.summary.append(
+                        (f"resource {logical} ({kind}) is not a table; not adopted", False))
                 continue
             if "Condition" in resource:
                 try:
                     if not self.resolver.condition(resource["Condition"]):
-                        self.summary.append(f"table {logical} skipped: its condition "
-                                            f"{resource['Condition']} is false")
+                        self.summary.append((f"table {logical} skipped: its condition "
+                                            f"{resource['Condition']} is false", True))
                         continue
                 except UnresolvedError as error:
-                    self.summary.append(f"table {logical}: condition not resolved ({error}); "
-                                        "adopted as if true")
+                    self.summary.append((f"table {logical}: condition not resolved ({error}); "
+                                        "adopted as if true", True))
             table = self._table(logical, resource, kind == GLOBAL_TABLE)
             tables.append(table)
             by_logical[logical] = table
@@ -417,8 +419,8 @@ class _Reader:
                 name = target.get("Ref") if isinstance(target, dict) else None
                 policies.setdefault(name or "", []).append(resource.get("Properties") or {})
                 if not name:
-                    self.summary.append(f"scaling policy {logical} does not Ref a scalable "
-                                        "target of this template; not adopted")
+                    self.summary.append((f"scaling policy {logical} does not Ref a scalable "
+                                        "target of this template; not adopted", True))
         for logical, resource in resources.items():
             if not isinstance(resource, dict) or resource.get("Type") != _TARGET:
                 continue
@@ -426,8 +428,8 @@ class _Reader:
             where = _target_of(properties.get("ResourceId"))
             table = tables.get(where[0]) if where else None
             if table is None or where is None:
-                self.summary.append(f"scalable target {logical}: not on a table of this "
-                                    "template; not adopted")
+                self.summary.append((f"scalable target {logical}: not on a table of this "
+                                    "template; not adopted", True))
                 continue
             dimension = str(properties.get("ScalableDimension", ""))
             kind = "read" if dimension.endswith("ReadCapacityUnits") else "write"
@@ -480,14 +482,14 @@ class _Reader:
             actions = sorted(found[1]) if found else []
             if found and found[2]:
                 # An actions role covers every index; adopting it would widen the grant.
-                self.summary.append(f"resource {logical} grants on single indexes "
+                self.summary.append((f"resource {logical} grants on single indexes "
                                     f"({', '.join(sorted(found[2]))}), which a table file says "
-                                    "only through access patterns; not adopted")
+                                    "only through access patterns; not adopted", False))
                 continue
             if owner not in tables or not actions or not set(actions) <= allowed:
-                self.summary.append(f"resource {logical} ({_MANAGED_POLICY}) does not grant "
+                self.summary.append((f"resource {logical} ({_MANAGED_POLICY}) does not grant "
                                     "table-file actions on one table of this template; not "
-                                    "adopted")
+                                    "adopted", False))
                 continue
             table = tables[owner]  # type: ignore[index]
             base = owner.removesuffix("Table")  # type: ignore[union-attr]
@@ -495,8 +497,8 @@ class _Reader:
             name = snake_case(middle[len(base):] if middle.startswith(base) and middle != base
                               else middle)
             if not _ROLE_NAME.fullmatch(name) or name in table.document.get("access", {}):
-                self.summary.append(f"resource {logical}: {name!r} is not a usable access role "
-                                    "name (1 to 40 of a-z, 0-9, _); not adopted")
+                self.summary.append((f"resource {logical}: {name!r} is not a usable access role "
+                                    "name (1 to 40 of a-z, 0-9, _); not adopted", False))
                 continue
             role: dict[str, Any] = {}
             description = properties.get("Description")
@@ -668,12 +670,22 @@ def _target_of(node: Any) -> tuple[str, str | None] | None:
 
 
 def read(path: Path, parameters: Mapping[str, str], region: str | None, *, prefix: str,
-         suffix: str, summary: Callable[[str], None]) -> list[Adopted]:
+         suffix: str, summary: Callable[[str], None], tables_only: bool = False
+         ) -> list[Adopted]:
     """The tables of the template at ``path``."""
-    template = load(path)
+    return read_template(load(path), path.name, parameters, region, prefix=prefix,
+                         suffix=suffix, summary=summary, tables_only=tables_only)
+
+
+def read_template(template: Any, origin: str, parameters: Mapping[str, str],
+                  region: str | None, *, prefix: str, suffix: str,
+                  summary: Callable[[str], None], tables_only: bool = False) -> list[Adopted]:
+    """The tables of a template already read (a deployed stack's, for `plan`);
+    ``tables_only`` leaves out of the summary the resources that hold no table setting."""
     resolver = Resolver(template, parameters, region)
-    reader = _Reader(template, path.name, resolver, prefix, suffix)
+    reader = _Reader(template, origin, resolver, prefix, suffix)
     tables = reader.read()
-    for line in reader.summary:
-        summary(line)
+    for line, about_a_table in reader.summary:
+        if about_a_table or not tables_only:
+            summary(line)
     return tables

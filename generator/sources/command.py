@@ -29,6 +29,7 @@ class Source:
     endpoint_url: str | None = None
     tables: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()
+    tables_only: bool = False  # say nothing of what holds no table setting (for `plan`)
 
 
 def _parameters(items: Sequence[str]) -> dict[str, str]:
@@ -70,7 +71,8 @@ def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[
         from generator.sources import cloudformation
 
         return cloudformation.read(source.path, _parameters(source.parameters), source.region,
-                                   prefix=prefix, suffix=suffix, summary=summary.append)
+                                   prefix=prefix, suffix=suffix, summary=summary.append,
+                                   tables_only=source.tables_only)
     if source.kind == "terraform":
         from generator.sources import terraform
 

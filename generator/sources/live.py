@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
+from generator.model_file import LAST_ON_DEMAND_SWITCH
 from generator.sources import (
     UNREADABLE,
     Adopted,
@@ -238,6 +240,10 @@ def read_table(clients: _Clients, name: str, prefix: str, suffix: str) -> Adopte
         doc["sort_key"] = key_of(keys["RANGE"], types)
     billing = raw.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
     doc["billing_mode"] = billing
+    switched = raw.get("BillingModeSummary", {}).get("LastUpdateToPayPerRequestDateTime")
+    # Empty when DynamoDB reports none, which `plan` tells apart from not having asked.
+    table.history[LAST_ON_DEMAND_SWITCH] = (
+        "" if switched is None else switched.astimezone(UTC).isoformat())
     if billing == "PROVISIONED":
         if capacity := _capacity(raw.get("ProvisionedThroughput")):
             doc["capacity"] = capacity
@@ -339,12 +345,36 @@ def _all_tables(dynamodb: Any) -> list[str]:
         kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
 
 
+def _check_region(region: str, endpoint_url: str | None) -> None:
+    if not _REGION.fullmatch(region) or (endpoint_url is None and not _known_region(region)):
+        raise SourceError(f"unknown region {region!r}; give an AWS region such as eu-west-1")
+
+
+def read_existing(region: str, endpoint_url: str | None, names: Sequence[str]
+                  ) -> dict[str, Adopted]:
+    """The named tables that exist, by name, with their full names (for `plan`)."""
+    _check_region(region, endpoint_url)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    clients = _Clients(region, endpoint_url)
+    found: dict[str, Adopted] = {}
+    try:
+        dynamodb = clients.get("dynamodb")
+        for name in names:
+            try:
+                found[name] = read_table(clients, name, "", "")
+            except dynamodb.exceptions.ResourceNotFoundException:
+                continue
+    except (BotoCoreError, ClientError) as error:
+        raise SourceError(f"cannot read the tables in {region}: {error}", UNREADABLE) from error
+    return found
+
+
 def read(
     region: str, endpoint_url: str | None, tables: Sequence[str], prefix: str, suffix: str
 ) -> list[Adopted]:
     """The named live tables, or every table in the region (only those with the affixes)."""
-    if not _REGION.fullmatch(region) or (endpoint_url is None and not _known_region(region)):
-        raise SourceError(f"unknown region {region!r}; give an AWS region such as eu-west-1")
+    _check_region(region, endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError
 
     clients = _Clients(region, endpoint_url)
