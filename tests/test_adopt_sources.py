@@ -21,7 +21,6 @@ from generator.model_file import table_snapshot
 from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.sources import file_stem
-from generator.validate import table_schema
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
 from tests.helpers import Result, run_cli, tree
 from tests.test_properties import PROFILE, RUN, _run_counted, _write, projects
@@ -554,16 +553,43 @@ def test_workbench_model_adopts_keys_indexes_and_capacity_and_names_the_rest(
     (index,) = table.global_secondary_indexes
     assert (index.name, index.projection.non_key_attributes) == ("GSI1", ("price",))
     text = (tmp_path / "schemas" / "catalog.yaml").read_text(encoding="utf-8")
-    if "attributes" in table_schema()["properties"]:  # table files that declare attributes
-        assert "attributes:\n  price: {type: N}\n" in text
-    else:
-        assert ("non-key attributes of the model (no place in this version's table files): "
-                "price (N)") in result.stdout
-    for note in ("facet Product (partition key as ProductId, sort key as Kind)",
-                 "1 sample item of the model not adopted",
+    assert "attributes:\n  price: {type: N}\n" in text
+    # The facet is a query on the partition key, said to be a starting point; the sample
+    # item is an example.
+    assert ("access_patterns:\n  Product:\n    description: >-\n      From the NoSQL "
+            "Workbench facet Product (partition key as ProductId, sort key as Kind): the\n"
+            ) in text
+    assert "    operation: query\n    key: {PK: EQ}\nexamples:\n  item:\n" in text
+    assert '      price: {N: "3"}\n' in text
+    for note in ("each facet is written as a query on the partition key; a facet does not say "
+                 "the operation or the sort key's condition",
                  "index GSI1: the model gives it no capacity; written with the table's"):
         assert note in result.stdout
-        assert note.split(" ")[0] in text
+    assert_builds(tmp_path / "schemas", tmp_path / "out")
+
+
+def test_facets_of_a_single_table_design_become_patterns_and_their_items_examples(
+    tmp_path: Path,
+) -> None:
+    model = json.loads(json.dumps(WORKBENCH_MODEL))
+    table = model["DataModel"][0]
+    table["TableData"] = []
+    table["TableFacets"] = [
+        {"FacetName": "Product", "KeyAttributeAlias": {"PartitionKeyAlias": "ProductId"},
+         "TableData": [{"PK": {"S": "P#1"}, "SK": {"S": "META"}, "price": {"N": "3"}}]},
+        {"FacetName": "Product", "KeyAttributeAlias": {"PartitionKeyAlias": "Id"},
+         "TableData": [{"PK": {"S": "O#1"}, "SK": {"S": "L#1"}, "GSI1PK": {"S": "P#1"}}]},
+        {"FacetName": "1 order line!", "KeyAttributeAlias": {}, "TableData": []},
+    ]
+    (tmp_path / "model.json").write_text(json.dumps(model), encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--nosql-workbench", str(tmp_path / "model.json"))
+    assert result.code == 0, result.stderr
+    text = (tmp_path / "schemas" / "shop-catalog.yaml").read_text(encoding="utf-8")
+    # Names made valid and unique; an attribute some item lacks is optional.
+    assert "\n  Product:\n" in text and "\n  Product-2:\n" in text
+    assert "\n  f-1-order-line:\n" in text
+    assert "\n  Product-item:\n" in text and "\n  Product-2-item:\n" in text
+    assert "attributes:\n  price: {type: N, optional: true}\n" in text
     assert_builds(tmp_path / "schemas", tmp_path / "out")
 
 

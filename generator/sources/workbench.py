@@ -3,13 +3,13 @@ global secondary indexes, billing, capacity and autoscaling.
 
 A data model is a design, not a deployment: it holds no encryption, recovery, protection,
 TTL, stream or tags, so those take the table-file defaults. Its non-key attributes become the
-table file's ``attributes`` where the table-file schema has them; facets (views of the modeler,
-which do not say which operation or conditions a query uses) and sample items are named in
-notes.
+table file's ``attributes``, its facets access patterns (see ``_facets``) and its sample items
+examples.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from generator.sources import (
     read_json,
     strip_affixes,
 )
-from generator.validate import table_schema
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -99,24 +98,72 @@ def _table(raw: dict[str, Any], origin: str, prefix: str, suffix: str) -> Adopte
         doc["global_secondary_indexes"] = indexes
     declared = [a for a in raw.get("NonKeyAttributes") or []
                 if a.get("AttributeName") not in _key_names(doc)]
-    if declared and "attributes" in table_schema()["properties"]:
+    if declared:
         doc["attributes"] = {a["AttributeName"]: {"type": a["AttributeType"]} for a in declared}
-    elif declared:
-        table.note("", "non-key attributes of the model (no place in this version's table "
-                   "files): " + ", ".join(
-                       f"{a.get('AttributeName')} ({a.get('AttributeType')})" for a in declared))
-    for facet in raw.get("TableFacets") or []:
-        alias = facet.get("KeyAttributeAlias") or {}
-        table.note("", f"facet {facet.get('FacetName')} (partition key as "
-                   f"{alias.get('PartitionKeyAlias')}, sort key as "
-                   f"{alias.get('SortKeyAlias')}): access patterns have no place in this "
-                   "version's table files")
-    items = len(raw.get("TableData") or [])
-    if items:
-        table.note("", f"{items} sample item{'s' if items != 1 else ''} of the model not adopted")
+    _facets(table, raw)
     table.note("", "the model holds no encryption, recovery, deletion protection, TTL, stream "
                "or tags: the table-file defaults apply")
     return table
+
+
+def _facets(table: Adopted, raw: dict[str, Any]) -> None:
+    """Facets become query patterns on the partition key, and sample items examples.
+
+    A facet is a view of the items that share its key aliases; it does not say which
+    operation reads them or what condition the sort key gets, so the pattern is the query any
+    such view implies (the partition key, EQ), and its description says to make it what the
+    application does.
+    """
+    doc = table.document
+    patterns: dict[str, Any] = {}
+    examples: dict[str, Any] = {}
+    for facet in raw.get("TableFacets") or []:
+        facet_name = str(facet.get("FacetName") or "facet")
+        name = _usage_name(facet_name, patterns)
+        alias = facet.get("KeyAttributeAlias") or {}
+        aliases = ", ".join(f"{what} as {alias[key]}" for what, key in (
+            ("partition key", "PartitionKeyAlias"), ("sort key", "SortKeyAlias"))
+            if alias.get(key))
+        patterns[name] = {
+            "description": f"From the NoSQL Workbench facet {facet_name}"
+            + (f" ({aliases})" if aliases else "") + ": the items of one partition key. A "
+            "facet does not say the operation or the sort key's condition: make this what "
+            "the application does.",
+            "operation": "query",
+            "key": {doc["partition_key"]["name"]: "EQ"},
+        }
+        for item in facet.get("TableData") or []:
+            examples.setdefault(_usage_name(f"{name}-item", examples),
+                                {"description": f"A sample item of the facet {facet_name}.",
+                                 "item": item})
+    seen = [example["item"] for example in examples.values()]
+    for item in raw.get("TableData") or []:
+        if item not in seen:
+            examples[_usage_name("item", examples)] = {
+                "description": "A sample item of the model.", "item": item}
+    if patterns:
+        doc["access_patterns"] = patterns
+        table.note("access_patterns", "each facet is written as a query on the partition key; "
+                   "a facet does not say the operation or the sort key's condition")
+    if examples:
+        doc["examples"] = examples
+        # One table holds items of several shapes: an attribute that some sample item lacks
+        # is one the application does not always write.
+        for attribute_name, spec in doc.get("attributes", {}).items():
+            if any(attribute_name not in e["item"] for e in examples.values()):
+                spec["optional"] = True
+
+
+def _usage_name(wanted: str, taken: dict[str, Any]) -> str:
+    """An access pattern or example name (E-rules' pattern), numbered when taken."""
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", wanted).strip("-")[:56] or "facet"
+    if not base[0].isalpha():
+        base = f"f-{base}"[:56]
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}-{number}"
+    return name
 
 
 def _key_names(doc: dict[str, Any]) -> set[str]:
