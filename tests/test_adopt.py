@@ -85,19 +85,27 @@ def aws(_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     A server rather than moto in-process: `import --region` reads the table as `adopt` does,
     and in-process moto raises instead of answering the calls it does not implement."""
+    from urllib.request import Request, urlopen
+
     import boto3
-    import requests
 
     for variable, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                             "AWS_DEFAULT_REGION": "eu-west-1"}.items():
         monkeypatch.setenv(variable, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    requests.post(f"{_server}/moto-api/reset", timeout=10).raise_for_status()
+    # moto's state is per process, shared by every server in it: start and leave it empty,
+    # as mock_aws did, so no other module's tests find these tables.
+    def reset() -> None:
+        with urlopen(Request(f"{_server}/moto-api/reset", method="POST"), timeout=30):
+            pass
+
+    reset()
     _ENDPOINT["url"] = _server
     try:
         yield boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=_server)
     finally:
         _ENDPOINT.clear()
+        reset()
 
 
 def _import(*extra: str) -> Result:

@@ -183,7 +183,7 @@ def test_sentinel_init_tables_are_adopted_without_replacement_and_keep_their_ite
                     "--endpoint-url", endpoint, "--module-address", "module.sentinel_tables")
     assert adopt.code == 0, adopt.stderr
     # The table file's sessions table has the indexes `sentinel init sessions` creates.
-    assert "global_secondary_indexes" not in adopt.stderr
+    assert "\n    global_secondary_indexes" not in adopt.stderr
     root = tmp_path / "root"
     _root_module(root, OUT / TERRAFORM_DIR, endpoint, terraform)
     (root / "imports.tf").write_text(adopt.stdout, encoding="utf-8")

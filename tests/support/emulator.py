@@ -35,17 +35,33 @@ def fake_aws_environment() -> Iterator[None]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a port the OS picks; yields its endpoint URL."""
+    """A moto server on 127.0.0.1 and a port the OS picks; yields its endpoint URL.
+
+    moto keeps its accounts in the process, shared by every server and mock in it: the server
+    starts and ends empty, so tests that run later in the same worker never find its tables.
+    """
+    from urllib.request import Request, urlopen
+
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
+    assert host == "127.0.0.1"
+    url = f"http://{host}:{port}"
+
+    def reset() -> None:
+        with urlopen(Request(f"{url}/moto-api/reset", method="POST"), timeout=30) as answer:
+            assert answer.status == 200
+
     try:
-        host, port = server.get_host_and_port()
-        assert host == "127.0.0.1"
-        yield f"http://{host}:{port}"
+        reset()
+        yield url
     finally:
-        server.stop()
+        try:
+            reset()
+        finally:
+            server.stop()
 
 
 def client(service: str, endpoint_url: str | None = None) -> Any:
