@@ -81,6 +81,14 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     return Terraform(binary, env)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow or deploy tests first: with `--dist loadfile` each file runs on one
+    worker, and a long file that starts last keeps the whole run waiting for it."""
+    heavy = {item.path for item in items
+             if item.get_closest_marker("slow") or item.get_closest_marker("deploy")}
+    items.sort(key=lambda item: item.path not in heavy)  # stable: file order kept otherwise
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print how many examples each property test ran, so every CI log records it."""
     rows = [

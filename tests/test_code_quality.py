@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -19,6 +21,7 @@ def test_ruff_reports_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict_reports_nothing() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy"],

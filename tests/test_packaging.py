@@ -34,6 +34,7 @@ def test_wheel_ships_schema_and_every_template(wheel: Path) -> None:
     assert {f"generator/{t}" for t in templates} <= names
 
 
+@pytest.mark.slow
 def test_installed_wheel_builds_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)

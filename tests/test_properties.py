@@ -281,6 +281,7 @@ def _resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
             for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"}
 
 
+@pytest.mark.slow
 def test_random_valid_tables_render_to_output_that_reads_back_to_the_same_tables(
     record_property: Callable[[str, object], None],
 ) -> None:
@@ -297,14 +298,13 @@ def _reads_back(project: dict[str, dict[str, Any]]) -> None:
     expected = {t.key: _from_model(t) for t in model.tables}
     template = json.loads(files[CLOUDFORMATION_TEMPLATE])
     assert {k: _from_cloudformation(p) for k, p in _resources(template).items()} == expected
-    defaults = hcl2.loads(files[f"{TERRAFORM_DIR}/main.tf"])["locals"][0]["default_table_names"]
+    # Every .tf file parses (each once: python-hcl2 is most of this test's time).
+    parsed = {rel: hcl2.loads(text) for rel, text in files.items() if rel.endswith(".tf")}
+    defaults = parsed[f"{TERRAFORM_DIR}/main.tf"]["locals"][0]["default_table_names"]
     for key in project:
-        parsed = hcl2.loads(files[f"{TERRAFORM_DIR}/table_{key}.tf"])
-        resource = parsed["resource"][0]['"aws_dynamodb_table"'][f'"{key}"']
+        resource = parsed[f"{TERRAFORM_DIR}/table_{key}.tf"]["resource"][0][
+            '"aws_dynamodb_table"'][f'"{key}"']
         assert _from_terraform(resource, hcl_string(defaults[key])) == expected[key]
-    for rel, text in files.items():
-        if rel.endswith(".tf"):
-            hcl2.loads(text)
     for table in model.tables:
         assert table.name == project[table.key]["name"]
 
@@ -365,12 +365,14 @@ def damaged(draw: st.DrawFn) -> str:
     return text
 
 
+@pytest.mark.slow
 def test_random_valid_tables_pass_cfn_lint(
     record_property: Callable[[str, object], None],
 ) -> None:
     _run_counted(_lints_clean, "cfn-lint", 20, record_property)
 
 
+@pytest.mark.slow
 def test_damaged_table_files_give_output_or_located_errors_never_a_crash(
     record_property: Callable[[str, object], None],
 ) -> None:

@@ -138,6 +138,7 @@ def _variants(node: Any) -> list[Any]:
     return found
 
 
+@pytest.mark.slow
 def test_quick_check_passes_no_single_change_that_jsonschema_refuses() -> None:
     """Every node of every valid file replaced in turn by each variant, or removed."""
     passed = failed = 0
