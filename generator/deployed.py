@@ -25,7 +25,14 @@ from typing import Any
 
 from generator.model import Project, table_key
 from generator.model_file import Snapshot, table_snapshot
-from generator.sources import INVALID, UNREADABLE, Adopted, SourceError, strip_affixes
+from generator.sources import (
+    INVALID,
+    UNREADABLE,
+    Adopted,
+    SourceError,
+    pairs,
+    strip_affixes,
+)
 
 # `--against` forms that name a deployment rather than a git revision. A git ref cannot
 # contain ':' and a branch called "live" is still reachable as heads/live.
@@ -100,19 +107,6 @@ def parse_against(against: str) -> tuple[str, str | None] | None:
     if not target:
         raise SourceError(f"--against {against}: give {FILE_KINDS[kind]} after '{kind}:'")
     return kind, target
-
-
-def pairs(option: str, form: str, items: Sequence[str], *, empty: bool = False
-          ) -> dict[str, str]:
-    """``KEY=VALUE`` options as a mapping, like the module's map variables; ``empty``
-    allows ``KEY=`` (a template parameter may be empty, a name or a tag not)."""
-    result: dict[str, str] = {}
-    for item in items:
-        key, equals, value = item.partition("=")
-        if not equals or not key or not (value or empty):
-            raise SourceError(f"{option} {item!r} is not {form}")
-        result[key] = value
-    return result
 
 
 def physical_names(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,20 @@ class Adopted:
 
     def note(self, at: str, text: str) -> None:
         self.notes.append(Note(at, text))
+
+
+def pairs(option: str, form: str, items: Sequence[str], *, empty: bool = False
+          ) -> dict[str, str]:
+    """``KEY=VALUE`` options as a mapping, like the module's map variables; ``empty``
+    allows ``KEY=`` (a template parameter may be empty, a name or a tag not)."""
+    result: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key or not (value or empty):
+            raise SourceError(f"{option} {item!r} is not {form}")
+        result[key] = value
+    return result
+
 
 
 def file_stem(name: str) -> str:

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
-from generator.sources import INVALID, Adopted, SourceError
+from generator.sources import INVALID, Adopted, SourceError, pairs
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,6 @@ class Source:
     tables: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()
     tables_only: bool = False  # say nothing of what holds no table setting (for `plan`)
-
-
-def _parameters(items: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for item in items:
-        key, equals, value = item.partition("=")
-        if not equals or not key:
-            raise SourceError(f"--parameter {item!r} is not KEY=VALUE")
-        found[key] = value
-    return found
 
 
 def read_source(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[Adopted]:
@@ -70,8 +60,9 @@ def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[
     if source.kind == "cloudformation":
         from generator.sources import cloudformation
 
-        return cloudformation.read(source.path, _parameters(source.parameters), source.region,
-                                   prefix=prefix, suffix=suffix, summary=summary.append,
+        given = pairs("--parameter", "KEY=VALUE", source.parameters, empty=True)
+        return cloudformation.read(source.path, given, source.region, prefix=prefix,
+                                   suffix=suffix, summary=summary.append,
                                    tables_only=source.tables_only)
     if source.kind == "terraform":
         from generator.sources import terraform
