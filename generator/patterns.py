@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -103,21 +103,28 @@ class AttributeValue:
 
     def to_boto3(self) -> dict[str, Any]:
         """The value as boto3's low-level client takes it: ``{"S": "x"}``, ``{"B": b"..."}``."""
+        return self._typed(lambda data: data)
+
+    def to_json(self) -> dict[str, Any]:
+        """The value in DynamoDB JSON, as files and NoSQL Workbench hold it (B as base64)."""
+        return self._typed(lambda data: base64.b64encode(data).decode("ascii"))
+
+    def _typed(self, binary: Callable[[bytes], Any]) -> dict[str, Any]:
         kind = self.type
         if kind in ("S", "N"):
             return {kind: self.text}
         if kind == "B":
-            return {kind: self.data}
+            return {kind: binary(self.data)}
         if kind == "BOOL":
             return {kind: self.flag}
         if kind == "NULL":
             return {kind: True}
         if kind == "M":
-            return {kind: {name: value.to_boto3() for name, value in self.members}}
+            return {kind: {name: value._typed(binary) for name, value in self.members}}
         if kind == "L":
-            return {kind: [value.to_boto3() for value in self.elements]}
+            return {kind: [value._typed(binary) for value in self.elements]}
         if kind == "BS":
-            return {kind: [value.data for value in self.elements]}
+            return {kind: [binary(value.data) for value in self.elements]}
         return {kind: [value.text for value in self.elements]}  # SS, NS
 
     @cached_property

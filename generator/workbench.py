@@ -1,8 +1,10 @@
 """`export --format nosql-workbench`: the table files as a NoSQL Workbench data model, so a
 design can go back to the modeler (and come back with `adopt --nosql-workbench`).
 
-A data model holds keys, global secondary indexes, billing and capacity; every other setting a
-table file has is listed in the notes, table by table, so nothing is dropped without a word.
+A data model holds keys, global secondary indexes, billing and capacity; a table's queries
+become facets with the examples they return, and every example is a sample item. Every other
+setting a table file has is listed in the notes, table by table, so nothing is dropped without
+a word.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from generator.model import (
     Scaling,
     Table,
 )
+from generator.patterns import AccessPattern, Item
 
 MODEL_VERSION = "3.0"
 _SERVICE_ROLE = "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
@@ -59,8 +62,38 @@ def _not_exported(table: Table) -> list[str]:
         ("access roles", bool(table.access_roles)),
         ("environment variable", bool(table.environment_variable)),
         ("description", bool(table.description)),
+        ("access patterns other than queries of the table", len(_facet_patterns(table))
+         < len(table.usage.patterns)),
+        ("the key conditions, filters and order of access patterns (facets are views)",
+         bool(_facet_patterns(table))),
     ]
     return [name for name, present in found if present]
+
+
+def _facet_patterns(table: Table) -> list[AccessPattern]:
+    """The patterns a facet can show: queries of the table itself (a facet is a view of the
+    table's items by its key, so an index's query or any other operation has no facet)."""
+    return [p for p in table.usage.patterns if p.operation == "query" and p.index is None]
+
+
+def _facet(table: Table, pattern: AccessPattern) -> dict[str, Any]:
+    alias = {"PartitionKeyAlias": table.partition_key.name}
+    if table.sort_key is not None:
+        alias["SortKeyAlias"] = table.sort_key.name
+    returned = table.usage.returned(pattern)
+    return {
+        "FacetName": pattern.name,
+        "KeyAttributeAlias": alias,
+        "TableData": [_item(e.item) for e in returned],
+        "NonKeyAttributes": sorted({name for e in returned for name, _ in e.item}
+                                   - {table.partition_key.name}
+                                   - ({table.sort_key.name} if table.sort_key else set())),
+        "DataAccess": {"MySql": {}},
+    }
+
+
+def _item(item: Item) -> dict[str, Any]:
+    return {name: value.to_json() for name, value in item}
 
 
 def _table(table: Table) -> dict[str, Any]:
@@ -79,7 +112,8 @@ def _table(table: Table) -> dict[str, Any]:
                 if g.projection.non_key_attributes else {})}
             for g in table.global_secondary_indexes
         ]
-    entry["TableData"] = []
+    entry["TableFacets"] = [_facet(table, p) for p in _facet_patterns(table)]
+    entry["TableData"] = [_item(e.item) for e in table.usage.examples]
     entry["DataAccess"] = {"MySql": {}}
     entry["BillingMode"] = table.billing_mode
     if table.capacity is not None:

@@ -22,7 +22,7 @@ from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.sources import file_stem
 from tests.conftest import OUT, REPO, SCHEMAS, Terraform
-from tests.helpers import Result, run_cli, tree
+from tests.helpers import Result, run_cli, tree, write_tables
 from tests.test_properties import PROFILE, RUN, _run_counted, _write, projects
 
 GOLDEN = REPO / "tests" / "golden"
@@ -657,3 +657,50 @@ def test_exported_workbench_model_adopts_back_to_the_same_design(
     model.write_text(exported.stdout, encoding="utf-8")
     assert adopt(tmp_path / "adopted", "--nosql-workbench", str(model)).code == 0
     assert _design(tmp_path / "adopted") == _design(schemas)
+
+
+def test_export_writes_table_queries_as_facets_and_examples_as_sample_items(
+    tmp_path: Path,
+) -> None:
+    write_tables(tmp_path / "schemas", orders="""\
+        name: orders
+        partition_key: {name: customer, type: S}
+        sort_key: {name: placed, type: S}
+        attributes:
+          total: {type: N}
+          receipt: {type: B, optional: true}
+        access_patterns:
+          ListOrders: {operation: query, key: {customer: EQ}}
+          GetOrder: {operation: get, key: {customer: EQ, placed: EQ}}
+        examples:
+          first:
+            item:
+              customer: {S: c1}
+              placed: {S: "2026-01-01"}
+              total: {N: "12.50"}
+              receipt: {B: aGk=}
+            returned_by: [ListOrders, GetOrder]
+          other:
+            item: {customer: {S: c2}, placed: {S: "2026-02-01"}, total: {N: "3"}}
+        """)
+    exported = run_cli("export", "--format", "nosql-workbench", "--schemas",
+                       str(tmp_path / "schemas"))
+    assert exported.code == 0, exported.stderr
+    (table,) = json.loads(exported.stdout)["DataModel"]
+    first = {"customer": {"S": "c1"}, "placed": {"S": "2026-01-01"}, "total": {"N": "12.5"},
+             "receipt": {"B": "aGk="}}
+    assert table["TableFacets"] == [{
+        "FacetName": "ListOrders",
+        "KeyAttributeAlias": {"PartitionKeyAlias": "customer", "SortKeyAlias": "placed"},
+        "TableData": [first], "NonKeyAttributes": ["receipt", "total"],
+        "DataAccess": {"MySql": {}}}]
+    assert table["TableData"] == [first, {"customer": {"S": "c2"}, "placed": {"S": "2026-02-01"},
+                                          "total": {"N": "3"}}]
+    assert "access patterns other than queries of the table" in exported.stderr
+    model = tmp_path / "model.json"
+    model.write_text(exported.stdout, encoding="utf-8")
+    assert adopt(tmp_path / "back", "--nosql-workbench", str(model)).code == 0
+    (back,) = load_project(tmp_path / "back").tables
+    assert [p.name for p in back.usage.patterns] == ["ListOrders"]
+    assert [dict(e.item) for e in back.usage.examples] == [
+        dict(e.item) for e in load_project(tmp_path / "schemas").tables[0].usage.examples]
