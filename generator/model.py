@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic
+from generator.features import ProviderTarget, default_target, version_floor
 from generator.patterns import Usage, build_usage
 
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
@@ -25,6 +26,9 @@ DEFAULT_ENCRYPTION = "aws_managed"
 DEFAULT_POINT_IN_TIME_RECOVERY = True
 DEFAULT_DELETION_PROTECTION = True
 DEFAULT_TARGET_UTILIZATION = 70
+# Metadata of a model field added after model.json's format was fixed: the field is
+# recorded only when it differs from its default, so earlier builds' files stay as they were.
+RECORDED_WHEN_SET = {"recorded_when_set": True}
 # What the generated module is called in its README's example, and so in import's addresses.
 MODULE_NAME = "tables"
 
@@ -120,6 +124,14 @@ class OnDemandThroughput:
 
 
 @dataclass(frozen=True)
+class WarmThroughput:
+    """Read and write units per second the table or index serves at once, without scaling."""
+
+    read_units_per_second: int | None
+    write_units_per_second: int | None
+
+
+@dataclass(frozen=True)
 class Replica:
     region: str
     kms_key_arn: str | None
@@ -154,6 +166,7 @@ class GlobalSecondaryIndex:
     autoscaling: Autoscaling | None = None
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
+    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @property
     def scales_read(self) -> bool:
@@ -298,6 +311,7 @@ class Table:
     encryption_stated: bool = False  # the table file chose its encryption, not the default
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
     alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
+    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -415,11 +429,23 @@ class Project:
     warnings: tuple[Diagnostic, ...] = ()  # findings that stop nothing unless --strict
     moves: tuple[Move, ...] = ()  # renamed table files, kept from build to build
     account_alarms: tuple[Alarm, ...] = ()  # once per deployment, from the settings
+    # The provider major the Terraform module is written for, from the settings.
+    provider: ProviderTarget = field(default_factory=default_target)
 
     @cached_property
     def alarms(self) -> tuple[Alarm, ...]:
         """Every alarm: the tables' in table order, then the account's."""
         return tuple(a for table in self.tables for a in table.alarms) + self.account_alarms
+
+    @cached_property
+    def provider_floor(self) -> str:
+        """The lowest hashicorp/aws version with every feature the module uses."""
+        return str(version_floor(self.tables, self.provider))
+
+    @cached_property
+    def provider_constraint(self) -> str:
+        """The hashicorp/aws version constraint of versions.tf."""
+        return f">= {self.provider_floor}"
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -475,6 +501,12 @@ def _on_demand(raw: dict[str, Any] | None) -> OnDemandThroughput | None:
     return OnDemandThroughput(raw.get("max_read_request_units"), raw.get("max_write_request_units"))
 
 
+def _warm_throughput(raw: dict[str, Any] | None) -> WarmThroughput | None:
+    if not raw:
+        return None
+    return WarmThroughput(raw.get("read_units_per_second"), raw.get("write_units_per_second"))
+
+
 def _import_source(raw: dict[str, Any] | None) -> ImportSource | None:
     if not raw:
         return None
@@ -511,6 +543,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
             autoscaling=_autoscaling(g.get("autoscaling")),
             on_demand_throughput=_on_demand(g.get("on_demand_throughput")),
             contributor_insights=g.get("contributor_insights", False),
+            warm_throughput=_warm_throughput(g.get("warm_throughput")),
         )
         for g in data.get("global_secondary_indexes", [])
     )
@@ -568,6 +601,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ttl_disabled=data.get("ttl_enabled") is False and "ttl_attribute" in data,
         encryption_stated="encryption" in data,
         usage=usage,
+        warm_throughput=_warm_throughput(data.get("warm_throughput")),
     )
 
 
@@ -601,10 +635,12 @@ def build_project(
     tables: Sequence[Table],
     warnings: Sequence[Diagnostic] = (),
     account_alarms: Sequence[Alarm] = (),
+    provider: ProviderTarget | None = None,
 ) -> Project:
     """Tables ordered by key, so output never depends on file-system order."""
     return Project(
         tuple(sorted(tables, key=lambda t: t.key)),
         warnings=tuple(warnings),
         account_alarms=tuple(account_alarms),
+        provider=provider or default_target(),
     )

@@ -53,12 +53,12 @@ _TABLE_PROPERTIES = frozenset({
     "TimeToLiveSpecification", "StreamSpecification", "TableClass", "SSESpecification",
     "PointInTimeRecoverySpecification", "DeletionProtectionEnabled",
     "ContributorInsightsSpecification", "KinesisStreamSpecification", "ResourcePolicy",
-    "ImportSourceSpecification", "Tags",
+    "ImportSourceSpecification", "Tags", "WarmThroughput",
 })
 _GLOBAL_PROPERTIES = frozenset({
     "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes", "TimeToLiveSpecification", "StreamSpecification",
-    "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas",
+    "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas", "WarmThroughput",
 })
 _REPLICA_PROPERTIES = frozenset({
     "Region", "PointInTimeRecoverySpecification", "SSESpecification",
@@ -68,7 +68,7 @@ _REPLICA_PROPERTIES = frozenset({
 })
 _INDEX_PROPERTIES = frozenset({
     "IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput",
-    "ContributorInsightsSpecification", "WriteOnDemandThroughputSettings",
+    "ContributorInsightsSpecification", "WriteOnDemandThroughputSettings", "WarmThroughput",
 })
 
 
@@ -214,6 +214,8 @@ class _Reader:
         if "RANGE" in keys:
             doc["sort_key"] = key_of(keys["RANGE"], types)
         billing = values.get("BillingMode") or "PROVISIONED"
+        if warm := _warm(values.get("WarmThroughput")):
+            doc["warm_throughput"] = warm
         doc["billing_mode"] = billing
         indexes = []
         for raw in values.get("GlobalSecondaryIndexes") or []:
@@ -234,6 +236,8 @@ class _Reader:
                 entry["on_demand_throughput"] = limits
             if (raw.get("ContributorInsightsSpecification") or {}).get("Enabled") is True:
                 entry["contributor_insights"] = True
+            if warm := _warm(raw.get("WarmThroughput")):
+                entry["warm_throughput"] = warm
             for extra in sorted(set(raw) - _INDEX_PROPERTIES):
                 table.note("global_secondary_indexes",
                            f"index {raw['IndexName']}: {extra} has no table-file setting")
@@ -525,6 +529,7 @@ _AT = {
     "BillingMode": "billing_mode", "ProvisionedThroughput": "capacity",
     "OnDemandThroughput": "on_demand_throughput",
     "WriteOnDemandThroughputSettings": "on_demand_throughput",
+    "WarmThroughput": "warm_throughput",
     "GlobalSecondaryIndexes": "global_secondary_indexes",
     "LocalSecondaryIndexes": "local_secondary_indexes",
     "TimeToLiveSpecification": "ttl_attribute", "StreamSpecification": "stream",
@@ -565,6 +570,14 @@ def _limits(raw: dict[str, Any] | None) -> dict[str, int]:
         if (raw or {}).get(source) and int(raw[source]) > 0:  # type: ignore[index]
             found[target] = int(raw[source])  # type: ignore[index]
     return found
+
+
+def _warm(raw: dict[str, Any] | None) -> dict[str, int]:
+    """A WarmThroughput property as the table file's warm_throughput."""
+    return {target: int(raw[source])  # type: ignore[index]
+            for source, target in (("ReadUnitsPerSecond", "read_units_per_second"),
+                                   ("WriteUnitsPerSecond", "write_units_per_second"))
+            if (raw or {}).get(source)}
 
 
 def _tag_map(raw: Any) -> dict[str, str]:
