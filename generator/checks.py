@@ -630,9 +630,7 @@ def check_project(docs: Sequence[Document]) -> list[Diagnostic]:
     return sorted(found)
 
 
-# The rules about the application's access patterns and items live in their own module;
-# importing it registers them.
-from generator import pattern_checks  # noqa: E402, F401
-# The rules of the provider target and of the 2025-2026 features (E6xx) live in their own
-# module; importing it registers its table rules.
-from generator import target_checks  # noqa: E402, F401
+# The rules about the application's access patterns and items live in their own module, and
+# so do those of the provider target and of the 2025-2026 features (E6xx); importing them
+# registers them.
+from generator import pattern_checks, target_checks  # noqa: E402, F401

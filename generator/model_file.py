@@ -55,7 +55,7 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 
 @functools.cache
-def _when_set(kind: type) -> dict[str, Any]:
+def when_set_defaults(kind: type) -> dict[str, Any]:
     """The fields of ``kind`` recorded only when set, with their defaults."""
     return {
         field.name: field.default
@@ -65,7 +65,8 @@ def _when_set(kind: type) -> dict[str, Any]:
 
 
 def _recorded(value: object, name: str) -> bool:
-    defaults = _when_set(type(value))
+    kind: type = type(value)
+    defaults = when_set_defaults(kind)
     return name not in defaults or getattr(value, name) != defaults[name]
 
 

@@ -32,6 +32,7 @@ from generator.model_file import (
     ModelFileError,
     Snapshot,
     table_snapshot,
+    when_set_defaults,
 )
 from generator.sequencing import Finding
 from generator.sources import SourceError
@@ -289,7 +290,17 @@ def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> lis
             + (" (the destroy fails while the deployed table has deletion protection on)"
                if old["deletion_protection"] else "")
         )
-    if "replicas" in old and bool(old["replicas"]) != bool(new["replicas"]):
+    if any(c.field == "warm_throughput" for c in replacing):
+        notes.append(
+            "warm throughput: DynamoDB never lowers it; hashicorp/aws from 6.13 replaces the "
+            "table to lower it, later releases stop the plan with an error"
+        )
+    if any(c.field == "warm_throughput" for c in replacing) and all(
+            CLOUDFORMATION not in c.replaces_in for c in replacing):
+        notes.append(
+            "CloudFormation: the stack update fails, DynamoDB refuses to lower warm throughput"
+        )
+    elif "replicas" in old and bool(old["replicas"]) != bool(new["replicas"]):
         notes.append(
             "CloudFormation: the stack update fails, the resource type would change between "
             "AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable"
@@ -340,7 +351,9 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     if old is None:
         created = () if new["deletion_protection"] else (_protection_note(new),)
         return TablePlan(key, new["name"], Action.CREATE, (), (), created)
-    old = {**_ADDED_LATER, **old}
+    # Fields recorded only when set are absent when they have their default.
+    when_set = when_set_defaults(Table)
+    old, new = {**_ADDED_LATER, **when_set, **old}, {**when_set, **new}
     changes: list[Change] = []
     operations: list[Operation] = []
     for field in _compared_fields(old, new):
@@ -359,9 +372,12 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
             continue
         retyped = field in ("partition_key", "sort_key") and bool(
             old[field] and new[field] and old[field]["name"] == new[field]["name"])
+        replaces_in: tuple[str, ...] = _REPLACES.get(field, ())
+        if field == "warm_throughput" and sequencing.warm_decreases(old[field], new[field]):
+            replaces_in = (TERRAFORM,)  # the provider's answer to a decrease (see the notes)
         changes.append(
-            Change(field, _show(field, old[field]), _show(field, new[field]),
-                   _REPLACES.get(field, ()), retyped)
+            Change(field, _show(field, old[field]), _show(field, new[field]), replaces_in,
+                   retyped)
         )
     replacing = [c for c in changes if c.replaces]
     notes: list[str] = []

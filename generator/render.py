@@ -17,13 +17,13 @@ from typing import Any
 import jinja2
 
 from generator import alarms, hclfmt, parallel
+from generator.features import ProviderTarget
 from generator.filters import (
     FILTERS,
     pretty_json_member,
     pretty_json_with_members,
     require_rendered,
 )
-from generator.features import ProviderTarget
 from generator.model import MODULE_NAME, Project, Table
 from generator.model_file import MODEL_FILE, model_json
 

@@ -15,9 +15,12 @@ from generator.checks import table_rule
 from generator.diagnostics import Diagnostic, DocPath
 from generator.features import FEATURES, ProviderTarget
 from generator.loader import Document
+from generator.model import DEFAULT_BILLING_MODE
 from generator.settings import SETTINGS_FILE
 
-# DynamoDB's warm throughput of a new on-demand table or index; a value below it is refused.
+# The warm throughput every new on-demand table and index starts with; DynamoDB never lowers
+# warm throughput, so an on-demand table cannot ask for less. A provisioned table may (the
+# API's minimum is 1, which the JSON Schema states).
 WARM_MINIMUMS = {"read_units_per_second": 12_000, "write_units_per_second": 4_000}
 
 
@@ -64,14 +67,16 @@ def check_table_target(doc: Document, target: ProviderTarget) -> list[Diagnostic
     return found
 
 
-@table_rule("E602", "warm throughput is at least DynamoDB's starting values")
+@table_rule("E602", "warm throughput of an on-demand table is at least its starting values")
 def _warm_minimums(doc: Document) -> Iterator[Diagnostic]:
+    if doc.data.get("billing_mode", DEFAULT_BILLING_MODE) != DEFAULT_BILLING_MODE:
+        return
     for path, warm in _warm_places(doc.data):
         for name, minimum in WARM_MINIMUMS.items():
             if name in warm and warm[name] < minimum:
                 yield doc.diagnostic(
                     "E602", (*path, name),
-                    f"{name} {warm[name]} is below {minimum}, the warm throughput DynamoDB "
-                    f"gives every new table and index; it refuses a lower value",
+                    f"{name} {warm[name]} is below {minimum}, the warm throughput every new "
+                    f"on-demand table and index starts with; DynamoDB never lowers it",
                     f"write at least {minimum}, or remove {name}",
                 )

@@ -1020,3 +1020,35 @@ examples:
         "by 'created' descending, but this one is listed after one it returns later; list the "
         "examples in the order the pattern returns them",
     ]
+
+
+def test_e602_warm_throughput_below_dynamodb_starting_values(tmp_path: Path) -> None:
+    # Provider target 6, which writes warm throughput in Terraform too (else E601 as well).
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(
+        "terraform: {provider: 6}\n", encoding="utf-8")
+    found = one_table(tmp_path, BASE + """\
+warm_throughput: {read_units_per_second: 11999, write_units_per_second: 4000}
+global_secondary_indexes:
+  - name: by-owner
+    partition_key: {name: owner, type: S}
+    warm_throughput: {write_units_per_second: 100}
+""")
+    assert found == [
+        "t.yaml:3:42: E602 warm_throughput.read_units_per_second: read_units_per_second 11999 "
+        "is below 12000, the warm throughput every new on-demand table and index starts with; "
+        "DynamoDB never lowers it; write at least 12000, or remove read_units_per_second",
+        "t.yaml:7:47: E602 global_secondary_indexes[0].warm_throughput.write_units_per_second: "
+        "write_units_per_second 100 is below 4000, the warm throughput every new on-demand "
+        "table and index starts with; DynamoDB never lowers it; write at least 4000, or remove "
+        "write_units_per_second",
+    ]
+
+
+def test_e602_does_not_apply_to_a_provisioned_table(tmp_path: Path) -> None:
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(
+        "terraform: {provider: 6}\n", encoding="utf-8")
+    assert one_table(tmp_path, BASE + """\
+billing_mode: PROVISIONED
+capacity: {read: 5, write: 5}
+warm_throughput: {read_units_per_second: 100, write_units_per_second: 100}
+""") == []
