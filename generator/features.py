@@ -47,6 +47,8 @@ FEATURES: dict[str, Feature] = {
     for feature in (
         # 6.29 deprecates hash_key and range_key of global_secondary_index for these blocks.
         Feature("gsi_key_schema", "key_schema blocks in global_secondary_index", Version(6, 29)),
+        Feature("multi_attribute_gsi_keys", "global secondary index keys of several "
+                                            "attributes (key_schema blocks)", Version(6, 29)),
         Feature("warm_throughput", "warm_throughput on the table and its global secondary "
                                    "indexes", Version(6, 13)),
     )
@@ -89,6 +91,8 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
     """The features of ``FEATURES`` that the module for ``target`` uses for ``table``."""
     if table.global_secondary_indexes and target.gsi_key_schema:
         yield "gsi_key_schema"
+    if any(g.multi_attribute for g in table.global_secondary_indexes):
+        yield "multi_attribute_gsi_keys"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):
         yield "warm_throughput"
 

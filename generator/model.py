@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator import keys
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic
 from generator.features import ProviderTarget, default_target, version_floor
@@ -167,6 +168,24 @@ class GlobalSecondaryIndex:
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
     warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    # A multi-attribute key: the attributes after the first of the partition and sort key.
+    more_partition_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
+    more_sort_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
+
+    @property
+    def partition_keys(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute of the partition key, in order."""
+        return (self.partition_key, *self.more_partition_keys)
+
+    @property
+    def sort_keys(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute of the sort key, in order; none without one."""
+        first = () if self.sort_key is None else (self.sort_key,)
+        return (*first, *self.more_sort_keys)
+
+    @property
+    def multi_attribute(self) -> bool:
+        return bool(self.more_partition_keys or self.more_sort_keys)
 
     @property
     def scales_read(self) -> bool:
@@ -405,11 +424,11 @@ class Table:
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:
         """Every attribute used as a key by the table or an index, once, in order of first use."""
         seen: dict[str, KeyAttribute] = {}
-        keys: list[KeyAttribute | None] = [self.partition_key, self.sort_key]
+        used: list[KeyAttribute | None] = [self.partition_key, self.sort_key]
         for gsi in self.global_secondary_indexes:
-            keys += [gsi.partition_key, gsi.sort_key]
-        keys += [lsi.sort_key for lsi in self.local_secondary_indexes]
-        for attribute in keys:
+            used += [*gsi.partition_keys, *gsi.sort_keys]
+        used += [lsi.sort_key for lsi in self.local_secondary_indexes]
+        for attribute in used:
             if attribute is not None and attribute.name not in seen:
                 seen[attribute.name] = attribute
         return tuple(seen.values())
@@ -536,14 +555,18 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
     gsis = tuple(
         GlobalSecondaryIndex(
             g["name"],
-            KeyAttribute(**g["partition_key"]),
-            _key(g.get("sort_key")),
+            KeyAttribute(**keys.attributes(g["partition_key"])[0]),
+            _key(next(iter(keys.attributes(g.get("sort_key"))), None)),
             _projection(g),
             _capacity(g.get("capacity")),
             autoscaling=_autoscaling(g.get("autoscaling")),
             on_demand_throughput=_on_demand(g.get("on_demand_throughput")),
             contributor_insights=g.get("contributor_insights", False),
             warm_throughput=_warm_throughput(g.get("warm_throughput")),
+            more_partition_keys=tuple(
+                KeyAttribute(**a) for a in keys.attributes(g["partition_key"])[1:]),
+            more_sort_keys=tuple(
+                KeyAttribute(**a) for a in keys.attributes(g.get("sort_key"))[1:]),
         )
         for g in data.get("global_secondary_indexes", [])
     )

@@ -58,7 +58,8 @@ _TERRAFORM_ELSEWHERE = frozenset(
 # capacity of a scaled index (read back from the live table).
 _TERRAFORM_IGNORES = frozenset({"P103", "P110"})
 # What identifies a global secondary index; other index settings change in place.
-_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
+_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection", "more_partition_keys",
+                   "more_sort_keys")
 
 # --- the diff ---------------------------------------------------------------------------
 
@@ -143,9 +144,11 @@ def _projection_text(projection: Mapping[str, Any]) -> str:
 
 
 def _gsi_text(index: Mapping[str, Any]) -> str:
-    keys = f"hash {_attr(index['partition_key'])}"
-    if index.get("sort_key"):
-        keys += f", range {_attr(index['sort_key'])}"
+    hashes = [index["partition_key"], *index.get("more_partition_keys", [])]
+    ranges = [index["sort_key"], *index.get("more_sort_keys", [])] if index.get("sort_key") else []
+    keys = f"hash {' + '.join(_attr(a) for a in hashes)}"
+    if ranges:
+        keys += f", range {' + '.join(_attr(a) for a in ranges)}"
     return f"{keys}; projection {_projection_text(index['projection'])}"
 
 

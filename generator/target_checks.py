@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator import keys
 from generator.checks import table_rule
 from generator.diagnostics import Diagnostic, DocPath
 from generator.features import FEATURES, ProviderTarget
@@ -44,10 +45,21 @@ def _warm_places(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]
                 "warm_throughput"]
 
 
+def _multi_attribute_keys(data: dict[str, Any]) -> Iterator[tuple[DocPath, str, list[Any]]]:
+    """Each GSI key written as a list: its path, role and attributes."""
+    for position, index in enumerate(data.get("global_secondary_indexes", [])):
+        for role in keys.ROLES:
+            if isinstance(index.get(role), list):
+                yield ("global_secondary_indexes", position, role), role, index[role]
+
+
 def _feature_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
     """Each place a table file uses a feature of ``features.FEATURES`` that it chose."""
     for path, _ in _warm_places(data):
         yield "warm_throughput", path
+    for path, _, attributes in _multi_attribute_keys(data):
+        if len(attributes) > 1:
+            yield "multi_attribute_gsi_keys", path
 
 
 def check_table_target(doc: Document, target: ProviderTarget) -> list[Diagnostic]:
@@ -80,3 +92,63 @@ def _warm_minimums(doc: Document) -> Iterator[Diagnostic]:
                     f"on-demand table and index starts with; DynamoDB never lowers it",
                     f"write at least {minimum}, or remove {name}",
                 )
+
+
+@table_rule("E603", "a multi-attribute key of a GSI has at most 4 attributes")
+def _multi_attribute_limit(doc: Document) -> Iterator[Diagnostic]:
+    for path, role, attributes in _multi_attribute_keys(doc.data):
+        if len(attributes) > keys.MAX_ATTRIBUTES:
+            part = role.replace("_", " ")
+            yield doc.diagnostic(
+                "E603", path,
+                f"the {part} has {len(attributes)} attributes; DynamoDB allows at most "
+                f"{keys.MAX_ATTRIBUTES} in the {part} of a global secondary index",
+                f"keep {keys.MAX_ATTRIBUTES} attributes, or combine some into one attribute",
+            )
+
+
+@table_rule("E604", "an attribute is in a GSI's multi-attribute key once")
+def _multi_attribute_repeats(doc: Document) -> Iterator[Diagnostic]:
+    for path, role, attributes in _multi_attribute_keys(doc.data):
+        seen: set[str] = set()
+        for position, attribute in enumerate(attributes):
+            if attribute["name"] in seen:
+                yield doc.diagnostic(
+                    "E604", (*path, position, "name"),
+                    f"{attribute['name']!r} is already in this {role.replace('_', ' ')}",
+                    "list each attribute of a multi-attribute key once",
+                )
+            seen.add(attribute["name"])
+
+
+@table_rule("E605", "a query binds a multi-attribute sort key from the left, ranges last")
+def _sort_key_prefix(doc: Document) -> Iterator[Diagnostic]:
+    indexes = {index["name"]: keys.names(index.get("sort_key"))
+               for index in doc.data.get("global_secondary_indexes", [])}
+    for name, spec in doc.data.get("access_patterns", {}).items():
+        sorts = indexes.get(spec.get("index", ""), [])
+        if spec["operation"] != "query" or len(sorts) < 2:
+            continue
+        path, bound = ("access_patterns", name, "key"), spec.get("key", {})
+        listed = ", ".join(sorts)
+        for position, attribute in enumerate(sorts):
+            if attribute not in bound:
+                later = [a for a in sorts[position + 1:] if a in bound]
+                if later:
+                    yield doc.diagnostic(
+                        "E605", (*path, later[0]),
+                        f"pattern {name!r} binds {later[0]!r} but not {attribute!r} before it; "
+                        f"a query binds the sort key of index {spec['index']!r} ({listed}) "
+                        "from the left",
+                        f"bind '{attribute}' too, or leave out '{later[0]}'", key=True,
+                    )
+                break
+            if bound[attribute] != "EQ" and any(a in bound for a in sorts[position + 1:]):
+                yield doc.diagnostic(
+                    "E605", (*path, attribute),
+                    f"pattern {name!r} puts {bound[attribute]} on {attribute!r}, which another "
+                    f"bound attribute follows in the sort key of index {spec['index']!r} "
+                    f"({listed}); only the last one bound takes a range",
+                    f"use EQ on '{attribute}', or leave out the attributes after it",
+                )
+                break

@@ -1052,3 +1052,138 @@ billing_mode: PROVISIONED
 capacity: {read: 5, write: 5}
 warm_throughput: {read_units_per_second: 100, write_units_per_second: 100}
 """) == []
+
+
+TARGET_6 = "terraform: {provider: 6}\n"
+MULTI = BASE + """\
+global_secondary_indexes:
+  - name: by-match
+    partition_key:
+      - {name: tournament, type: S}
+      - {name: region, type: S}
+    sort_key:
+      - {name: round, type: N}
+      - {name: bracket, type: S}
+"""
+
+
+def multi_table(tmp_path: Path, text: str) -> list[str]:
+    """A table with multi-attribute index keys, on provider target 6 (else E601 as well)."""
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(TARGET_6, encoding="utf-8")
+    return one_table(tmp_path, text)
+
+
+def test_multi_attribute_index_keys_within_the_rules_have_no_problems(tmp_path: Path) -> None:
+    assert multi_table(tmp_path, MULTI + """\
+access_patterns:
+  one-round:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: EQ, bracket: BEGINS_WITH}
+  all-rounds:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ}
+  from-round:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: GE}
+""") == []
+
+
+def test_e603_more_than_four_attributes_in_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + "".join(
+        f"      - {{name: s{n}, type: S}}\n" for n in range(3)))
+    assert found == [
+        "t.yaml:9:7: E603 global_secondary_indexes[0].sort_key: the sort key has 5 attributes; "
+        "DynamoDB allows at most 4 in the sort key of a global secondary index; keep 4 "
+        "attributes, or combine some into one attribute"
+    ]
+
+
+def test_e604_an_attribute_twice_in_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: region, type: S}",
+                                                "{name: tournament, type: S}"))
+    assert found == [
+        "t.yaml:7:16: E604 global_secondary_indexes[0].partition_key[1].name: 'tournament' is "
+        "already in this partition key; list each attribute of a multi-attribute key once"
+    ]
+
+
+def test_e104_an_attribute_in_both_parts_of_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: bracket, type: S}",
+                                                "{name: region, type: S}"))
+    assert found == [
+        "t.yaml:10:16: E104 global_secondary_indexes[0].sort_key[1].name: the sort key "
+        "'region' is also the partition key; use a different attribute for the sort key, or "
+        "leave the sort key out"
+    ]
+
+
+def test_e101_types_of_multi_attribute_key_attributes(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: region, type: S}",
+                                                "{name: pk, type: N}"))
+    assert found == [
+        "t.yaml:7:26: E101 global_secondary_indexes[0].partition_key[1].type: attribute 'pk' "
+        "is N here but S in partition_key (line 2); use one type per attribute; DynamoDB "
+        "defines each key attribute once"
+    ]
+
+
+def test_e605_a_query_skips_a_sort_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-bracket:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, bracket: EQ}
+""")
+    assert found == [
+        "t.yaml:15:39: E605 access_patterns[\"by-bracket\"].key.bracket: pattern 'by-bracket' "
+        "binds 'bracket' but not 'round' before it; a query binds the sort key of index "
+        "'by-match' (round, bracket) from the left; bind 'round' too, or leave out 'bracket'"
+    ]
+
+
+def test_e605_a_range_before_the_last_bound_sort_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  late-rounds:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: GT, bracket: EQ}
+""")
+    assert found == [
+        "t.yaml:15:46: E605 access_patterns[\"late-rounds\"].key.round: pattern 'late-rounds' "
+        "puts GT on 'round', which another bound attribute follows in the sort key of index "
+        "'by-match' (round, bracket); only the last one bound takes a range; use EQ on "
+        "'round', or leave out the attributes after it"
+    ]
+
+
+def test_e204_a_query_leaves_out_a_partition_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-tournament:
+    operation: query
+    index: by-match
+    key: {tournament: EQ}
+""")
+    assert found == [
+        "t.yaml:12:3: E204 access_patterns[\"by-tournament\"]: pattern 'by-tournament' is a "
+        "query but does not bind the partition key 'region'; add 'region: EQ' to 'key:'; "
+        "DynamoDB refuses a query that leaves out an attribute of a multi-attribute partition "
+        "key"
+    ]
+
+
+def test_e203_a_range_on_a_partition_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-region:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: BEGINS_WITH}
+""")
+    assert [f.split(": E203 ")[1].split(":")[0] for f in found] == [
+        'access_patterns["by-region"].key.region']

@@ -23,6 +23,11 @@ global_secondary_indexes:
     sort_key: {name: created, type: N}
 """
 WARM = "warm_throughput: {read_units_per_second: 20000}\n"
+MULTI_GSI = GSI.replace("    sort_key: {name: created, type: N}\n", """\
+    sort_key:
+      - {name: created, type: N}
+      - {name: seq, type: N}
+""")
 
 
 def _project_files(tmp_path: Path, table: str, settings: str | None) -> dict[str, str]:
@@ -144,13 +149,51 @@ def test_every_feature_needs_a_release_of_a_target_major() -> None:
         assert feature.version >= TARGETS[feature.version.major], feature
 
 
+def test_e601_multi_attribute_index_keys_on_target_5(tmp_path: Path) -> None:
+    found = _problems(tmp_path, BASE + MULTI_GSI, None)
+    assert found == [
+        "schemas/t.yaml:7:7: E601 global_secondary_indexes[0].sort_key: Terraform provider "
+        "target 5 cannot write global secondary index keys of several attributes (key_schema "
+        "blocks); it needs hashicorp/aws >= 6.29; set 'terraform: {provider: 6}' in "
+        f"{SETTINGS_FILE}, or remove the setting"
+    ]
+
+
+def test_a_key_listed_with_one_attribute_is_a_plain_key_on_target_5(tmp_path: Path) -> None:
+    listed = GSI.replace("    sort_key: {name: created, type: N}\n",
+                         "    sort_key:\n      - {name: created, type: N}\n")
+    assert _project_files(tmp_path, BASE + listed, None) == _project_files(
+        tmp_path / "plain", BASE + GSI, None)
+
+
+def test_multi_attribute_keys_are_written_in_order_in_both_formats(tmp_path: Path) -> None:
+    files = _project_files(tmp_path, BASE + MULTI_GSI, "terraform: {provider: 6}\n")
+    hcl = files["terraform/table_t.tf"]
+    blocks = [line.split('"')[1] for line in hcl.splitlines()
+              if "attribute_name" in line or "key_type" in line]
+    assert blocks == ["owner", "HASH", "created", "RANGE", "seq", "RANGE"]
+    resource = json.loads(files["cloudformation/template.json"])["Resources"]["TTable"]
+    (index,) = resource["Properties"]["GlobalSecondaryIndexes"]
+    assert index["KeySchema"] == [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "created", "KeyType": "RANGE"},
+        {"AttributeName": "seq", "KeyType": "RANGE"}]
+    assert {"AttributeName": "seq", "AttributeType": "N"} in resource["Properties"][
+        "AttributeDefinitions"]
+    (table,) = json.loads(files["model.json"])["tables"].values()
+    assert table["global_secondary_indexes"][0]["more_sort_keys"] == [
+        {"name": "seq", "type": "N"}]
+    assert "more_partition_keys" not in table["global_secondary_indexes"][0]
+
+
 def test_every_feature_of_the_table_is_found_where_the_tables_use_it(tmp_path: Path) -> None:
     """No entry of the feature table is dead: a table that uses everything uses each."""
-    write_tables(tmp_path / "schemas", t=BASE + WARM + GSI)
+    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI)
     (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     (table,) = load_project(tmp_path / "schemas", tmp_path).tables
     assert set(table_features(table, ProviderTarget(6))) == set(FEATURES)
-    assert set(table_features(table, ProviderTarget(5))) == {"warm_throughput"}
+    assert set(table_features(table, ProviderTarget(5))) == {
+        "warm_throughput", "multi_attribute_gsi_keys"}
 
 
 @pytest.mark.parametrize("code", [rule.code for rule in RULES])

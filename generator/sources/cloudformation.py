@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from generator import keys as key_forms
 from generator.sources import (
     UNREADABLE,
     Adopted,
@@ -219,11 +220,13 @@ class _Reader:
         doc["billing_mode"] = billing
         indexes = []
         for raw in values.get("GlobalSecondaryIndexes") or []:
-            index_keys = _key_schema(raw.get("KeySchema"))
-            entry: dict[str, Any] = {"name": raw["IndexName"],
-                                     "partition_key": key_of(index_keys["HASH"], types)}
-            if "RANGE" in index_keys:
-                entry["sort_key"] = key_of(index_keys["RANGE"], types)
+            entry: dict[str, Any] = {"name": raw["IndexName"]} | key_forms.from_key_schema(
+                ((k["AttributeName"], k["KeyType"]) for k in raw.get("KeySchema") or []
+                 if isinstance(k, dict) and "KeyType" in k),
+                lambda name: key_of(name, types))
+            if "partition_key" not in entry:
+                raise SourceError(f"{table.origin}: index {raw['IndexName']}: KeySchema has "
+                                  "no HASH key that can be resolved")
             entry |= _projection(raw.get("Projection"))
             capacity = _capacity(raw.get("ProvisionedThroughput"))
             if billing == "PROVISIONED" and capacity:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from generator import keys as key_forms
 from generator.sources import (
     Adopted,
     SourceError,
@@ -143,10 +144,8 @@ class _Reader:
             doc["on_demand_throughput"] = limits
         gsis = []
         for raw in sorted(values.get("global_secondary_index") or [], key=lambda g: g["name"]):
-            hash_key, range_key = _index_keys(raw)
-            entry: dict[str, Any] = {"name": raw["name"], "partition_key": key_of(hash_key, types)}
-            if range_key:
-                entry["sort_key"] = key_of(range_key, types)
+            entry: dict[str, Any] = {"name": raw["name"]} | key_forms.from_key_schema(
+                _index_keys(raw), lambda name: key_of(name, types))
             entry |= projection(raw["projection_type"], raw.get("non_key_attributes"))
             if billing == "PROVISIONED" and raw.get("read_capacity"):
                 entry["capacity"] = {"read": raw["read_capacity"], "write": raw["write_capacity"]}
@@ -315,21 +314,13 @@ class _Reader:
                                 for k, v in sorted(scaling.items())}
 
 
-def _index_keys(raw: dict[str, Any]) -> tuple[str, str | None]:
-    """A global_secondary_index's partition and sort key: from its key_schema blocks (the
-    syntax of hashicorp/aws >= 6.29), else from hash_key and range_key."""
-    schema = raw.get("key_schema") or []
-    if not schema:
-        return raw["hash_key"], raw.get("range_key") or None
-    by_type: dict[str, list[str]] = {}
-    for element in schema:
-        by_type.setdefault(element["key_type"], []).append(element["attribute_name"])
-    hashes, ranges = by_type.get("HASH", []), by_type.get("RANGE", [])
-    if len(hashes) != 1 or len(ranges) > 1:
-        raise SourceError(f"global_secondary_index {raw['name']}: key_schema has "
-                          f"{len(hashes)} HASH and {len(ranges)} RANGE attributes; adopt reads "
-                          "one of each")
-    return hashes[0], ranges[0] if ranges else None
+def _index_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """A global_secondary_index's key schema, (attribute, HASH or RANGE) in order: its
+    key_schema blocks (the syntax of hashicorp/aws >= 6.29), else hash_key and range_key."""
+    if raw.get("key_schema"):
+        return [(e["attribute_name"], e["key_type"]) for e in raw["key_schema"]]
+    return [(raw["hash_key"], "HASH")] + ([(raw["range_key"], "RANGE")] if raw.get(
+        "range_key") else [])
 
 
 def _first(blocks: Any) -> dict[str, Any]:
