@@ -215,10 +215,12 @@ def test_yaml_template_with_short_forms_resolves_parameters_and_reports_the_rest
         "KinesisStreamSpecification not resolved (Fn::GetAtt Changes.Arn is known only once "
         "deployed)",
         "Tags not resolved (AWS::Region is known only at deployment",
-        "property WarmThroughput has no table-file setting",
     ):
         assert reason in result.stdout
         assert reason.split(" (")[0] in text
+    # Warm throughput has a table-file setting.
+    assert "WarmThroughput" not in result.stdout
+    assert "warm_throughput" in text and "12000" in text
     assert "resource Changes (AWS::Kinesis::Stream) is not a table; not adopted" in result.stdout
     assert ("resource WideOpenPolicy (AWS::IAM::ManagedPolicy) does not grant table-file "
             "actions on one table of this template; not adopted") in result.stdout
@@ -232,6 +234,9 @@ def test_yaml_template_with_short_forms_resolves_parameters_and_reports_the_rest
         "--name-suffix=-prod",
     )
     assert resolved.code == 0, resolved.stderr
+    # The adopted warm throughput needs provider target 6 in Terraform (E601 on target 5).
+    assert "E601" in run_cli("validate", "--schemas", str(tmp_path / "schemas")).stderr
+    (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     table = load_project(tmp_path / "schemas").tables[0]
     assert table.name == "orders"
     assert table.capacity is not None and (table.capacity.read, table.capacity.write) == (7, 2)
