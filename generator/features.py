@@ -49,6 +49,8 @@ FEATURES: dict[str, Feature] = {
         Feature("gsi_key_schema", "key_schema blocks in global_secondary_index", Version(6, 29)),
         Feature("multi_attribute_gsi_keys", "global secondary index keys of several "
                                             "attributes (key_schema blocks)", Version(6, 29)),
+        Feature("replica_deletion_protection", "deletion_protection_enabled in replica blocks",
+                Version(6, 9)),
         Feature("warm_throughput", "warm_throughput on the table and its global secondary "
                                    "indexes", Version(6, 13)),
     )
@@ -72,6 +74,11 @@ class ProviderTarget:
         return FEATURES[feature].version.major <= self.major
 
     @property
+    def replica_deletion_protection(self) -> bool:
+        """Each replica block carries the table's deletion protection."""
+        return self.supports("replica_deletion_protection")
+
+    @property
     def gsi_key_schema(self) -> bool:
         """Global secondary indexes are written with key_schema blocks, not hash_key and
         range_key, which the provider deprecates from the version that has the blocks."""
@@ -91,6 +98,8 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
     """The features of ``FEATURES`` that the module for ``target`` uses for ``table``."""
     if table.global_secondary_indexes and target.gsi_key_schema:
         yield "gsi_key_schema"
+    if table.replicas and target.replica_deletion_protection:
+        yield "replica_deletion_protection"
     if any(g.multi_attribute for g in table.global_secondary_indexes):
         yield "multi_attribute_gsi_keys"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import replica_gaps
 from generator.diagnostics import InputError
 from generator.features import FEATURES, TARGETS, ProviderTarget, Version, table_features
 from generator.pipeline import generate, load_project
@@ -23,6 +24,12 @@ global_secondary_indexes:
     sort_key: {name: created, type: N}
 """
 WARM = "warm_throughput: {read_units_per_second: 20000}\n"
+REPLICATED = """\
+stream: NEW_AND_OLD_IMAGES
+replicas:
+  - region: eu-west-1
+  - region: ap-southeast-2
+"""
 MULTI_GSI = GSI.replace("    sort_key: {name: created, type: N}\n", """\
     sort_key:
       - {name: created, type: N}
@@ -186,12 +193,33 @@ def test_multi_attribute_keys_are_written_in_order_in_both_formats(tmp_path: Pat
     assert "more_partition_keys" not in table["global_secondary_indexes"][0]
 
 
+def test_target_6_gives_every_replica_the_table_deletion_protection(tmp_path: Path) -> None:
+    files = _project_files(tmp_path, BASE + REPLICATED, "terraform: {provider: 6}\n")
+    replicas = files["terraform/table_t.tf"].split("\n  replica {")[1:]
+    assert len(replicas) == 2
+    assert all("deletion_protection_enabled = true" in r.split("\n  }")[0] for r in replicas)
+    assert _constraint(files) == '">= 6.9"'
+    project = load_project(tmp_path / "schemas", tmp_path)
+    assert not any("deletion protection" in w for w in replica_gaps.warnings(project))
+
+
+def test_target_5_replicas_keep_the_deletion_protection_warning(tmp_path: Path) -> None:
+    files = _project_files(tmp_path, BASE + REPLICATED, None)
+    assert "deletion_protection_enabled = true\n  }" not in files["terraform/table_t.tf"].split(
+        "\n  replica {", 1)[1]
+    project = load_project(tmp_path / "schemas", tmp_path)
+    assert any("deletion protection reaches only the provider's region" in w
+               and "the AWS provider 5.x has no replica argument" in w
+               for w in replica_gaps.warnings(project))
+
+
 def test_every_feature_of_the_table_is_found_where_the_tables_use_it(tmp_path: Path) -> None:
     """No entry of the feature table is dead: a table that uses everything uses each."""
-    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI)
+    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + REPLICATED)
     (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     (table,) = load_project(tmp_path / "schemas", tmp_path).tables
     assert set(table_features(table, ProviderTarget(6))) == set(FEATURES)
+    # Target 5 writes no replica deletion protection (build warns instead).
     assert set(table_features(table, ProviderTarget(5))) == {
         "warm_throughput", "multi_attribute_gsi_keys"}
 
