@@ -522,6 +522,44 @@ def test_terraform_state_with_helper_resources_adopts_their_settings(tmp_path: P
     assert dict(adopted.tags) == {"team": "core"}
 
 
+def test_terraform_6_state_adopts_key_schema_indexes_and_names_warm_throughput(
+    tmp_path: Path,
+) -> None:
+    """A state of hashicorp/aws 6.x: index keys in key_schema blocks, warm throughput that
+    DynamoDB reports also where nobody set it."""
+    index = {"name": "by-match", "hash_key": None, "range_key": None,
+             "key_schema": [{"attribute_name": "tournament", "key_type": "HASH"},
+                            {"attribute_name": "region", "key_type": "HASH"},
+                            {"attribute_name": "round", "key_type": "RANGE"}],
+             "projection_type": "ALL", "non_key_attributes": [],
+             "warm_throughput": [{"read_units_per_second": 12000,
+                                  "write_units_per_second": 4000}]}
+    table = {
+        "name": "matches", "hash_key": "id", "range_key": None,
+        "billing_mode": "PAY_PER_REQUEST",
+        "attribute": [{"name": n, "type": t} for n, t in (
+            ("id", "S"), ("tournament", "S"), ("region", "S"), ("round", "N"))],
+        "global_secondary_index": [index], "local_secondary_index": [], "ttl": [],
+        "stream_enabled": False, "server_side_encryption": [], "point_in_time_recovery": [],
+        "deletion_protection_enabled": False, "replica": [], "tags": {}, "region": "eu-west-1",
+        "warm_throughput": [{"read_units_per_second": 12000, "write_units_per_second": 4000}],
+    }
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"format_version": "1.0", "values": {"root_module": {
+        "resources": [{"address": "aws_dynamodb_table.matches", "mode": "managed",
+                       "type": "aws_dynamodb_table", "name": "matches", "values": table}]}}}),
+        encoding="utf-8")
+    result = adopt(tmp_path / "schemas", "--terraform", str(state))
+    assert result.code == 0, result.stderr
+    assert "warm_throughput is not adopted" in result.stdout
+    (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
+    (adopted,) = load_project(tmp_path / "schemas").tables
+    (gsi,) = adopted.global_secondary_indexes
+    assert [k.name for k in gsi.partition_keys] == ["tournament", "region"]
+    assert [(k.name, k.type) for k in gsi.sort_keys] == [("round", "N")]
+    assert adopted.warm_throughput is None and gsi.warm_throughput is None
+
+
 # --- NoSQL Workbench --------------------------------------------------------------------
 
 WORKBENCH_MODEL: dict[str, Any] = {

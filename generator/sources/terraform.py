@@ -211,6 +211,11 @@ class _Reader:
             doc["timeouts"] = timeouts
         if tags := split_tags(table, dict(values.get("tags") or {})):
             doc["tags"] = tags
+        warm = [values] + list(values.get("global_secondary_index") or [])
+        if any(_first(place.get("warm_throughput")) for place in warm):
+            table.note("warm_throughput", "warm_throughput is not adopted: Terraform also "
+                       "records DynamoDB's own values where the configuration sets none; write "
+                       "warm_throughput in the table file where the module sets it")
         for extra in sorted(set(values) - _READ - _COMPUTED):
             if values[extra] not in (None, False, [], {}, ""):
                 table.note("", f"argument {extra} = {json.dumps(values[extra])} has no "
