@@ -382,6 +382,12 @@ class Table:
         )
 
     @cached_property
+    def warm_indexes(self) -> list[tuple[str, WarmThroughput]]:
+        """(index name, warm throughput) of the indexes that set one."""
+        return [(g.name, g.warm_throughput) for g in self.global_secondary_indexes
+                if g.warm_throughput]
+
+    @cached_property
     def contributor_insights_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
         return tuple(g for g in self.global_secondary_indexes if g.contributor_insights)
 

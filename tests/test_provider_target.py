@@ -109,6 +109,8 @@ def test_warm_throughput_is_written_in_both_formats(tmp_path: Path) -> None:
     assert properties["WarmThroughput"] == {"ReadUnitsPerSecond": 20000}
     assert properties["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
         "WriteUnitsPerSecond": 4500}
+    assert ("| Warm throughput | table 20000 read units per second; index `by-owner` 4500 write "
+            "units per second |") in files["docs/tables.md"]
 
 
 def test_warm_throughput_is_recorded_in_model_json_only_where_set(tmp_path: Path) -> None:
