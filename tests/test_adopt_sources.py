@@ -534,7 +534,7 @@ def test_terraform_6_state_adopts_key_schema_indexes_and_names_warm_throughput(
              "projection_type": "ALL", "non_key_attributes": [],
              "warm_throughput": [{"read_units_per_second": 12000,
                                   "write_units_per_second": 4000}]}
-    table = {
+    table: dict[str, Any] = {
         "name": "matches", "hash_key": "id", "range_key": None,
         "billing_mode": "PAY_PER_REQUEST",
         "attribute": [{"name": n, "type": t} for n, t in (

@@ -211,7 +211,7 @@ class _Reader:
             doc["timeouts"] = timeouts
         if tags := split_tags(table, dict(values.get("tags") or {})):
             doc["tags"] = tags
-        warm = [values] + list(values.get("global_secondary_index") or [])
+        warm = [values, *(values.get("global_secondary_index") or [])]
         if any(_first(place.get("warm_throughput")) for place in warm):
             table.note("warm_throughput", "warm_throughput is not adopted: Terraform also "
                        "records DynamoDB's own values where the configuration sets none; write "
