@@ -49,6 +49,10 @@ FEATURES: dict[str, Feature] = {
         Feature("gsi_key_schema", "key_schema blocks in global_secondary_index", Version(6, 29)),
         Feature("multi_attribute_gsi_keys", "global secondary index keys of several "
                                             "attributes (key_schema blocks)", Version(6, 29)),
+        Feature("replica_consistency_mode", "consistency_mode in replica blocks (multi-Region "
+                                            "strong consistency)", Version(6, 3)),
+        Feature("global_table_witness", "global_table_witness (a witness region)",
+                Version(6, 22)),
         Feature("replica_deletion_protection", "deletion_protection_enabled in replica blocks",
                 Version(6, 9)),
         Feature("warm_throughput", "warm_throughput on the table and its global secondary "
@@ -100,6 +104,10 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
         yield "gsi_key_schema"
     if table.replicas and target.replica_deletion_protection:
         yield "replica_deletion_protection"
+    if table.multi_region_consistency:
+        yield "replica_consistency_mode"
+    if table.witness_region:
+        yield "global_table_witness"
     if any(g.multi_attribute for g in table.global_secondary_indexes):
         yield "multi_attribute_gsi_keys"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):

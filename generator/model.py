@@ -331,6 +331,9 @@ class Table:
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
     alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
     warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    # Multi-Region strong consistency: "STRONG", else None (eventual, DynamoDB's default).
+    multi_region_consistency: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    witness_region: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -631,6 +634,8 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         encryption_stated="encryption" in data,
         usage=usage,
         warm_throughput=_warm_throughput(data.get("warm_throughput")),
+        multi_region_consistency="STRONG" if data.get("consistency") == "strong" else None,
+        witness_region=data.get("witness_region"),
     )
 
 

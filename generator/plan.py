@@ -49,6 +49,8 @@ _REPLACES = {
     "partition_key": _BOTH,
     "sort_key": _BOTH,
     "import_source": _BOTH,
+    # Multi-Region strong consistency is chosen when the global table is created.
+    "multi_region_consistency": _BOTH,
 }
 # Settings that Terraform manages in resources of their own, beside the table.
 _TERRAFORM_ELSEWHERE = frozenset(

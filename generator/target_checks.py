@@ -60,6 +60,14 @@ def _feature_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
     for path, _, attributes in _multi_attribute_keys(data):
         if len(attributes) > 1:
             yield "multi_attribute_gsi_keys", path
+    yield from _consistency_uses(data)
+
+
+def _consistency_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
+    if data.get("consistency") == "strong":
+        yield "replica_consistency_mode", ("consistency",)
+    if "witness_region" in data:
+        yield "global_table_witness", ("witness_region",)
 
 
 def check_table_target(doc: Document, target: ProviderTarget) -> list[Diagnostic]:
@@ -152,3 +160,70 @@ def _sort_key_prefix(doc: Document) -> Iterator[Diagnostic]:
                     f"use EQ on '{attribute}', or leave out the attributes after it",
                 )
                 break
+
+
+# DynamoDB's region sets: the three regions of a strongly consistent global table (its
+# replicas and witness) are all in one of them.
+REGION_SETS = {
+    "US": ("us-east-1", "us-east-2", "us-west-2"),
+    "EU": ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),
+    "AP": ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+}
+# Besides the deployment's own region, a strongly consistent global table has two more.
+_OTHER_REGIONS = 2
+
+
+@table_rule("E606", "strong consistency has exactly three regions: the table's, and two "
+                    "replicas or one replica and a witness")
+def _strong_regions(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    strong = data.get("consistency") == "strong"
+    if "witness_region" in data and not strong:
+        yield doc.diagnostic(
+            "E606", ("witness_region",),
+            "a witness region goes with 'consistency: strong' only",
+            "add 'consistency: strong', or remove witness_region",
+        )
+        return
+    if not strong:
+        return
+    replicas = len(data.get("replicas", []))
+    others = replicas + ("witness_region" in data)
+    if replicas == 0 or others != _OTHER_REGIONS:
+        witness = " and a witness" if "witness_region" in data else ""
+        yield doc.diagnostic(
+            "E606", ("consistency",),
+            f"strong consistency needs exactly three regions, but the table has its own, "
+            f"{replicas} replica(s){witness}",
+            "give two replicas, or one replica and 'witness_region:', all in one region set",
+        )
+
+
+@table_rule("E607", "the regions of a strongly consistent table are in one region set")
+def _one_region_set(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    if data.get("consistency") != "strong":
+        return
+    places: list[tuple[DocPath, str]] = [
+        (("replicas", i, "region"), r["region"]) for i, r in enumerate(data.get("replicas", []))]
+    if "witness_region" in data:
+        places.append((("witness_region",), data["witness_region"]))
+    first_set = next((name for name, members in REGION_SETS.items()
+                      if places and places[0][1] in members), None)
+    sets = "; ".join(f"{name}: {', '.join(members)}" for name, members in REGION_SETS.items())
+    for path, region in places:
+        if first_set is None or region not in REGION_SETS[first_set]:
+            where = f"the {first_set} region set" if first_set else "no region set"
+            yield doc.diagnostic(
+                "E607", path,
+                f"{region} is not in {where}; the regions of a strongly consistent global "
+                "table are in one region set",
+                f"choose regions of one set ({sets}), and deploy the table in that set too",
+            )
+    replica_regions = {r for p, r in places if p[0] == "replicas"}
+    if data.get("witness_region") in replica_regions:
+        yield doc.diagnostic(
+            "E607", ("witness_region",),
+            f"the witness region {data['witness_region']} is also a replica's",
+            "choose a witness region without a replica",
+        )

@@ -1187,3 +1187,54 @@ access_patterns:
 """)
     assert [f.split(": E203 ")[1].split(":")[0] for f in found] == [
         'access_patterns["by-region"].key.region']
+
+
+STRONG = BASE + """\
+stream: NEW_AND_OLD_IMAGES
+consistency: strong
+replicas:
+  - region: us-east-2
+"""
+
+
+def test_strong_consistency_with_two_replicas_or_a_witness_has_no_problems(
+    tmp_path: Path,
+) -> None:
+    assert multi_table(tmp_path, STRONG + "  - region: us-west-2\n") == []
+    (tmp_path / "witness").mkdir()
+    assert multi_table(tmp_path / "witness", STRONG + "witness_region: us-west-2\n") == []
+
+
+def test_e606_strong_consistency_with_one_replica_and_no_witness(tmp_path: Path) -> None:
+    assert multi_table(tmp_path, STRONG) == [
+        "t.yaml:4:14: E606 consistency: strong consistency needs exactly three regions, but "
+        "the table has its own, 1 replica(s); give two replicas, or one replica and "
+        "'witness_region:', all in one region set"
+    ]
+
+
+def test_e606_a_witness_without_strong_consistency(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG.replace("consistency: strong\n", "") +
+                        "witness_region: us-west-2\n")
+    assert found == [
+        "t.yaml:6:17: E606 witness_region: a witness region goes with 'consistency: strong' "
+        "only; add 'consistency: strong', or remove witness_region"
+    ]
+
+
+def test_e607_regions_of_two_region_sets(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG + "witness_region: eu-west-1\n")
+    assert found == [
+        "t.yaml:7:17: E607 witness_region: eu-west-1 is not in the US region set; the regions "
+        "of a strongly consistent global table are in one region set; choose regions of one "
+        "set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, "
+        "eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3), and deploy the "
+        "table in that set too"
+    ]
+
+
+def test_e607_the_witness_in_a_replica_region(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG + "witness_region: us-east-2\n")
+    assert [f.split(": E607 ")[1] for f in found] == [
+        "witness_region: the witness region us-east-2 is also a replica's; choose a witness "
+        "region without a replica"]

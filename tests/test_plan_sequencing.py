@@ -90,7 +90,7 @@ def test_p1xx_sequencing_finding_explains_and_sets_the_exit_code(
 
 
 def test_every_sequencing_rule_is_tested_here() -> None:
-    # P121 needs provider target 6 in a settings file: tests/test_warm_throughput.py.
+    # P121 needs provider target 6 in a settings file: tests/test_plan_target_features.py.
     assert sorted(RULES) == sorted([c[0] for c in CASES] + ["P111", "P121"])
 
 

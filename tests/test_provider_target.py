@@ -24,6 +24,13 @@ global_secondary_indexes:
     sort_key: {name: created, type: N}
 """
 WARM = "warm_throughput: {read_units_per_second: 20000}\n"
+STRONG = """\
+stream: NEW_AND_OLD_IMAGES
+consistency: strong
+replicas:
+  - region: us-east-2
+witness_region: us-west-2
+"""
 REPLICATED = """\
 stream: NEW_AND_OLD_IMAGES
 replicas:
@@ -217,16 +224,42 @@ def test_target_5_replicas_keep_the_deletion_protection_warning(tmp_path: Path) 
 
 def test_every_feature_of_the_table_is_found_where_the_tables_use_it(tmp_path: Path) -> None:
     """No entry of the feature table is dead: a table that uses everything uses each."""
-    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + REPLICATED)
+    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + STRONG)
     (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     (table,) = load_project(tmp_path / "schemas", tmp_path).tables
     assert set(table_features(table, ProviderTarget(6))) == set(FEATURES)
     # Target 5 writes no replica deletion protection (build warns instead).
-    assert set(table_features(table, ProviderTarget(5))) == {
-        "warm_throughput", "multi_attribute_gsi_keys"}
+    assert set(table_features(table, ProviderTarget(5))) == set(FEATURES) - {
+        "gsi_key_schema", "replica_deletion_protection"}
 
 
 @pytest.mark.parametrize("code", [rule.code for rule in RULES])
 def test_every_target_rule_is_tested_here(code: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert f"def test_{code.lower()}_" in source, f"rule {code} has no test of its own"
+
+
+
+def test_strong_consistency_is_written_in_both_formats(tmp_path: Path) -> None:
+    files = _project_files(tmp_path, BASE + STRONG, "terraform: {provider: 6}\n")
+    table = files["terraform/table_t.tf"]
+    assert 'consistency_mode            = "STRONG"' in table
+    assert '  global_table_witness {\n    region_name = "us-west-2"\n  }' in table
+    assert _constraint(files) == '">= 6.22"'
+    resource = json.loads(files["cloudformation/template.json"])["Resources"]["TTable"]
+    assert resource["Type"] == "AWS::DynamoDB::GlobalTable"
+    assert resource["Properties"]["MultiRegionConsistency"] == "STRONG"
+    assert resource["Properties"]["GlobalTableWitnesses"] == [{"Region": "us-west-2"}]
+    assert ("| Consistency | multi-Region strong, witness region `us-west-2` |"
+            in files["docs/tables.md"])
+
+
+def test_e601_strong_consistency_and_a_witness_on_target_5(tmp_path: Path) -> None:
+    found = _problems(tmp_path, BASE + STRONG, None)
+    assert [f.split(": E601 ")[1].split(";")[0] for f in found] == [
+        "consistency: Terraform provider target 5 cannot write consistency_mode in replica "
+        "blocks (multi-Region strong consistency)",
+        "witness_region: Terraform provider target 5 cannot write global_table_witness (a "
+        "witness region)",
+    ]
+    assert "needs hashicorp/aws >= 6.3" in found[0] and "needs hashicorp/aws >= 6.22" in found[1]

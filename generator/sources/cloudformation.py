@@ -60,6 +60,7 @@ _GLOBAL_PROPERTIES = frozenset({
     "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes", "TimeToLiveSpecification", "StreamSpecification",
     "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas", "WarmThroughput",
+    "MultiRegionConsistency", "GlobalTableWitnesses",
 })
 _REPLICA_PROPERTIES = frozenset({
     "Region", "PointInTimeRecoverySpecification", "SSESpecification",
@@ -338,6 +339,12 @@ class _Reader:
         if doc["billing_mode"] == "PROVISIONED":
             table.note("billing_mode", "a provisioned global table: table files make global "
                        "tables on demand only")
+        if values.get("MultiRegionConsistency") == "STRONG":
+            doc["consistency"] = "strong"
+        witnesses = [w.get("Region") for w in values.get("GlobalTableWitnesses") or []
+                     if isinstance(w, dict)]
+        if witnesses:
+            doc["witness_region"] = witnesses[0]
         sse = values.get("SSESpecification") or {}
         write = (values.get("WriteOnDemandThroughputSettings") or {}).get("MaxWriteRequestUnits")
         own_region = self.resolver.values.get("AWS::Region")
@@ -533,6 +540,8 @@ _AT = {
     "OnDemandThroughput": "on_demand_throughput",
     "WriteOnDemandThroughputSettings": "on_demand_throughput",
     "WarmThroughput": "warm_throughput",
+    "MultiRegionConsistency": "consistency",
+    "GlobalTableWitnesses": "witness_region",
     "GlobalSecondaryIndexes": "global_secondary_indexes",
     "LocalSecondaryIndexes": "local_secondary_indexes",
     "TimeToLiveSpecification": "ttl_attribute", "StreamSpecification": "stream",

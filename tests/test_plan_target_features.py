@@ -1,5 +1,6 @@
-"""`plan` and warm throughput: DynamoDB raises it in place and never lowers it, so a decrease
-is never an in-place update (P121 for an index; the table's is a Terraform replacement)."""
+"""`plan` and the settings of provider target 6. Warm throughput: DynamoDB raises it in place
+and never lowers it, so a decrease is never an in-place update (P121 for an index; the
+table's is a Terraform replacement). Multi-Region strong consistency is fixed at creation."""
 
 from __future__ import annotations
 
@@ -74,3 +75,29 @@ def test_raising_or_adding_warm_throughput_is_an_update_in_place(
     assert table["action"] == "update" and table["findings"] == []
     assert not any("not compared" in note for note in table["notes"])
     assert document["exit_code"] == 0
+
+
+STRONG = BASE.replace("tags:", """\
+stream: NEW_AND_OLD_IMAGES
+replicas:
+  - region: us-east-2
+  - region: us-west-2
+tags:""")
+
+
+def test_strong_consistency_cannot_be_turned_on_in_place(tmp_path: Path) -> None:
+    after = STRONG.replace("tags:", "consistency: strong\ntags:")
+    table = _table(_plan(tmp_path, STRONG, after))
+    assert table["action"] == "replace"
+    (change,) = table["changes"]
+    assert change["field"] == "multi_region_consistency"
+    assert change["replaces_in"] == ["terraform", "cloudformation"]
+
+
+def test_a_witness_changes_in_place(tmp_path: Path) -> None:
+    before = STRONG.replace("  - region: us-west-2\n", "").replace(
+        "tags:", "consistency: strong\nwitness_region: us-west-2\ntags:")
+    table = _table(_plan(tmp_path, before, before.replace("witness_region: us-west-2",
+                                                           "witness_region: us-east-1")))
+    assert table["action"] == "update"
+    assert [c["field"] for c in table["changes"]] == ["witness_region"]
