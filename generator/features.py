@@ -55,6 +55,8 @@ FEATURES: dict[str, Feature] = {
                 Version(6, 22)),
         Feature("replica_deletion_protection", "deletion_protection_enabled in replica blocks",
                 Version(6, 9)),
+        Feature("contributor_insights_mode", "mode in aws_dynamodb_contributor_insights",
+                Version(6, 11)),
         Feature("warm_throughput", "warm_throughput on the table and its global secondary "
                                    "indexes", Version(6, 13)),
     )
@@ -110,6 +112,8 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
         yield "global_table_witness"
     if any(g.multi_attribute for g in table.global_secondary_indexes):
         yield "multi_attribute_gsi_keys"
+    if table.contributor_insights_mode or table.contributor_insights_index_modes:
+        yield "contributor_insights_mode"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):
         yield "warm_throughput"
 

@@ -171,6 +171,7 @@ class GlobalSecondaryIndex:
     # A multi-attribute key: the attributes after the first of the partition and sort key.
     more_partition_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
     more_sort_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
+    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @property
     def partition_keys(self) -> tuple[KeyAttribute, ...]:
@@ -334,6 +335,7 @@ class Table:
     # Multi-Region strong consistency: "STRONG", else None (eventual, DynamoDB's default).
     multi_region_consistency: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
     witness_region: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -393,6 +395,12 @@ class Table:
     @cached_property
     def contributor_insights_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
         return tuple(g for g in self.global_secondary_indexes if g.contributor_insights)
+
+    @cached_property
+    def contributor_insights_index_modes(self) -> bool:
+        """An index with Contributor Insights states its mode: the module maps index names to
+        modes instead of listing the names."""
+        return any(g.contributor_insights_mode for g in self.contributor_insights_indexes)
 
     @cached_property
     def logical_id(self) -> str:
@@ -576,6 +584,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
                 KeyAttribute(**a) for a in keys.attributes(g["partition_key"])[1:]),
             more_sort_keys=tuple(
                 KeyAttribute(**a) for a in keys.attributes(g.get("sort_key"))[1:]),
+            contributor_insights_mode=g.get("contributor_insights_mode"),
         )
         for g in data.get("global_secondary_indexes", [])
     )
@@ -636,6 +645,7 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         warm_throughput=_warm_throughput(data.get("warm_throughput")),
         multi_region_consistency="STRONG" if data.get("consistency") == "strong" else None,
         witness_region=data.get("witness_region"),
+        contributor_insights_mode=data.get("contributor_insights_mode"),
     )
 
 

@@ -61,6 +61,18 @@ def _feature_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
         if len(attributes) > 1:
             yield "multi_attribute_gsi_keys", path
     yield from _consistency_uses(data)
+    for path, _ in _insights_modes(data):
+        yield "contributor_insights_mode", path
+
+
+def _insights_modes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The table and each GSI that sets contributor_insights_mode: the mode's path, and the
+    place that sets it."""
+    if "contributor_insights_mode" in data:
+        yield ("contributor_insights_mode",), data
+    for position, index in enumerate(data.get("global_secondary_indexes", [])):
+        if "contributor_insights_mode" in index:
+            yield ("global_secondary_indexes", position, "contributor_insights_mode"), index
 
 
 def _consistency_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
@@ -227,3 +239,15 @@ def _one_region_set(doc: Document) -> Iterator[Diagnostic]:
             f"the witness region {data['witness_region']} is also a replica's",
             "choose a witness region without a replica",
         )
+
+
+@table_rule("E608", "a Contributor Insights mode goes with contributor_insights: true")
+def _insights_mode_needs_insights(doc: Document) -> Iterator[Diagnostic]:
+    for path, place in _insights_modes(doc.data):
+        if place.get("contributor_insights") is not True:
+            yield doc.diagnostic(
+                "E608", path,
+                f"contributor_insights_mode {place['contributor_insights_mode']} is set, but "
+                "Contributor Insights is off here",
+                "add 'contributor_insights: true' beside it, or remove the mode",
+            )

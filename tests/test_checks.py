@@ -1238,3 +1238,12 @@ def test_e607_the_witness_in_a_replica_region(tmp_path: Path) -> None:
     assert [f.split(": E607 ")[1] for f in found] == [
         "witness_region: the witness region us-east-2 is also a replica's; choose a witness "
         "region without a replica"]
+
+
+def test_e608_a_contributor_insights_mode_without_contributor_insights(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, BASE + "contributor_insights_mode: THROTTLED_KEYS\n")
+    assert found == [
+        "t.yaml:3:28: E608 contributor_insights_mode: contributor_insights_mode THROTTLED_KEYS "
+        "is set, but Contributor Insights is off here; add 'contributor_insights: true' beside "
+        "it, or remove the mode"
+    ]

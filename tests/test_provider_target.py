@@ -224,7 +224,10 @@ def test_target_5_replicas_keep_the_deletion_protection_warning(tmp_path: Path) 
 
 def test_every_feature_of_the_table_is_found_where_the_tables_use_it(tmp_path: Path) -> None:
     """No entry of the feature table is dead: a table that uses everything uses each."""
-    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + STRONG)
+    write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + STRONG + """\
+contributor_insights: true
+contributor_insights_mode: THROTTLED_KEYS
+""")
     (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     (table,) = load_project(tmp_path / "schemas", tmp_path).tables
     assert set(table_features(table, ProviderTarget(6))) == set(FEATURES)
@@ -263,3 +266,34 @@ def test_e601_strong_consistency_and_a_witness_on_target_5(tmp_path: Path) -> No
         "witness region)",
     ]
     assert "needs hashicorp/aws >= 6.3" in found[0] and "needs hashicorp/aws >= 6.22" in found[1]
+
+
+INSIGHTS = """\
+contributor_insights: true
+contributor_insights_mode: THROTTLED_KEYS
+"""
+
+
+def test_contributor_insights_modes_are_written_in_both_formats(tmp_path: Path) -> None:
+    index = GSI + "    contributor_insights: true\n"
+    files = _project_files(tmp_path, BASE + INSIGHTS + index, "terraform: {provider: 6}\n")
+    hcl = files["terraform/table_t.tf"]
+    assert ('resource "aws_dynamodb_contributor_insights" "t" {\n  table_name = '
+            'aws_dynamodb_table.t.name\n  mode       = "THROTTLED_KEYS"\n}') in hcl
+    # An index without a mode keeps the set of names, as on target 5.
+    assert 'for_each = toset(["by-owner"])' in hcl
+    properties = json.loads(files["cloudformation/template.json"])["Resources"]["TTable"][
+        "Properties"]
+    assert properties["ContributorInsightsSpecification"] == {
+        "Enabled": True, "Mode": "THROTTLED_KEYS"}
+    assert properties["GlobalSecondaryIndexes"][0]["ContributorInsightsSpecification"] == {
+        "Enabled": True}
+    assert _constraint(files) == '">= 6.29"'
+
+
+def test_e601_a_contributor_insights_mode_on_target_5(tmp_path: Path) -> None:
+    found = _problems(tmp_path, BASE + INSIGHTS, None)
+    assert [f.split(": E601 ")[1].split(";")[0] for f in found] == [
+        "contributor_insights_mode: Terraform provider target 5 cannot write mode in "
+        "aws_dynamodb_contributor_insights"]
+    assert "needs hashicorp/aws >= 6.11" in found[0]

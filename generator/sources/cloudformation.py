@@ -238,8 +238,7 @@ class _Reader:
                 limits["max_write_request_units"] = int(write)
             if limits:
                 entry["on_demand_throughput"] = limits
-            if (raw.get("ContributorInsightsSpecification") or {}).get("Enabled") is True:
-                entry["contributor_insights"] = True
+            _insights(entry, raw.get("ContributorInsightsSpecification"))
             if warm := _warm(raw.get("WarmThroughput")):
                 entry["warm_throughput"] = warm
             for extra in sorted(set(raw) - _INDEX_PROPERTIES):
@@ -280,8 +279,7 @@ class _Reader:
             doc["encryption"] = {"type": "aws_owned"}
         self._recovery(table, values.get("PointInTimeRecoverySpecification"))
         doc["deletion_protection"] = _true(values.get("DeletionProtectionEnabled"))
-        if (values.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-            doc["contributor_insights"] = True
+        _insights(doc, values.get("ContributorInsightsSpecification"))
         self._kinesis(table, values.get("KinesisStreamSpecification"))
         self._resource_policy(table, values.get("ResourcePolicy"))
         if values.get("ImportSourceSpecification"):
@@ -387,8 +385,7 @@ class _Reader:
             index = indexes.get(raw.get("IndexName"))
             if index is None:
                 continue
-            if (raw.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-                index["contributor_insights"] = True
+            _insights(index, raw.get("ContributorInsightsSpecification"))
             index_read = (raw.get("ReadOnDemandThroughputSettings") or {}).get(
                 "MaxReadRequestUnits")
             if index_read:
@@ -398,8 +395,7 @@ class _Reader:
         if primary.get("TableClass"):
             doc["table_class"] = primary["TableClass"]
         doc["deletion_protection"] = _true(primary.get("DeletionProtectionEnabled"))
-        if (primary.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-            doc["contributor_insights"] = True
+        _insights(doc, primary.get("ContributorInsightsSpecification"))
         self._kinesis(table, primary.get("KinesisStreamSpecification"))
         self._resource_policy(table, primary.get("ResourcePolicy"))
         if tags := split_tags(table, _tag_map(primary.get("Tags"))):
@@ -582,6 +578,15 @@ def _limits(raw: dict[str, Any] | None) -> dict[str, int]:
         if (raw or {}).get(source) and int(raw[source]) > 0:  # type: ignore[index]
             found[target] = int(raw[source])  # type: ignore[index]
     return found
+
+
+def _insights(place: dict[str, Any], spec: dict[str, Any] | None) -> None:
+    """A ContributorInsightsSpecification into the table file's table or index ``place``."""
+    spec = spec or {}
+    if spec.get("Enabled") in (True, "true"):
+        place["contributor_insights"] = True
+        if spec.get("Mode"):
+            place["contributor_insights_mode"] = str(spec["Mode"])
 
 
 def _warm(raw: dict[str, Any] | None) -> dict[str, int]:
