@@ -31,6 +31,8 @@ from tests.helpers import hcl_string
 from tests.support.emulator import client, fake_aws_environment
 from tests.support.shapes import dynamodb_resources, load_hcl, load_template
 
+# One stack and its tables in moto take seconds.
+pytestmark = pytest.mark.slow
 CASE = REPO / "tests" / "golden" / "provider6"
 PROJECT = load_project(CASE / "input")
 # The tables that are not global: the global table of the case is there for the replica
