@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from generator import regions
+from generator import keys, regions
 from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
 from generator.model import STREAM_ACTIONS, logical_id, table_key
@@ -84,13 +84,9 @@ def _table_and_global_indexes(
 
 def _key_uses(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, str]]]:
     """Every place an attribute is used as a key, in document order."""
-    for role in ("partition_key", "sort_key"):
-        if role in data:
-            yield (role,), data[role]
+    yield from keys.uses(data)
     for path, index in _indexes(data):
-        for role in ("partition_key", "sort_key"):
-            if role in index:
-                yield (*path, role), index[role]
+        yield from keys.uses(index, path)
 
 
 @table_rule("E101", "a key attribute has one type everywhere it is used")
@@ -146,13 +142,15 @@ def _lsi_needs_sort_key(doc: Document) -> Iterator[Diagnostic]:
 def _distinct_key_attributes(doc: Document) -> Iterator[Diagnostic]:
     data = doc.data
     for path, scope in _table_and_global_indexes(data):
-        if "sort_key" in scope and scope["sort_key"]["name"] == scope["partition_key"]["name"]:
-            yield doc.diagnostic(
-                "E104",
-                (*path, "sort_key", "name"),
-                f"the sort key {scope['sort_key']['name']!r} is also the partition key",
-                "use a different attribute for the sort key, or leave the sort key out",
-            )
+        partition = keys.names(scope["partition_key"])
+        for where, attribute in keys.role_uses(scope, path, "sort_key"):
+            if attribute["name"] in partition:
+                yield doc.diagnostic(
+                    "E104",
+                    (*where, "name"),
+                    f"the sort key {attribute['name']!r} is also the partition key",
+                    "use a different attribute for the sort key, or leave the sort key out",
+                )
     for path, index in _indexes(data):
         if (
             path[0] == "local_secondary_indexes"
@@ -630,6 +628,7 @@ def check_project(docs: Sequence[Document]) -> list[Diagnostic]:
     return sorted(found)
 
 
-# The rules about the application's access patterns and items live in their own module;
-# importing it registers them.
-from generator import pattern_checks  # noqa: E402, F401
+# The rules about the application's access patterns and items live in their own module, and
+# so do those of the provider target and of the 2025-2026 features (E6xx); importing them
+# registers them.
+from generator import pattern_checks, target_checks  # noqa: E402, F401

@@ -14,8 +14,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator import keys
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic
+from generator.features import ProviderTarget, default_target, version_floor
 from generator.patterns import Usage, build_usage
 
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
@@ -25,6 +27,9 @@ DEFAULT_ENCRYPTION = "aws_managed"
 DEFAULT_POINT_IN_TIME_RECOVERY = True
 DEFAULT_DELETION_PROTECTION = True
 DEFAULT_TARGET_UTILIZATION = 70
+# Metadata of a model field added after model.json's format was fixed: the field is
+# recorded only when it differs from its default, so earlier builds' files stay as they were.
+RECORDED_WHEN_SET = {"recorded_when_set": True}
 # What the generated module is called in its README's example, and so in import's addresses.
 MODULE_NAME = "tables"
 
@@ -120,6 +125,14 @@ class OnDemandThroughput:
 
 
 @dataclass(frozen=True)
+class WarmThroughput:
+    """Read and write units per second the table or index serves at once, without scaling."""
+
+    read_units_per_second: int | None
+    write_units_per_second: int | None
+
+
+@dataclass(frozen=True)
 class Replica:
     region: str
     kms_key_arn: str | None
@@ -154,6 +167,26 @@ class GlobalSecondaryIndex:
     autoscaling: Autoscaling | None = None
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
+    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    # A multi-attribute key: the attributes after the first of the partition and sort key.
+    more_partition_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
+    more_sort_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
+    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+
+    @property
+    def partition_keys(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute of the partition key, in order."""
+        return (self.partition_key, *self.more_partition_keys)
+
+    @property
+    def sort_keys(self) -> tuple[KeyAttribute, ...]:
+        """Every attribute of the sort key, in order; none without one."""
+        first = () if self.sort_key is None else (self.sort_key,)
+        return (*first, *self.more_sort_keys)
+
+    @property
+    def multi_attribute(self) -> bool:
+        return bool(self.more_partition_keys or self.more_sort_keys)
 
     @property
     def scales_read(self) -> bool:
@@ -298,6 +331,11 @@ class Table:
     encryption_stated: bool = False  # the table file chose its encryption, not the default
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
     alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
+    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    # Multi-Region strong consistency: "STRONG", else None (eventual, DynamoDB's default).
+    multi_region_consistency: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    witness_region: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -349,8 +387,20 @@ class Table:
         )
 
     @cached_property
+    def warm_indexes(self) -> list[tuple[str, WarmThroughput]]:
+        """(index name, warm throughput) of the indexes that set one."""
+        return [(g.name, g.warm_throughput) for g in self.global_secondary_indexes
+                if g.warm_throughput]
+
+    @cached_property
     def contributor_insights_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
         return tuple(g for g in self.global_secondary_indexes if g.contributor_insights)
+
+    @cached_property
+    def contributor_insights_index_modes(self) -> bool:
+        """An index with Contributor Insights states its mode: the module maps index names to
+        modes instead of listing the names."""
+        return any(g.contributor_insights_mode for g in self.contributor_insights_indexes)
 
     @cached_property
     def logical_id(self) -> str:
@@ -391,11 +441,11 @@ class Table:
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:
         """Every attribute used as a key by the table or an index, once, in order of first use."""
         seen: dict[str, KeyAttribute] = {}
-        keys: list[KeyAttribute | None] = [self.partition_key, self.sort_key]
+        used: list[KeyAttribute | None] = [self.partition_key, self.sort_key]
         for gsi in self.global_secondary_indexes:
-            keys += [gsi.partition_key, gsi.sort_key]
-        keys += [lsi.sort_key for lsi in self.local_secondary_indexes]
-        for attribute in keys:
+            used += [*gsi.partition_keys, *gsi.sort_keys]
+        used += [lsi.sort_key for lsi in self.local_secondary_indexes]
+        for attribute in used:
             if attribute is not None and attribute.name not in seen:
                 seen[attribute.name] = attribute
         return tuple(seen.values())
@@ -415,11 +465,23 @@ class Project:
     warnings: tuple[Diagnostic, ...] = ()  # findings that stop nothing unless --strict
     moves: tuple[Move, ...] = ()  # renamed table files, kept from build to build
     account_alarms: tuple[Alarm, ...] = ()  # once per deployment, from the settings
+    # The provider major the Terraform module is written for, from the settings.
+    provider: ProviderTarget = field(default_factory=default_target)
 
     @cached_property
     def alarms(self) -> tuple[Alarm, ...]:
         """Every alarm: the tables' in table order, then the account's."""
         return tuple(a for table in self.tables for a in table.alarms) + self.account_alarms
+
+    @cached_property
+    def provider_floor(self) -> str:
+        """The lowest hashicorp/aws version with every feature the module uses."""
+        return str(version_floor(self.tables, self.provider))
+
+    @cached_property
+    def provider_constraint(self) -> str:
+        """The hashicorp/aws version constraint of versions.tf."""
+        return f">= {self.provider_floor}"
 
     @cached_property
     def uses_deployment_key(self) -> bool:
@@ -475,6 +537,12 @@ def _on_demand(raw: dict[str, Any] | None) -> OnDemandThroughput | None:
     return OnDemandThroughput(raw.get("max_read_request_units"), raw.get("max_write_request_units"))
 
 
+def _warm_throughput(raw: dict[str, Any] | None) -> WarmThroughput | None:
+    if not raw:
+        return None
+    return WarmThroughput(raw.get("read_units_per_second"), raw.get("write_units_per_second"))
+
+
 def _import_source(raw: dict[str, Any] | None) -> ImportSource | None:
     if not raw:
         return None
@@ -504,13 +572,19 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
     gsis = tuple(
         GlobalSecondaryIndex(
             g["name"],
-            KeyAttribute(**g["partition_key"]),
-            _key(g.get("sort_key")),
+            KeyAttribute(**keys.attributes(g["partition_key"])[0]),
+            _key(next(iter(keys.attributes(g.get("sort_key"))), None)),
             _projection(g),
             _capacity(g.get("capacity")),
             autoscaling=_autoscaling(g.get("autoscaling")),
             on_demand_throughput=_on_demand(g.get("on_demand_throughput")),
             contributor_insights=g.get("contributor_insights", False),
+            warm_throughput=_warm_throughput(g.get("warm_throughput")),
+            more_partition_keys=tuple(
+                KeyAttribute(**a) for a in keys.attributes(g["partition_key"])[1:]),
+            more_sort_keys=tuple(
+                KeyAttribute(**a) for a in keys.attributes(g.get("sort_key"))[1:]),
+            contributor_insights_mode=g.get("contributor_insights_mode"),
         )
         for g in data.get("global_secondary_indexes", [])
     )
@@ -568,6 +642,10 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         ttl_disabled=data.get("ttl_enabled") is False and "ttl_attribute" in data,
         encryption_stated="encryption" in data,
         usage=usage,
+        warm_throughput=_warm_throughput(data.get("warm_throughput")),
+        multi_region_consistency="STRONG" if data.get("consistency") == "strong" else None,
+        witness_region=data.get("witness_region"),
+        contributor_insights_mode=data.get("contributor_insights_mode"),
     )
 
 
@@ -601,10 +679,12 @@ def build_project(
     tables: Sequence[Table],
     warnings: Sequence[Diagnostic] = (),
     account_alarms: Sequence[Alarm] = (),
+    provider: ProviderTarget | None = None,
 ) -> Project:
     """Tables ordered by key, so output never depends on file-system order."""
     return Project(
         tuple(sorted(tables, key=lambda t: t.key)),
         warnings=tuple(warnings),
         account_alarms=tuple(account_alarms),
+        provider=provider or default_target(),
     )

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from generator.filters import pretty_json
-from generator.model import Move, Project, Table
+from generator.model import RECORDED_WHEN_SET, Move, Project, Table
 
 MODEL_FILE = "model.json"
 _MODEL_KIND = "dynamodb-schema-generator model"
@@ -43,7 +43,7 @@ def table_snapshot(table: Table) -> Snapshot:
     data = {
         name: _plain(getattr(table, name))
         for name in _field_names(Table)
-        if name not in _NOT_DEPLOYED
+        if name not in _NOT_DEPLOYED and _recorded(table, name)
     }
     data["tags"] = dict(table.tags)
     return data
@@ -54,6 +54,22 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(field.name for field in dataclasses.fields(kind))
 
 
+@functools.cache
+def when_set_defaults(kind: type) -> dict[str, Any]:
+    """The fields of ``kind`` recorded only when set, with their defaults."""
+    return {
+        field.name: field.default
+        for field in dataclasses.fields(kind)
+        if field.metadata == RECORDED_WHEN_SET
+    }
+
+
+def _recorded(value: object, name: str) -> bool:
+    kind: type = type(value)
+    defaults = when_set_defaults(kind)
+    return name not in defaults or getattr(value, name) != defaults[name]
+
+
 def _plain(value: object) -> Any:
     """A model value as JSON data: dataclasses become objects, tuples lists."""
     if isinstance(value, (str, int, float)) or value is None:
@@ -61,7 +77,11 @@ def _plain(value: object) -> Any:
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+        return {
+            name: _plain(getattr(value, name))
+            for name in _field_names(type(value))
+            if _recorded(value, name)
+        }
     raise TypeError(f"cannot record {type(value).__name__} in model.json")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from generator import keys as key_forms
 from generator.checks import table_rule
 from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
@@ -53,19 +54,32 @@ def _derived(data: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Keys:
-    """The key attributes of the table or of one index."""
+    """The key attributes of the table or of one index: several in a multi-attribute key of
+    a global secondary index."""
 
-    partition: str
-    sort: str | None
+    partitions: tuple[str, ...]
+    sorts: tuple[str, ...] = ()
+
+    @property
+    def partition(self) -> str:
+        return self.partitions[0]
+
+    @property
+    def sort(self) -> str | None:
+        return self.sorts[0] if self.sorts else None
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.partition,) if self.sort is None else (self.partition, self.sort)
+        return self.partitions + self.sorts
+
+
+def _keys_of(scope: Mapping[str, Any]) -> _Keys:
+    return _Keys(tuple(key_forms.names(scope["partition_key"])),
+                 tuple(key_forms.names(scope.get("sort_key"))))
 
 
 def _table_keys(data: Mapping[str, Any]) -> _Keys:
-    sort = data.get("sort_key")
-    return _Keys(data["partition_key"]["name"], sort["name"] if sort else None)
+    return _keys_of(data)
 
 
 def _index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
@@ -80,11 +94,9 @@ def _index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
 def _find_index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, _Keys]]:
     found: dict[str, tuple[DocPath, _Keys]] = {}
     for position, index in enumerate(data.get("global_secondary_indexes", [])):
-        sort = index.get("sort_key")
-        keys = _Keys(index["partition_key"]["name"], sort["name"] if sort else None)
-        found.setdefault(index["name"], (("global_secondary_indexes", position), keys))
+        found.setdefault(index["name"], (("global_secondary_indexes", position), _keys_of(index)))
     for position, index in enumerate(data.get("local_secondary_indexes", [])):
-        keys = _Keys(data["partition_key"]["name"], index["sort_key"]["name"])
+        keys = _Keys((data["partition_key"]["name"],), (index["sort_key"]["name"],))
         found.setdefault(index["name"], (("local_secondary_indexes", position), keys))
     return found
 
@@ -104,10 +116,8 @@ def _find_key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
     for kind in ("global_secondary_indexes", "local_secondary_indexes"):
         scopes += [((kind, i), index) for i, index in enumerate(data.get(kind, []))]
     for path, scope in scopes:
-        for role in ("partition_key", "sort_key"):
-            if role in scope:
-                key = scope[role]
-                found.setdefault(key["name"], ((*path, role), key["type"]))
+        for where, key in key_forms.uses(scope, path):
+            found.setdefault(key["name"], (where, key["type"]))
     return found
 
 
@@ -308,15 +318,16 @@ def _partition_key_equality(doc: Document) -> Iterator[Diagnostic]:
         keys = _pattern_keys(doc.data, spec)
         if keys is None:
             continue
-        operator = spec.get("key", {}).get(keys.partition)
-        if operator not in (None, "EQ"):
-            yield doc.diagnostic(
-                "E203", (*path, "key", keys.partition),
-                f"pattern {name!r} puts {operator} on the partition key {keys.partition!r}; "
-                "DynamoDB finds a partition only by equality",
-                "use EQ on the partition key; a range over partitions needs a scan, or an "
-                "index whose sort key is this attribute",
-            )
+        for partition in keys.partitions:
+            operator = spec.get("key", {}).get(partition)
+            if operator not in (None, "EQ"):
+                yield doc.diagnostic(
+                    "E203", (*path, "key", partition),
+                    f"pattern {name!r} puts {operator} on the partition key {partition!r}; "
+                    "DynamoDB finds a partition only by equality",
+                    "use EQ on the partition key; a range over partitions needs a scan, or an "
+                    "index whose sort key is this attribute",
+                )
 
 
 @table_rule("E204", "a pattern binds the keys its operation needs")
@@ -331,12 +342,16 @@ def _operation_keys(doc: Document) -> Iterator[Diagnostic]:
             )
         elif operation == "query":
             keys = _pattern_keys(doc.data, spec)
-            if keys is not None and keys.partition not in key:
+            unbound = [p for p in keys.partitions if p not in key] if keys is not None else []
+            if unbound and keys is not None:
+                add = f"add '{', '.join(f'{p}: EQ' for p in unbound)}' to 'key:'"
                 yield doc.diagnostic(
                     "E204", path,
                     f"pattern {name!r} is a query but does not bind the partition key "
-                    f"{keys.partition!r}",
-                    f"add '{keys.partition}: EQ' to 'key:'; without it, it is a scan",
+                    f"{', '.join(repr(p) for p in unbound)}",
+                    f"{add}; DynamoDB refuses a query that leaves out an attribute of a "
+                    "multi-attribute partition key" if len(keys.partitions) > 1
+                    else f"{add}; without it, it is a scan",
                     key=True,
                 )
         elif operation in _WRITES_ONE_ITEM:

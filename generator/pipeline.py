@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from generator import alarm_checks, alarms, checks, loader, model, parallel, validate
+from generator import (
+    alarm_checks,
+    alarms,
+    checks,
+    features,
+    loader,
+    model,
+    parallel,
+    target_checks,
+    validate,
+)
 from generator.diagnostics import Diagnostic, InputError
 from generator.settings import Settings, load_settings
 
@@ -45,6 +55,7 @@ def _one_file(
         document.path, f"{folder}/{document.path.name}", document.data
     )
     problems += alarm_checks.check_table_alarms(document, settings, table)
+    problems += target_checks.check_table_target(document, features.provider_target(settings))
     if problems:
         table = None
     elif table is not None:
@@ -121,7 +132,10 @@ def load_project(
     problems.extend(checks.check_project(views))
     if problems:
         raise InputError(problems)
-    return model.build_project(tables, sorted(warnings), alarms.account_alarms(settings))
+    return model.build_project(
+        tables, sorted(warnings), alarms.account_alarms(settings),
+        features.provider_target(settings),
+    )
 
 
 def generate(

@@ -32,6 +32,7 @@ from generator.model_file import (
     ModelFileError,
     Snapshot,
     table_snapshot,
+    when_set_defaults,
 )
 from generator.sequencing import Finding
 from generator.sources import SourceError
@@ -48,6 +49,8 @@ _REPLACES = {
     "partition_key": _BOTH,
     "sort_key": _BOTH,
     "import_source": _BOTH,
+    # Multi-Region strong consistency is chosen when the global table is created.
+    "multi_region_consistency": _BOTH,
 }
 # Settings that Terraform manages in resources of their own, beside the table.
 _TERRAFORM_ELSEWHERE = frozenset(
@@ -57,7 +60,8 @@ _TERRAFORM_ELSEWHERE = frozenset(
 # capacity of a scaled index (read back from the live table).
 _TERRAFORM_IGNORES = frozenset({"P103", "P110"})
 # What identifies a global secondary index; other index settings change in place.
-_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection")
+_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection", "more_partition_keys",
+                   "more_sort_keys")
 
 # --- the diff ---------------------------------------------------------------------------
 
@@ -142,9 +146,11 @@ def _projection_text(projection: Mapping[str, Any]) -> str:
 
 
 def _gsi_text(index: Mapping[str, Any]) -> str:
-    keys = f"hash {_attr(index['partition_key'])}"
-    if index.get("sort_key"):
-        keys += f", range {_attr(index['sort_key'])}"
+    hashes = [index["partition_key"], *index.get("more_partition_keys", [])]
+    ranges = [index["sort_key"], *index.get("more_sort_keys", [])] if index.get("sort_key") else []
+    keys = f"hash {' + '.join(_attr(a) for a in hashes)}"
+    if ranges:
+        keys += f", range {' + '.join(_attr(a) for a in ranges)}"
     return f"{keys}; projection {_projection_text(index['projection'])}"
 
 
@@ -289,7 +295,17 @@ def _replace_notes(old: Snapshot, new: Snapshot, replacing: list[Change]) -> lis
             + (" (the destroy fails while the deployed table has deletion protection on)"
                if old["deletion_protection"] else "")
         )
-    if "replicas" in old and bool(old["replicas"]) != bool(new["replicas"]):
+    if any(c.field == "warm_throughput" for c in replacing):
+        notes.append(
+            "warm throughput: DynamoDB never lowers it; hashicorp/aws from 6.13 replaces the "
+            "table to lower it, later releases stop the plan with an error"
+        )
+    if any(c.field == "warm_throughput" for c in replacing) and all(
+            CLOUDFORMATION not in c.replaces_in for c in replacing):
+        notes.append(
+            "CloudFormation: the stack update fails, DynamoDB refuses to lower warm throughput"
+        )
+    elif "replicas" in old and bool(old["replicas"]) != bool(new["replicas"]):
         notes.append(
             "CloudFormation: the stack update fails, the resource type would change between "
             "AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable"
@@ -340,7 +356,9 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     if old is None:
         created = () if new["deletion_protection"] else (_protection_note(new),)
         return TablePlan(key, new["name"], Action.CREATE, (), (), created)
-    old = {**_ADDED_LATER, **old}
+    # Fields recorded only when set are absent when they have their default.
+    when_set = when_set_defaults(Table)
+    old, new = {**_ADDED_LATER, **when_set, **old}, {**when_set, **new}
     changes: list[Change] = []
     operations: list[Operation] = []
     for field in _compared_fields(old, new):
@@ -359,9 +377,12 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
             continue
         retyped = field in ("partition_key", "sort_key") and bool(
             old[field] and new[field] and old[field]["name"] == new[field]["name"])
+        replaces_in: tuple[str, ...] = _REPLACES.get(field, ())
+        if field == "warm_throughput" and sequencing.warm_decreases(old[field], new[field]):
+            replaces_in = (TERRAFORM,)  # the provider's answer to a decrease (see the notes)
         changes.append(
-            Change(field, _show(field, old[field]), _show(field, new[field]),
-                   _REPLACES.get(field, ()), retyped)
+            Change(field, _show(field, old[field]), _show(field, new[field]), replaces_in,
+                   retyped)
         )
     replacing = [c for c in changes if c.replaces]
     notes: list[str] = []

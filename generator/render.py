@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from generator import alarms, hclfmt, parallel
+from generator.features import ProviderTarget
 from generator.filters import (
     FILTERS,
     pretty_json_member,
@@ -171,7 +172,9 @@ def _terraform_module(project: Project) -> dict[str, str]:
     """The module's files that span all tables."""
     keys = [table.key for table in project.tables]
     files = {
-        f"{TERRAFORM_DIR}/versions.tf": _terraform_file("terraform/versions.tf.j2"),
+        f"{TERRAFORM_DIR}/versions.tf": _terraform_file(
+            "terraform/versions.tf.j2", provider_constraint=project.provider_constraint
+        ),
         f"{TERRAFORM_DIR}/variables.tf": _terraform_file(
             "terraform/variables.tf.j2",
             project=project,
@@ -202,11 +205,13 @@ def _terraform_module(project: Project) -> dict[str, str]:
     return files
 
 
-def _table_files(tables: Sequence[Table]) -> dict[str, str]:
-    """One Terraform file per table."""
+def _table_files(tables: Sequence[Table], provider: ProviderTarget) -> dict[str, str]:
+    """One Terraform file per table, in the syntax of the provider target."""
     template = environment().get_template("terraform/table.tf.j2")
     return {
-        f"{TERRAFORM_DIR}/table_{table.key}.tf": _hcl_text(template.render(table=table))
+        f"{TERRAFORM_DIR}/table_{table.key}.tf": _hcl_text(
+            template.render(table=table, provider=provider)
+        )
         for table in tables
     }
 
@@ -220,8 +225,8 @@ class _Part:
     members: Members | None = None
 
 
-def _tables_part(tables: Sequence[Table]) -> _Part:
-    return _Part(_table_files(tables), members=_cloudformation_members(tables))
+def _tables_part(tables: Sequence[Table], provider: ProviderTarget) -> _Part:
+    return _Part(_table_files(tables, provider), members=_cloudformation_members(tables))
 
 
 def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple[str, str]]:
@@ -239,7 +244,7 @@ def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple
         lambda: _Part({MODEL_FILE: model_json(project)}),
         lambda: _Part(frame=_cloudformation_frame(project)),
         *(
-            functools.partial(_tables_part, piece)
+            functools.partial(_tables_part, piece, project.provider)
             for piece in parallel.chunks(project.tables, 4 * workers)
         ),
     ]

@@ -114,9 +114,9 @@ def create_table_request(table: Table, name: str) -> dict[str, Any]:
     if table.global_secondary_indexes:
         request["GlobalSecondaryIndexes"] = [
             {"IndexName": gsi.name,
-             "KeySchema": [{"AttributeName": gsi.partition_key.name, "KeyType": "HASH"}]
-             + ([{"AttributeName": gsi.sort_key.name, "KeyType": "RANGE"}]
-                if gsi.sort_key is not None else []),
+             "KeySchema": [{"AttributeName": key.name, "KeyType": "HASH"}
+                           for key in gsi.partition_keys]
+             + [{"AttributeName": key.name, "KeyType": "RANGE"} for key in gsi.sort_keys],
              "Projection": _projection(gsi.projection)}
             for gsi in table.global_secondary_indexes
         ]
@@ -311,7 +311,7 @@ def _view(table: Table, pattern: AccessPattern, example: Example) -> dict[str, A
         names &= set(pattern.projection)
     else:
         indexes: dict[str, tuple[Projection, tuple[KeyAttribute | None, ...]]] = {
-            i.name: (i.projection, (i.partition_key, i.sort_key))
+            i.name: (i.projection, (*i.partition_keys, *i.sort_keys))
             for i in table.global_secondary_indexes}
         indexes.update({i.name: (i.projection, (i.sort_key,))
                         for i in table.local_secondary_indexes})

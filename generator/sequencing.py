@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from generator.model import logical_id
 from generator.model_file import LAST_ON_DEMAND_SWITCH, Snapshot
@@ -209,6 +210,35 @@ def _scaled_capacity(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding
                 "applies when the index is created; the module keeps the capacity autoscaling "
                 "set (change autoscaling's min and max instead)",
                 field=f"global_secondary_indexes[{index['name']}].capacity",
+            )
+
+
+def warm_decreases(old: Any, new: Any) -> list[str]:
+    """The warm throughput units (``read_units_per_second``, ...) that ``new`` lowers from
+    ``old``; either may be None. DynamoDB raises warm throughput and never lowers it."""
+    if not old:
+        return []
+    return [unit for unit, was in old.items()
+            if was is not None and (not new or new.get(unit) is None or new[unit] < was)]
+
+
+@_rule("P121", "an index's warm throughput decreases: DynamoDB refuses it", blocking=True)
+def _index_warm_decrease(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+    before = {ix["name"]: ix for ix in old["global_secondary_indexes"]}
+    for index in new["global_secondary_indexes"]:
+        was = before.get(index["name"])
+        lowered = warm_decreases(was and was.get("warm_throughput"), index.get("warm_throughput"))
+        if was and lowered:
+            yield finding(
+                "P121",
+                f"index {index['name']} lowers or drops {', '.join(lowered)}; DynamoDB never "
+                "lowers warm throughput, so the UpdateTable of either engine fails (the "
+                "deployed index keeps its value)",
+                ("keep the deployed warm throughput in the table file (it is a floor DynamoDB "
+                 "keeps ready, not a limit)",
+                 "or create an index with another name and the new value, move the queries "
+                 "to it, then remove the old index"),
+                field=f"global_secondary_indexes[{index['name']}].warm_throughput",
             )
 
 

@@ -43,6 +43,8 @@ class Settings:
     # The raw alarm settings of the project by alarm kind, as the file writes them
     # (True, False or a mapping); merged with a table's by ``alarm_options``.
     alarms: tuple[tuple[str, Any], ...] = ()
+    # The Terraform settings as the file writes them; ``features.provider_target`` reads them.
+    terraform: tuple[tuple[str, Any], ...] = ()
 
     def alarm_options(self, kind: str, table_value: Any = None) -> AlarmOptions:
         """The settings of one alarm kind for one table: the schema's default, then the
@@ -95,8 +97,9 @@ def load_settings(
         problems = list(_checks(document))
     if problems:
         raise InputError(problems)
-    alarms = document.data.get("alarms", {}) if isinstance(document.data, dict) else {}
-    return Settings(display, tuple(sorted(alarms.items())))
+    data = document.data if isinstance(document.data, dict) else {}
+    alarms, terraform = data.get("alarms", {}), data.get("terraform", {})
+    return Settings(display, tuple(sorted(alarms.items())), tuple(sorted(terraform.items())))
 
 
 def _checks(document: loader.Document) -> Iterator[Diagnostic]:

@@ -144,5 +144,9 @@ def export(project: Project, name: str) -> tuple[str, list[str]]:
                            for a in g.projection.non_key_attributes})
         if typeless:
             missing.append("a type for the INCLUDE attributes " + ", ".join(typeless))
+        multi = [g.name for g in table.global_secondary_indexes if g.multi_attribute]
+        if multi:
+            missing.append("all but the first attribute of the multi-attribute keys of "
+                           + ", ".join(multi))
         notes.append(f"{table.source}: not in the data model: {', '.join(missing)}")
     return pretty_json(model, end="\n"), notes

@@ -1020,3 +1020,230 @@ examples:
         "by 'created' descending, but this one is listed after one it returns later; list the "
         "examples in the order the pattern returns them",
     ]
+
+
+def test_e602_warm_throughput_below_dynamodb_starting_values(tmp_path: Path) -> None:
+    # Provider target 6, which writes warm throughput in Terraform too (else E601 as well).
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(
+        "terraform: {provider: 6}\n", encoding="utf-8")
+    found = one_table(tmp_path, BASE + """\
+warm_throughput: {read_units_per_second: 11999, write_units_per_second: 4000}
+global_secondary_indexes:
+  - name: by-owner
+    partition_key: {name: owner, type: S}
+    warm_throughput: {write_units_per_second: 100}
+""")
+    assert found == [
+        "t.yaml:3:42: E602 warm_throughput.read_units_per_second: read_units_per_second 11999 "
+        "is below 12000, the warm throughput every new on-demand table and index starts with; "
+        "DynamoDB never lowers it; write at least 12000, or remove read_units_per_second",
+        "t.yaml:7:47: E602 global_secondary_indexes[0].warm_throughput.write_units_per_second: "
+        "write_units_per_second 100 is below 4000, the warm throughput every new on-demand "
+        "table and index starts with; DynamoDB never lowers it; write at least 4000, or remove "
+        "write_units_per_second",
+    ]
+
+
+def test_e602_does_not_apply_to_a_provisioned_table(tmp_path: Path) -> None:
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(
+        "terraform: {provider: 6}\n", encoding="utf-8")
+    assert one_table(tmp_path, BASE + """\
+billing_mode: PROVISIONED
+capacity: {read: 5, write: 5}
+warm_throughput: {read_units_per_second: 100, write_units_per_second: 100}
+""") == []
+
+
+TARGET_6 = "terraform: {provider: 6}\n"
+MULTI = BASE + """\
+global_secondary_indexes:
+  - name: by-match
+    partition_key:
+      - {name: tournament, type: S}
+      - {name: region, type: S}
+    sort_key:
+      - {name: round, type: N}
+      - {name: bracket, type: S}
+"""
+
+
+def multi_table(tmp_path: Path, text: str) -> list[str]:
+    """A table with multi-attribute index keys, on provider target 6 (else E601 as well)."""
+    (tmp_path / "dynamodb-schema-generator.yaml").write_text(TARGET_6, encoding="utf-8")
+    return one_table(tmp_path, text)
+
+
+def test_multi_attribute_index_keys_within_the_rules_have_no_problems(tmp_path: Path) -> None:
+    assert multi_table(tmp_path, MULTI + """\
+access_patterns:
+  one-round:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: EQ, bracket: BEGINS_WITH}
+  all-rounds:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ}
+  from-round:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: GE}
+""") == []
+
+
+def test_e603_more_than_four_attributes_in_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + "".join(
+        f"      - {{name: s{n}, type: S}}\n" for n in range(3)))
+    assert found == [
+        "t.yaml:9:7: E603 global_secondary_indexes[0].sort_key: the sort key has 5 attributes; "
+        "DynamoDB allows at most 4 in the sort key of a global secondary index; keep 4 "
+        "attributes, or combine some into one attribute"
+    ]
+
+
+def test_e604_an_attribute_twice_in_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: region, type: S}",
+                                                "{name: tournament, type: S}"))
+    assert found == [
+        "t.yaml:7:16: E604 global_secondary_indexes[0].partition_key[1].name: 'tournament' is "
+        "already in this partition key; list each attribute of a multi-attribute key once"
+    ]
+
+
+def test_e104_an_attribute_in_both_parts_of_a_multi_attribute_key(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: bracket, type: S}",
+                                                "{name: region, type: S}"))
+    assert found == [
+        "t.yaml:10:16: E104 global_secondary_indexes[0].sort_key[1].name: the sort key "
+        "'region' is also the partition key; use a different attribute for the sort key, or "
+        "leave the sort key out"
+    ]
+
+
+def test_e101_types_of_multi_attribute_key_attributes(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI.replace("{name: region, type: S}",
+                                                "{name: pk, type: N}"))
+    assert found == [
+        "t.yaml:7:26: E101 global_secondary_indexes[0].partition_key[1].type: attribute 'pk' "
+        "is N here but S in partition_key (line 2); use one type per attribute; DynamoDB "
+        "defines each key attribute once"
+    ]
+
+
+def test_e605_a_query_skips_a_sort_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-bracket:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, bracket: EQ}
+""")
+    assert found == [
+        "t.yaml:15:39: E605 access_patterns[\"by-bracket\"].key.bracket: pattern 'by-bracket' "
+        "binds 'bracket' but not 'round' before it; a query binds the sort key of index "
+        "'by-match' (round, bracket) from the left; bind 'round' too, or leave out 'bracket'"
+    ]
+
+
+def test_e605_a_range_before_the_last_bound_sort_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  late-rounds:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: EQ, round: GT, bracket: EQ}
+""")
+    assert found == [
+        "t.yaml:15:46: E605 access_patterns[\"late-rounds\"].key.round: pattern 'late-rounds' "
+        "puts GT on 'round', which another bound attribute follows in the sort key of index "
+        "'by-match' (round, bracket); only the last one bound takes a range; use EQ on "
+        "'round', or leave out the attributes after it"
+    ]
+
+
+def test_e204_a_query_leaves_out_a_partition_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-tournament:
+    operation: query
+    index: by-match
+    key: {tournament: EQ}
+""")
+    assert found == [
+        "t.yaml:12:3: E204 access_patterns[\"by-tournament\"]: pattern 'by-tournament' is a "
+        "query but does not bind the partition key 'region'; add 'region: EQ' to 'key:'; "
+        "DynamoDB refuses a query that leaves out an attribute of a multi-attribute partition "
+        "key"
+    ]
+
+
+def test_e203_a_range_on_a_partition_attribute(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, MULTI + """\
+access_patterns:
+  by-region:
+    operation: query
+    index: by-match
+    key: {tournament: EQ, region: BEGINS_WITH}
+""")
+    assert [f.split(": E203 ")[1].split(":")[0] for f in found] == [
+        'access_patterns["by-region"].key.region']
+
+
+STRONG = BASE + """\
+stream: NEW_AND_OLD_IMAGES
+consistency: strong
+replicas:
+  - region: us-east-2
+"""
+
+
+def test_strong_consistency_with_two_replicas_or_a_witness_has_no_problems(
+    tmp_path: Path,
+) -> None:
+    assert multi_table(tmp_path, STRONG + "  - region: us-west-2\n") == []
+    (tmp_path / "witness").mkdir()
+    assert multi_table(tmp_path / "witness", STRONG + "witness_region: us-west-2\n") == []
+
+
+def test_e606_strong_consistency_with_one_replica_and_no_witness(tmp_path: Path) -> None:
+    assert multi_table(tmp_path, STRONG) == [
+        "t.yaml:4:14: E606 consistency: strong consistency needs exactly three regions, but "
+        "the table has its own, 1 replica(s); give two replicas, or one replica and "
+        "'witness_region:', all in one region set"
+    ]
+
+
+def test_e606_a_witness_without_strong_consistency(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG.replace("consistency: strong\n", "") +
+                        "witness_region: us-west-2\n")
+    assert found == [
+        "t.yaml:6:17: E606 witness_region: a witness region goes with 'consistency: strong' "
+        "only; add 'consistency: strong', or remove witness_region"
+    ]
+
+
+def test_e607_regions_of_two_region_sets(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG + "witness_region: eu-west-1\n")
+    assert found == [
+        "t.yaml:7:17: E607 witness_region: eu-west-1 is not in the US region set; the regions "
+        "of a strongly consistent global table are in one region set; choose regions of one "
+        "set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, "
+        "eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3), and deploy the "
+        "table in that set too"
+    ]
+
+
+def test_e607_the_witness_in_a_replica_region(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, STRONG + "witness_region: us-east-2\n")
+    assert [f.split(": E607 ")[1] for f in found] == [
+        "witness_region: the witness region us-east-2 is also a replica's; choose a witness "
+        "region without a replica"]
+
+
+def test_e608_a_contributor_insights_mode_without_contributor_insights(tmp_path: Path) -> None:
+    found = multi_table(tmp_path, BASE + "contributor_insights_mode: THROTTLED_KEYS\n")
+    assert found == [
+        "t.yaml:3:28: E608 contributor_insights_mode: contributor_insights_mode THROTTLED_KEYS "
+        "is set, but Contributor Insights is off here; add 'contributor_insights: true' beside "
+        "it, or remove the mode"
+    ]

@@ -1,6 +1,8 @@
 """Every generated aws_dynamodb_table, parsed with python-hcl2, fits the AWS provider's own
 schema (5.100.0): no unknown arguments, no wrong nesting, nothing required missing. This
-holds without Terraform on the machine; the deploy test proves the same with Terraform."""
+holds without Terraform on the machine; the deploy test proves the same with Terraform.
+Modules of provider target 6 are checked against the reduced 6.x schema instead (there is no
+6.x provider here), and must not fit 5.100.0."""
 
 from __future__ import annotations
 
@@ -17,31 +19,53 @@ from tests.support.provider_schema import (
     PROVIDER_VERSION,
     REFERENCE,
     blocks,
+    golden_target,
     load_reference,
-    load_schemas,
     problems,
+    schemas_for,
 )
 from tests.support.shapes import dynamodb_resources, load_hcl
 
 GOLDEN = REPO / "tests" / "golden"
 MODULES = [OUT / TERRAFORM_DIR, *sorted(GOLDEN.glob(f"*/expected/{TERRAFORM_DIR}"))]
 IDS = [m.relative_to(REPO).parent.as_posix() for m in MODULES]
+# The provider target of each module: out/ is the Sentinel tables' (no settings file).
+TARGETS = [5 if m.parent.parent == REPO else golden_target(m.parent.parent) for m in MODULES]
+TARGET_6 = [m for m, target in zip(MODULES, TARGETS, strict=True) if target == 6]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=IDS)
-def test_generated_tables_fit_the_provider_schema(module: Path) -> None:
-    schema = load_reference()
+def _table_problems(module: Path, major: int) -> list[str]:
+    schema = schemas_for(major)[("resource", "aws_dynamodb_table")]
     resources = dynamodb_resources(load_hcl(module))
     assert resources, f"no aws_dynamodb_table in {module}"
-    found = [p for name, body in resources.items()
-             for p in problems(body, schema, f"aws_dynamodb_table.{name}")]
-    assert found == []
+    return [p for name, body in resources.items()
+            for p in problems(body, schema, f"aws_dynamodb_table.{name}")]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=IDS)
-def test_every_generated_resource_and_data_source_fits_the_provider_schema(module: Path) -> None:
+@pytest.mark.parametrize(("module", "major"), list(zip(MODULES, TARGETS, strict=True)), ids=IDS)
+def test_generated_tables_fit_the_provider_schema(module: Path, major: int) -> None:
+    assert _table_problems(module, major) == []
+
+
+def test_a_golden_case_is_written_for_provider_target_6() -> None:
+    assert TARGET_6, "no golden case sets terraform: {provider: 6}"
+
+
+@pytest.mark.parametrize("module", TARGET_6, ids=lambda m: m.parent.parent.name)
+def test_target_6_tables_do_not_fit_the_5_100_schema(module: Path) -> None:
+    """The 6.x check is not the 5.100.0 check: key_schema is unknown to 5.100.0, and its
+    global_secondary_index requires hash_key."""
+    found = _table_problems(module, 5)
+    assert any("key_schema: not an argument or block" in p for p in found), found
+    assert any("required argument hash_key is missing" in p for p in found), found
+
+
+@pytest.mark.parametrize(("module", "major"), list(zip(MODULES, TARGETS, strict=True)), ids=IDS)
+def test_every_generated_resource_and_data_source_fits_the_provider_schema(
+    module: Path, major: int
+) -> None:
     """IAM policies, autoscaling, Contributor Insights, Kinesis and resource policies too."""
-    schemas = load_schemas()
+    schemas = schemas_for(major)
     found = []
     for kind, type_name, name, body in blocks(load_hcl(module)):
         where = f"{'data.' if kind == 'data' else ''}{type_name}.{name}"

@@ -10,6 +10,7 @@ from cfnlint.api import lint
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import OUT, REPO, Terraform
 from tests.support import provider_mirror
+from tests.support.provider_schema import golden_target
 
 OUTPUTS = [OUT, *sorted((REPO / "tests" / "golden").glob("*/expected"))]
 IDS = [p.relative_to(REPO).as_posix() for p in OUTPUTS]
@@ -29,6 +30,10 @@ def test_terraform_module_is_fmt_clean_and_validates(
     module = out / TERRAFORM_DIR
     fmt = terraform.run(["fmt", "-check", "-diff", "-recursive", str(module)], cwd=tmp_path)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    if out != OUT and golden_target(out.parent) == 6:
+        # Only hashicorp/aws 5.100.0 is here; tests/test_provider_schema.py checks target 6
+        # modules against the reduced 6.x schema instead.
+        return
     (tmp_path / "main.tf").write_text(
         f'module "tables" {{\n  source = "{module.as_posix()}"\n}}\n', encoding="utf-8"
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from generator import keys as key_forms
 from generator.sources import (
     UNREADABLE,
     Adopted,
@@ -53,12 +54,13 @@ _TABLE_PROPERTIES = frozenset({
     "TimeToLiveSpecification", "StreamSpecification", "TableClass", "SSESpecification",
     "PointInTimeRecoverySpecification", "DeletionProtectionEnabled",
     "ContributorInsightsSpecification", "KinesisStreamSpecification", "ResourcePolicy",
-    "ImportSourceSpecification", "Tags",
+    "ImportSourceSpecification", "Tags", "WarmThroughput",
 })
 _GLOBAL_PROPERTIES = frozenset({
     "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
     "LocalSecondaryIndexes", "TimeToLiveSpecification", "StreamSpecification",
-    "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas",
+    "SSESpecification", "WriteOnDemandThroughputSettings", "Replicas", "WarmThroughput",
+    "MultiRegionConsistency", "GlobalTableWitnesses",
 })
 _REPLICA_PROPERTIES = frozenset({
     "Region", "PointInTimeRecoverySpecification", "SSESpecification",
@@ -68,7 +70,7 @@ _REPLICA_PROPERTIES = frozenset({
 })
 _INDEX_PROPERTIES = frozenset({
     "IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput",
-    "ContributorInsightsSpecification", "WriteOnDemandThroughputSettings",
+    "ContributorInsightsSpecification", "WriteOnDemandThroughputSettings", "WarmThroughput",
 })
 
 
@@ -214,14 +216,18 @@ class _Reader:
         if "RANGE" in keys:
             doc["sort_key"] = key_of(keys["RANGE"], types)
         billing = values.get("BillingMode") or "PROVISIONED"
+        if warm := _warm(values.get("WarmThroughput")):
+            doc["warm_throughput"] = warm
         doc["billing_mode"] = billing
         indexes = []
         for raw in values.get("GlobalSecondaryIndexes") or []:
-            index_keys = _key_schema(raw.get("KeySchema"))
-            entry: dict[str, Any] = {"name": raw["IndexName"],
-                                     "partition_key": key_of(index_keys["HASH"], types)}
-            if "RANGE" in index_keys:
-                entry["sort_key"] = key_of(index_keys["RANGE"], types)
+            entry: dict[str, Any] = {"name": raw["IndexName"]} | key_forms.from_key_schema(
+                ((k["AttributeName"], k["KeyType"]) for k in raw.get("KeySchema") or []
+                 if isinstance(k, dict) and "KeyType" in k),
+                lambda name: key_of(name, types))
+            if "partition_key" not in entry:
+                raise SourceError(f"{table.origin}: index {raw['IndexName']}: KeySchema has "
+                                  "no HASH key that can be resolved")
             entry |= _projection(raw.get("Projection"))
             capacity = _capacity(raw.get("ProvisionedThroughput"))
             if billing == "PROVISIONED" and capacity:
@@ -232,8 +238,9 @@ class _Reader:
                 limits["max_write_request_units"] = int(write)
             if limits:
                 entry["on_demand_throughput"] = limits
-            if (raw.get("ContributorInsightsSpecification") or {}).get("Enabled") is True:
-                entry["contributor_insights"] = True
+            _insights(entry, raw.get("ContributorInsightsSpecification"))
+            if warm := _warm(raw.get("WarmThroughput")):
+                entry["warm_throughput"] = warm
             for extra in sorted(set(raw) - _INDEX_PROPERTIES):
                 table.note("global_secondary_indexes",
                            f"index {raw['IndexName']}: {extra} has no table-file setting")
@@ -272,8 +279,7 @@ class _Reader:
             doc["encryption"] = {"type": "aws_owned"}
         self._recovery(table, values.get("PointInTimeRecoverySpecification"))
         doc["deletion_protection"] = _true(values.get("DeletionProtectionEnabled"))
-        if (values.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-            doc["contributor_insights"] = True
+        _insights(doc, values.get("ContributorInsightsSpecification"))
         self._kinesis(table, values.get("KinesisStreamSpecification"))
         self._resource_policy(table, values.get("ResourcePolicy"))
         if values.get("ImportSourceSpecification"):
@@ -331,6 +337,12 @@ class _Reader:
         if doc["billing_mode"] == "PROVISIONED":
             table.note("billing_mode", "a provisioned global table: table files make global "
                        "tables on demand only")
+        if values.get("MultiRegionConsistency") == "STRONG":
+            doc["consistency"] = "strong"
+        witnesses = [w.get("Region") for w in values.get("GlobalTableWitnesses") or []
+                     if isinstance(w, dict)]
+        if witnesses:
+            doc["witness_region"] = witnesses[0]
         sse = values.get("SSESpecification") or {}
         write = (values.get("WriteOnDemandThroughputSettings") or {}).get("MaxWriteRequestUnits")
         own_region = self.resolver.values.get("AWS::Region")
@@ -373,8 +385,7 @@ class _Reader:
             index = indexes.get(raw.get("IndexName"))
             if index is None:
                 continue
-            if (raw.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-                index["contributor_insights"] = True
+            _insights(index, raw.get("ContributorInsightsSpecification"))
             index_read = (raw.get("ReadOnDemandThroughputSettings") or {}).get(
                 "MaxReadRequestUnits")
             if index_read:
@@ -384,8 +395,7 @@ class _Reader:
         if primary.get("TableClass"):
             doc["table_class"] = primary["TableClass"]
         doc["deletion_protection"] = _true(primary.get("DeletionProtectionEnabled"))
-        if (primary.get("ContributorInsightsSpecification") or {}).get("Enabled") in (True, "true"):
-            doc["contributor_insights"] = True
+        _insights(doc, primary.get("ContributorInsightsSpecification"))
         self._kinesis(table, primary.get("KinesisStreamSpecification"))
         self._resource_policy(table, primary.get("ResourcePolicy"))
         if tags := split_tags(table, _tag_map(primary.get("Tags"))):
@@ -525,6 +535,9 @@ _AT = {
     "BillingMode": "billing_mode", "ProvisionedThroughput": "capacity",
     "OnDemandThroughput": "on_demand_throughput",
     "WriteOnDemandThroughputSettings": "on_demand_throughput",
+    "WarmThroughput": "warm_throughput",
+    "MultiRegionConsistency": "consistency",
+    "GlobalTableWitnesses": "witness_region",
     "GlobalSecondaryIndexes": "global_secondary_indexes",
     "LocalSecondaryIndexes": "local_secondary_indexes",
     "TimeToLiveSpecification": "ttl_attribute", "StreamSpecification": "stream",
@@ -565,6 +578,23 @@ def _limits(raw: dict[str, Any] | None) -> dict[str, int]:
         if (raw or {}).get(source) and int(raw[source]) > 0:  # type: ignore[index]
             found[target] = int(raw[source])  # type: ignore[index]
     return found
+
+
+def _insights(place: dict[str, Any], spec: dict[str, Any] | None) -> None:
+    """A ContributorInsightsSpecification into the table file's table or index ``place``."""
+    spec = spec or {}
+    if spec.get("Enabled") in (True, "true"):
+        place["contributor_insights"] = True
+        if spec.get("Mode"):
+            place["contributor_insights_mode"] = str(spec["Mode"])
+
+
+def _warm(raw: dict[str, Any] | None) -> dict[str, int]:
+    """A WarmThroughput property as the table file's warm_throughput."""
+    return {target: int(raw[source])  # type: ignore[index]
+            for source, target in (("ReadUnitsPerSecond", "read_units_per_second"),
+                                   ("WriteUnitsPerSecond", "write_units_per_second"))
+            if (raw or {}).get(source)}
 
 
 def _tag_map(raw: Any) -> dict[str, str]:

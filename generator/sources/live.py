@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
+from generator import keys as key_forms
 from generator.model_file import LAST_ON_DEMAND_SWITCH
 from generator.sources import (
     UNREADABLE,
@@ -170,10 +171,9 @@ def _gsis(clients: _Clients, table: Adopted, raw: dict[str, Any], types: dict[st
     found = []
     for index in raw.get("GlobalSecondaryIndexes", []):
         name = index["IndexName"]
-        keys = {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]}
-        entry: dict[str, Any] = {"name": name, "partition_key": key_of(keys["HASH"], types)}
-        if "RANGE" in keys:
-            entry["sort_key"] = key_of(keys["RANGE"], types)
+        entry: dict[str, Any] = {"name": name} | key_forms.from_key_schema(
+            ((k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]),
+            lambda attribute: key_of(attribute, types))
         entry |= projection(index["Projection"]["ProjectionType"],
                             index["Projection"].get("NonKeyAttributes"))
         if billing == "PROVISIONED" and (capacity := _capacity(index.get("ProvisionedThroughput"))):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from generator import keys as key_forms
 from generator.sources import (
     Adopted,
     SourceError,
@@ -143,10 +144,8 @@ class _Reader:
             doc["on_demand_throughput"] = limits
         gsis = []
         for raw in sorted(values.get("global_secondary_index") or [], key=lambda g: g["name"]):
-            entry: dict[str, Any] = {"name": raw["name"],
-                                     "partition_key": key_of(raw["hash_key"], types)}
-            if raw.get("range_key"):
-                entry["sort_key"] = key_of(raw["range_key"], types)
+            entry: dict[str, Any] = {"name": raw["name"]} | key_forms.from_key_schema(
+                _index_keys(raw), lambda name: key_of(name, types))
             entry |= projection(raw["projection_type"], raw.get("non_key_attributes"))
             if billing == "PROVISIONED" and raw.get("read_capacity"):
                 entry["capacity"] = {"read": raw["read_capacity"], "write": raw["write_capacity"]}
@@ -212,6 +211,11 @@ class _Reader:
             doc["timeouts"] = timeouts
         if tags := split_tags(table, dict(values.get("tags") or {})):
             doc["tags"] = tags
+        warm = [values, *(values.get("global_secondary_index") or [])]
+        if any(_first(place.get("warm_throughput")) for place in warm):
+            table.note("warm_throughput", "warm_throughput is not adopted: Terraform also "
+                       "records DynamoDB's own values where the configuration sets none; write "
+                       "warm_throughput in the table file where the module sets it")
         for extra in sorted(set(values) - _READ - _COMPUTED):
             if values[extra] not in (None, False, [], {}, ""):
                 table.note("", f"argument {extra} = {json.dumps(values[extra])} has no "
@@ -313,6 +317,15 @@ class _Reader:
         # min, max, target_utilization in the schema's order; read before write.
         place["autoscaling"] = {k: {f: v[f] for f in ("min", "max", "target_utilization") if f in v}
                                 for k, v in sorted(scaling.items())}
+
+
+def _index_keys(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """A global_secondary_index's key schema, (attribute, HASH or RANGE) in order: its
+    key_schema blocks (the syntax of hashicorp/aws >= 6.29), else hash_key and range_key."""
+    if raw.get("key_schema"):
+        return [(e["attribute_name"], e["key_type"]) for e in raw["key_schema"]]
+    return [(raw["hash_key"], "HASH")] + ([(raw["range_key"], "RANGE")] if raw.get(
+        "range_key") else [])
 
 
 def _first(blocks: Any) -> dict[str, Any]:

@@ -119,3 +119,42 @@ def problems(body: Mapping[str, Any], block: Mapping[str, Any], where: str,
         if nested.get("min_items", 0) and len(body.get(name, [])) < nested["min_items"]:
             found.append(f"{where}: needs at least {nested['min_items']} {name} blocks")
     return found
+
+
+# hashicorp/aws 6.x: a reduced schema written from the provider's documentation (its note
+# says how), since Terraform here has only the 5.100.0 provider.
+REDUCED_6 = Path(__file__).with_name("terraform-aws-6.x-reduced.schema.json")
+
+
+def load_schemas_6() -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Schema blocks by ("resource" or "data", type) for provider target 6: the types the
+    reduced file writes out, and the others as in 5.100.0, with the region argument that
+    6.0 gave every regional type."""
+    reduced = json.loads(REDUCED_6.read_text(encoding="utf-8"))
+    five = load_schemas()
+    schemas: dict[tuple[str, str], Mapping[str, Any]] = {
+        ("resource", name): schema["block"]
+        for name, schema in reduced["resource_schemas"].items()}
+    region = {"type": "string", "optional": True, "computed": True}
+    for kind, names in reduced["regional_types"].items():
+        for name in names:
+            block = dict(five[(kind, name)])
+            block["attributes"] = {**block.get("attributes", {}), "region": region}
+            schemas[(kind, name)] = block
+    for kind, names in reduced["global_types"].items():
+        for name in names:
+            schemas[(kind, name)] = five[(kind, name)]
+    return schemas
+
+
+def schemas_for(major: int) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The stored schemas of the provider target ``major``."""
+    return load_schemas_6() if major == 6 else load_schemas()
+
+
+def golden_target(case: Path) -> int:
+    """The provider target of a golden case (``tests/golden/<case>``), from its settings."""
+    from generator.features import provider_target
+    from generator.settings import load_settings
+
+    return provider_target(load_settings(None, case / "input")).major

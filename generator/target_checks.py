@@ -1,0 +1,253 @@
+"""The rules of the provider target and of the 2025-2026 DynamoDB features (codes E6xx).
+
+E601 needs the project's provider target, so the pipeline calls ``check_table_target``
+beside the table rules, as it does for the alarm rules; the others are table rules,
+registered in ``checks`` when this module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator import keys
+from generator.checks import table_rule
+from generator.diagnostics import Diagnostic, DocPath
+from generator.features import FEATURES, ProviderTarget
+from generator.loader import Document
+from generator.model import DEFAULT_BILLING_MODE
+from generator.settings import SETTINGS_FILE
+
+# The warm throughput every new on-demand table and index starts with; DynamoDB never lowers
+# warm throughput, so an on-demand table cannot ask for less. A provisioned table may (the
+# API's minimum is 1, which the JSON Schema states).
+WARM_MINIMUMS = {"read_units_per_second": 12_000, "write_units_per_second": 4_000}
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    code: str
+    title: str
+
+
+RULES = (TargetRule("E601", "a setting the provider target cannot express names the version "
+                            "that can"),)
+
+
+def _warm_places(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The table and each GSI that sets warm throughput, with its path."""
+    if "warm_throughput" in data:
+        yield ("warm_throughput",), data["warm_throughput"]
+    for position, index in enumerate(data.get("global_secondary_indexes", [])):
+        if "warm_throughput" in index:
+            yield ("global_secondary_indexes", position, "warm_throughput"), index[
+                "warm_throughput"]
+
+
+def _multi_attribute_keys(data: dict[str, Any]) -> Iterator[tuple[DocPath, str, list[Any]]]:
+    """Each GSI key written as a list: its path, role and attributes."""
+    for position, index in enumerate(data.get("global_secondary_indexes", [])):
+        for role in keys.ROLES:
+            if isinstance(index.get(role), list):
+                yield ("global_secondary_indexes", position, role), role, index[role]
+
+
+def _feature_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
+    """Each place a table file uses a feature of ``features.FEATURES`` that it chose."""
+    for path, _ in _warm_places(data):
+        yield "warm_throughput", path
+    for path, _, attributes in _multi_attribute_keys(data):
+        if len(attributes) > 1:
+            yield "multi_attribute_gsi_keys", path
+    yield from _consistency_uses(data)
+    for path, _ in _insights_modes(data):
+        yield "contributor_insights_mode", path
+
+
+def _insights_modes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The table and each GSI that sets contributor_insights_mode: the mode's path, and the
+    place that sets it."""
+    if "contributor_insights_mode" in data:
+        yield ("contributor_insights_mode",), data
+    for position, index in enumerate(data.get("global_secondary_indexes", [])):
+        if "contributor_insights_mode" in index:
+            yield ("global_secondary_indexes", position, "contributor_insights_mode"), index
+
+
+def _consistency_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
+    if data.get("consistency") == "strong":
+        yield "replica_consistency_mode", ("consistency",)
+    if "witness_region" in data:
+        yield "global_table_witness", ("witness_region",)
+
+
+def check_table_target(doc: Document, target: ProviderTarget) -> list[Diagnostic]:
+    """E601: every feature the table file uses that ``target`` has no syntax for."""
+    found = []
+    for key, path in _feature_uses(doc.data):
+        if target.supports(key):
+            continue
+        feature = FEATURES[key]
+        found.append(doc.diagnostic(
+            "E601", path,
+            f"Terraform provider target {target.major} cannot write {feature.title}; it "
+            f"needs hashicorp/aws >= {feature.version}",
+            f"set 'terraform: {{provider: {feature.version.major}}}' in {SETTINGS_FILE}, or "
+            f"remove the setting",
+        ))
+    return found
+
+
+@table_rule("E602", "warm throughput of an on-demand table is at least its starting values")
+def _warm_minimums(doc: Document) -> Iterator[Diagnostic]:
+    if doc.data.get("billing_mode", DEFAULT_BILLING_MODE) != DEFAULT_BILLING_MODE:
+        return
+    for path, warm in _warm_places(doc.data):
+        for name, minimum in WARM_MINIMUMS.items():
+            if name in warm and warm[name] < minimum:
+                yield doc.diagnostic(
+                    "E602", (*path, name),
+                    f"{name} {warm[name]} is below {minimum}, the warm throughput every new "
+                    f"on-demand table and index starts with; DynamoDB never lowers it",
+                    f"write at least {minimum}, or remove {name}",
+                )
+
+
+@table_rule("E603", "a multi-attribute key of a GSI has at most 4 attributes")
+def _multi_attribute_limit(doc: Document) -> Iterator[Diagnostic]:
+    for path, role, attributes in _multi_attribute_keys(doc.data):
+        if len(attributes) > keys.MAX_ATTRIBUTES:
+            part = role.replace("_", " ")
+            yield doc.diagnostic(
+                "E603", path,
+                f"the {part} has {len(attributes)} attributes; DynamoDB allows at most "
+                f"{keys.MAX_ATTRIBUTES} in the {part} of a global secondary index",
+                f"keep {keys.MAX_ATTRIBUTES} attributes, or combine some into one attribute",
+            )
+
+
+@table_rule("E604", "an attribute is in a GSI's multi-attribute key once")
+def _multi_attribute_repeats(doc: Document) -> Iterator[Diagnostic]:
+    for path, role, attributes in _multi_attribute_keys(doc.data):
+        seen: set[str] = set()
+        for position, attribute in enumerate(attributes):
+            if attribute["name"] in seen:
+                yield doc.diagnostic(
+                    "E604", (*path, position, "name"),
+                    f"{attribute['name']!r} is already in this {role.replace('_', ' ')}",
+                    "list each attribute of a multi-attribute key once",
+                )
+            seen.add(attribute["name"])
+
+
+@table_rule("E605", "a query binds a multi-attribute sort key from the left, ranges last")
+def _sort_key_prefix(doc: Document) -> Iterator[Diagnostic]:
+    indexes = {index["name"]: keys.names(index.get("sort_key"))
+               for index in doc.data.get("global_secondary_indexes", [])}
+    for name, spec in doc.data.get("access_patterns", {}).items():
+        sorts = indexes.get(spec.get("index", ""), [])
+        if spec["operation"] != "query" or len(sorts) < 2:
+            continue
+        path, bound = ("access_patterns", name, "key"), spec.get("key", {})
+        listed = ", ".join(sorts)
+        for position, attribute in enumerate(sorts):
+            if attribute not in bound:
+                later = [a for a in sorts[position + 1:] if a in bound]
+                if later:
+                    yield doc.diagnostic(
+                        "E605", (*path, later[0]),
+                        f"pattern {name!r} binds {later[0]!r} but not {attribute!r} before it; "
+                        f"a query binds the sort key of index {spec['index']!r} ({listed}) "
+                        "from the left",
+                        f"bind '{attribute}' too, or leave out '{later[0]}'", key=True,
+                    )
+                break
+            if bound[attribute] != "EQ" and any(a in bound for a in sorts[position + 1:]):
+                yield doc.diagnostic(
+                    "E605", (*path, attribute),
+                    f"pattern {name!r} puts {bound[attribute]} on {attribute!r}, which another "
+                    f"bound attribute follows in the sort key of index {spec['index']!r} "
+                    f"({listed}); only the last one bound takes a range",
+                    f"use EQ on '{attribute}', or leave out the attributes after it",
+                )
+                break
+
+
+# DynamoDB's region sets: the three regions of a strongly consistent global table (its
+# replicas and witness) are all in one of them.
+REGION_SETS = {
+    "US": ("us-east-1", "us-east-2", "us-west-2"),
+    "EU": ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),
+    "AP": ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+}
+# Besides the deployment's own region, a strongly consistent global table has two more.
+_OTHER_REGIONS = 2
+
+
+@table_rule("E606", "strong consistency has exactly three regions: the table's, and two "
+                    "replicas or one replica and a witness")
+def _strong_regions(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    strong = data.get("consistency") == "strong"
+    if "witness_region" in data and not strong:
+        yield doc.diagnostic(
+            "E606", ("witness_region",),
+            "a witness region goes with 'consistency: strong' only",
+            "add 'consistency: strong', or remove witness_region",
+        )
+        return
+    if not strong:
+        return
+    replicas = len(data.get("replicas", []))
+    others = replicas + ("witness_region" in data)
+    if replicas == 0 or others != _OTHER_REGIONS:
+        witness = " and a witness" if "witness_region" in data else ""
+        yield doc.diagnostic(
+            "E606", ("consistency",),
+            f"strong consistency needs exactly three regions, but the table has its own, "
+            f"{replicas} replica(s){witness}",
+            "give two replicas, or one replica and 'witness_region:', all in one region set",
+        )
+
+
+@table_rule("E607", "the regions of a strongly consistent table are in one region set")
+def _one_region_set(doc: Document) -> Iterator[Diagnostic]:
+    data = doc.data
+    if data.get("consistency") != "strong":
+        return
+    places: list[tuple[DocPath, str]] = [
+        (("replicas", i, "region"), r["region"]) for i, r in enumerate(data.get("replicas", []))]
+    if "witness_region" in data:
+        places.append((("witness_region",), data["witness_region"]))
+    first_set = next((name for name, members in REGION_SETS.items()
+                      if places and places[0][1] in members), None)
+    sets = "; ".join(f"{name}: {', '.join(members)}" for name, members in REGION_SETS.items())
+    for path, region in places:
+        if first_set is None or region not in REGION_SETS[first_set]:
+            where = f"the {first_set} region set" if first_set else "no region set"
+            yield doc.diagnostic(
+                "E607", path,
+                f"{region} is not in {where}; the regions of a strongly consistent global "
+                "table are in one region set",
+                f"choose regions of one set ({sets}), and deploy the table in that set too",
+            )
+    replica_regions = {r for p, r in places if p[0] == "replicas"}
+    if data.get("witness_region") in replica_regions:
+        yield doc.diagnostic(
+            "E607", ("witness_region",),
+            f"the witness region {data['witness_region']} is also a replica's",
+            "choose a witness region without a replica",
+        )
+
+
+@table_rule("E608", "a Contributor Insights mode goes with contributor_insights: true")
+def _insights_mode_needs_insights(doc: Document) -> Iterator[Diagnostic]:
+    for path, place in _insights_modes(doc.data):
+        if place.get("contributor_insights") is not True:
+            yield doc.diagnostic(
+                "E608", path,
+                f"contributor_insights_mode {place['contributor_insights_mode']} is set, but "
+                "Contributor Insights is off here",
+                "add 'contributor_insights: true' beside it, or remove the mode",
+            )
