@@ -1,7 +1,7 @@
-"""Entry point for ``python -m generator``."""
+"""Entry point for ``python -m generator``, the command inside this repository."""
 
 import sys
 
-from generator.cli import main
+from generator.cli import MODULE_COMMAND, main
 
-sys.exit(main())
+sys.exit(main(prog=MODULE_COMMAND))

@@ -18,6 +18,13 @@ if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate
     from generator.writer import Changes
 
 
+# How the tool is called outside this repository (pyproject's [project.scripts]); in this
+# repository it is also `python -m generator` (``__main__``), which runs whatever package named
+# ``generator`` comes first on the path.
+COMMAND = "dynamodb-schema-generator"
+MODULE_COMMAND = "python -m generator"
+
+
 class Exit(enum.IntEnum):
     OK = 0
     CHANGED = 1  # --check found out/ stale
@@ -35,9 +42,17 @@ def _positive(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _invoked_as(argv: Sequence[str] | None) -> str:
+    """The command as the user typed it: the console script's own name (the tool's, or its
+    alias), or the tool's name when called from Python with arguments."""
+    if argv is None and sys.argv and sys.argv[0]:
+        return Path(sys.argv[0]).name.removesuffix(".exe")
+    return COMMAND
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator",
+        prog=prog,
         description="Render DynamoDB table files (YAML) into Terraform and CloudFormation.",
         epilog="Exit codes: 0 ok; 1 build --check found out/ stale, plan found a change that is "
         "unsafe or needs several deployments, import found a table it would replace, verify "
@@ -211,10 +226,12 @@ def _where(args: argparse.Namespace) -> Any:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+         stderr: TextIO | None = None, *, prog: str | None = None) -> int:
+    """Run one command; ``prog`` is how the user called the tool (default: as invoked)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = _parser().parse_args(argv)
+    prog = prog or _invoked_as(argv)
+    args = _parser(prog).parse_args(argv)
     if args.command == "adopt":  # reads a source, not the table files
         return _adopt(args, out, err)
     # Imported here so that `--help` and argument errors stay fast.
@@ -272,11 +289,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
         return replay.command(project, endpoint_url=args.endpoint_url, region=args.region,
                               out=out, err=err)
-    return _build(project, args.out, args.check, out, err, jobs=args.jobs)
+    return _build(project, args.out, args.check, out, err, jobs=args.jobs, prog=prog)
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None) -> int:
+           jobs: int | None, prog: str) -> int:
     from generator import render, writer
     from generator.moves import with_moves
 
@@ -290,7 +307,7 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
             for diff in diffs:
                 out.write(diff)
             print(_summary(out_dir, changes, "is stale"), file=err)
-            print("run `python -m generator build` and commit the result", file=err)
+            print(f"run `{prog} build` and commit the result", file=err)
             return Exit.CHANGED
         from generator.plan import build_warning
 

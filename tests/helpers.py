@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cli import main
+from generator.cli import MODULE_COMMAND, main
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Result:
 def run_cli(*argv: str) -> Result:
     """Run ``python -m generator`` in-process, capturing what it prints."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
+    code = main(list(argv), stdout=out, stderr=err, prog=MODULE_COMMAND)
     return Result(code, out.getvalue(), err.getvalue())
 
 
