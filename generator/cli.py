@@ -105,6 +105,19 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                         "https://dynamodb.REGION.amazonaws.com")
     replay.add_argument("--region", help="AWS region (default: as for the AWS CLI)")
     _add_adopt_command(commands)
+    init = commands.add_parser(
+        "init", help="start a project: schemas/ with an example table and the JSON Schemas "
+        "for editors, a .pre-commit-config.yaml and a root module that calls the module",
+        epilog="Exit codes: 0 written, 2 a file it would write exists (nothing is written), "
+        "3 the folder cannot be written.")
+    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="the project folder (default: the current folder)")
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of the table files (or of the settings file), "
+        "for an editor or another tool")
+    schema.add_argument("kind", nargs="?", choices=["table", "settings"], default="table",
+                        help="table: a table file's schema (default); settings: the project "
+                        "settings file's")
     export = commands.add_parser(
         "export", help="the table files in another tool's format: a NoSQL Workbench data model")
     common(export)
@@ -234,6 +247,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     args = _parser(prog).parse_args(argv)
     if args.command == "adopt":  # reads a source, not the table files
         return _adopt(args, out, err)
+    if args.command in ("init", "schema"):  # before there are table files
+        from generator import scaffold
+
+        if args.command == "init":
+            return scaffold.init(args.directory, prog, out, err)
+        out.write(scaffold.schema_text(args.kind))
+        return Exit.OK
     # Imported here so that `--help` and argument errors stay fast.
     from generator.diagnostics import InputError
     from generator.pipeline import load_project
@@ -289,33 +309,44 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
         return replay.command(project, endpoint_url=args.endpoint_url, region=args.region,
                               out=out, err=err)
-    return _build(project, args.out, args.check, out, err, jobs=args.jobs, prog=prog)
+    return _build(project, args.out, args.check, out, err, jobs=args.jobs, prog=prog,
+                  schemas_dir=args.schemas)
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None, prog: str) -> int:
-    from generator import render, writer
+           jobs: int | None, prog: str, schemas_dir: Path) -> int:
+    from generator import render, scaffold, writer
     from generator.moves import with_moves
 
     project = with_moves(out_dir, project)
     try:
         if check:
             changes, diffs = writer.compare(out_dir, render.render_files(project, jobs=jobs))
-            if not changes.any:
+            stale = scaffold.stale_copies(schemas_dir)
+            for path in stale:
+                print(f"{path}: stale copy of this version's JSON Schema", file=err)
+            if not changes.any and not stale:
                 print(f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
                 return Exit.OK
             for diff in diffs:
                 out.write(diff)
-            print(_summary(out_dir, changes, "is stale"), file=err)
+            if changes.any:
+                print(_summary(out_dir, changes, "is stale"), file=err)
             print(f"run `{prog} build` and commit the result", file=err)
             return Exit.CHANGED
         from generator.plan import build_warning
 
         warning = build_warning(out_dir, project)
         changes = writer.write(out_dir, render.render_files(project, jobs=jobs))
+        refreshed = scaffold.refresh_copies(schemas_dir)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
         return Exit.OUTPUT
+    except OSError as error:
+        print(f"error: cannot write {error.filename}: {error.strerror}", file=err)
+        return Exit.OUTPUT
+    for path in refreshed:
+        print(f"{path}: updated to this version's JSON Schema", file=out)
     if warning:
         print(warning, file=err)
     from generator.replica_gaps import warnings

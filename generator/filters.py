@@ -204,6 +204,17 @@ def number(value: int) -> Rendered:
     return Rendered(str(value))
 
 
+_LINE_TEXT = re.compile(r"[^\x00-\x1f\x7f\u2028\u2029]*")
+
+
+def line_text(text: str) -> Rendered:
+    """Text on one line of a comment (YAML or HCL): refuses line breaks and control
+    characters, which would end the comment and turn the rest into code."""
+    if not _LINE_TEXT.fullmatch(text):
+        raise ValueError(f"not one line of text: {text!r}")
+    return Rendered(text)
+
+
 _MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
 
 
@@ -236,6 +247,7 @@ _RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "code": markdown_code,
     "mermaid": mermaid,
     "number": number,
+    "line": line_text,
 }
 FILTERS = {name: _defined(function) for name, function in _RAW_FILTERS.items()}
 

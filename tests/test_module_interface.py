@@ -52,7 +52,9 @@ def _terraform_interface(files: dict[str, str]) -> dict[str, Any]:
         parsed = hcl2.loads(text)
         for block in parsed.get("variable", []):
             for name, body in block.items():
-                variables[name.strip('"')] = (body.get("type"), body.get("default"), body["description"])
+                variables[name.strip('"')] = (
+                    body.get("type"), body.get("default"), body["description"]
+                )
         for block in parsed.get("output", []):
             for name, body in block.items():
                 outputs[name.strip('"')] = body["description"]
