@@ -467,6 +467,9 @@ class Project:
     account_alarms: tuple[Alarm, ...] = ()  # once per deployment, from the settings
     # The provider major the Terraform module is written for, from the settings.
     provider: ProviderTarget = field(default_factory=default_target)
+    # The settings' environments (generator/environments.py): each one's name and project.
+    environments: tuple[tuple[str, Project], ...] = ()
+    environment: str | None = None  # the environment this project deploys, if one
 
     @cached_property
     def alarms(self) -> tuple[Alarm, ...]:

@@ -6,12 +6,13 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator import (
     alarm_checks,
     alarms,
     checks,
+    environments,
     features,
     loader,
     model,
@@ -36,6 +37,8 @@ class _FileResult(NamedTuple):
     view: loader.Document | None
     # The model of a file without problems, else None.
     table: model.Table | None
+    # Its model in each environment of the settings, in their order.
+    environment_tables: tuple[model.Table, ...] = ()
 
 
 def _one_file(
@@ -56,14 +59,27 @@ def _one_file(
     )
     problems += alarm_checks.check_table_alarms(document, settings, table)
     problems += target_checks.check_table_target(document, features.provider_target(settings))
+    deployed: list[model.Table] = []
     if problems:
         table = None
     elif table is not None:
-        table = dataclasses.replace(
-            table, alarms=alarms.table_alarms(table, document.data.get("alarms"), settings)
-        )
+        table = _with_alarms(table, document.data, settings)
+        for environment in settings.environments:
+            data, wrong = environments.table_data(document, environment)
+            problems += wrong
+            if data is not None:
+                deployed.append(_with_alarms(
+                    model.build_table(document.path, table.source, data), data, settings
+                ))
     warnings = [d for d in found if d.is_warning]
-    return _FileResult(problems, warnings, checks.project_view(document), table)
+    return _FileResult(problems, warnings, checks.project_view(document),
+                       None if problems else table, tuple(deployed))
+
+
+def _with_alarms(table: model.Table, data: dict[str, Any], settings: Settings) -> model.Table:
+    return dataclasses.replace(
+        table, alarms=alarms.table_alarms(table, data.get("alarms"), settings)
+    )
 
 
 def _files(
@@ -121,6 +137,7 @@ def load_project(
     warnings: list[Diagnostic] = []
     views: list[loader.Document] = []
     tables: list[model.Table] = []
+    deployed: list[list[model.Table]] = [[] for _ in settings.environments]
     for results in loaded:
         for result in results:
             problems.extend(result.problems)
@@ -129,13 +146,23 @@ def load_project(
                 views.append(result.view)
             if result.table is not None:
                 tables.append(result.table)
+            for position, table in enumerate(result.environment_tables):
+                deployed[position].append(table)
     problems.extend(checks.check_project(views))
     if problems:
         raise InputError(problems)
-    return model.build_project(
-        tables, sorted(warnings), alarms.account_alarms(settings),
-        features.provider_target(settings),
-    )
+    account = alarms.account_alarms(settings)
+    target = features.provider_target(settings)
+    project = model.build_project(tables, sorted(warnings), account, target)
+    if not settings.environments:
+        return project
+    return dataclasses.replace(project, environments=tuple(
+        (environment.name, dataclasses.replace(
+            model.build_project(in_environment, (), account, target),
+            environment=environment.name,
+        ))
+        for environment, in_environment in zip(settings.environments, deployed, strict=True)
+    ))
 
 
 def generate(

@@ -7,6 +7,7 @@ back (so invalid JSON can never reach ``out/``) and printed canonically.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +30,10 @@ from generator.model_file import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"
-CLOUDFORMATION_TEMPLATE = f"{CLOUDFORMATION_DIR}/template.json"
+CLOUDFORMATION_TEMPLATE_NAME = "template.json"
+CLOUDFORMATION_TEMPLATE = f"{CLOUDFORMATION_DIR}/{CLOUDFORMATION_TEMPLATE_NAME}"
+# The output folder the README examples name, as the CLI's --out default.
+OUT_DIR = "out"
 
 
 class RenderError(Exception):
@@ -185,8 +189,12 @@ def _terraform_module(project: Project) -> dict[str, str]:
         ),
         f"{TERRAFORM_DIR}/main.tf": _terraform_file("terraform/main.tf.j2", project=project),
         f"{TERRAFORM_DIR}/outputs.tf": _terraform_file("terraform/outputs.tf.j2", project=project),
-        f"{TERRAFORM_DIR}/README.md": _finish(_render("terraform/README.md.j2", project=project,
-                                                             module_name=MODULE_NAME)),
+        f"{TERRAFORM_DIR}/README.md": _finish(_render(
+            "terraform/README.md.j2", project=project, module_name=MODULE_NAME,
+            module_source="/".join(
+                part for part in (".", OUT_DIR, TERRAFORM_DIR, project.environment) if part
+            ),
+        )),
     }
     files[f"{TERRAFORM_DIR}/alarms.tf"] = _terraform_file(
         "terraform/alarms.tf.j2", project=project, namespace=alarms.NAMESPACE,
@@ -259,6 +267,21 @@ def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple
     yield CLOUDFORMATION_TEMPLATE, _cloudformation_template(
         *frame, [members[index] for index in sorted(members)]
     )
+    for name, deployed in project.environments:
+        yield from _environment_files(name, dataclasses.replace(deployed, moves=project.moves),
+                                      jobs)
+
+
+def _environment_files(
+    name: str, project: Project, jobs: int | None
+) -> Iterator[tuple[str, str]]:
+    """One environment's Terraform module and CloudFormation template, in folders of their
+    own (lifecycle arguments cannot be variables); the docs and the model are the project's."""
+    for path, text in render_files(project, jobs=jobs):
+        if path.startswith(f"{TERRAFORM_DIR}/"):
+            yield f"{TERRAFORM_DIR}/{name}/{path.removeprefix(f'{TERRAFORM_DIR}/')}", text
+        elif path == CLOUDFORMATION_TEMPLATE:
+            yield f"{CLOUDFORMATION_DIR}/{name}/{CLOUDFORMATION_TEMPLATE_NAME}", text
 
 
 def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:

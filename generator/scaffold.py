@@ -20,7 +20,6 @@ from generator import hclfmt, settings, validate
 from generator.model import MODULE_NAME
 
 SCHEMAS_DIR = "schemas"
-OUT_DIR = "out"
 EXAMPLE_TABLE = f"{SCHEMAS_DIR}/example.yaml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 ROOT_MODULE = "main.tf"
@@ -39,7 +38,7 @@ def project_files() -> dict[str, str]:
     console script, which works wherever the tool is installed (``python -m generator`` would
     run a project's own package named ``generator``)."""
     from generator.cli import COMMAND
-    from generator.render import TERRAFORM_DIR, environment
+    from generator.render import OUT_DIR, TERRAFORM_DIR, environment
 
     def render(template: str, **context: str) -> str:
         return environment().get_template(f"init/{template}").render(command=COMMAND, **context)
@@ -69,6 +68,7 @@ def init(directory: Path, command: str, out: TextIO, err: TextIO) -> int:
     """The `init` command: write ``project_files`` into ``directory``, or nothing;
     ``command`` is how the user called the tool, for the hints."""
     from generator.cli import Exit
+    from generator.render import OUT_DIR
 
     files = project_files()
     existing = [rel for rel in files if os.path.lexists(directory / rel)]

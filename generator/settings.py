@@ -16,8 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator import loader, validate
+from generator import environments, loader, validate
 from generator.diagnostics import Diagnostic, DocPath, InputError
+from generator.environments import Environment
 
 SETTINGS_FILE = "dynamodb-schema-generator.yaml"
 SCHEMA_FILE = "settings.schema.json"
@@ -45,6 +46,8 @@ class Settings:
     alarms: tuple[tuple[str, Any], ...] = ()
     # The Terraform settings as the file writes them; ``features.provider_target`` reads them.
     terraform: tuple[tuple[str, Any], ...] = ()
+    # The deployments the file declares (generator/environments.py), in its order.
+    environments: tuple[Environment, ...] = ()
 
     def alarm_options(self, kind: str, table_value: Any = None) -> AlarmOptions:
         """The settings of one alarm kind for one table: the schema's default, then the
@@ -99,7 +102,8 @@ def load_settings(
         raise InputError(problems)
     data = document.data if isinstance(document.data, dict) else {}
     alarms, terraform = data.get("alarms", {}), data.get("terraform", {})
-    return Settings(display, tuple(sorted(alarms.items())), tuple(sorted(terraform.items())))
+    return Settings(display, tuple(sorted(alarms.items())), tuple(sorted(terraform.items())),
+                    environments.from_document(document))
 
 
 def _checks(document: loader.Document) -> Iterator[Diagnostic]:
@@ -109,3 +113,4 @@ def _checks(document: loader.Document) -> Iterator[Diagnostic]:
     for kind, value in document.data.get("alarms", {}).items():
         path: DocPath = ("alarms", kind)
         yield from option_problems(document, path, value, Settings(None).alarm_options(kind))
+    yield from environments.settings_problems(document)

@@ -6,6 +6,7 @@ import re
 
 from generator.alarm_checks import RULES as ALARM_RULES
 from generator.checks import PROJECT_RULES, TABLE_RULES
+from generator.environments import RULES as ENVIRONMENT_RULES
 from generator.filters import mermaid
 from generator.pipeline import generate, load_project
 from generator.target_checks import RULES as TARGET_RULES
@@ -114,7 +115,9 @@ def test_the_readme_rule_table_lists_every_rule_once() -> None:
     listed = re.findall(r"^\| ([EW]\d{3}) \|", readme, re.M)
     declared = [r.code for r in TABLE_RULES] + [r.code for r in PROJECT_RULES]
     assert sorted(listed) == sorted(
-        declared + [r.code for r in ALARM_RULES] + [r.code for r in TARGET_RULES])
+        declared + [r.code for r in ALARM_RULES] + [r.code for r in TARGET_RULES]
+        + [r.code for r in ENVIRONMENT_RULES]
+    )
 def test_every_table_section_lists_its_alarms_with_threshold_and_period() -> None:
     for table in PROJECT.tables:
         section = DOC.split(f"\n## {table.key}\n", 1)[1].split("\n## ", 1)[0]
