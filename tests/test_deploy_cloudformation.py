@@ -186,8 +186,9 @@ def test_stack_outputs_resolve_to_the_deployed_tables(stacks: Stacks) -> None:
         template = stacks.deployed[stack]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in
                    stacks.cloudformation.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]}
-        # The features stack is given no topic: its AlarmTopicArns output's condition is false.
-        absent = set() if stack == "sentinel" else {"AlarmTopicArns"}
+        # The features stack is given no topic: its AlarmTopicArns output's condition is false;
+        # neither stack is given a KMS key, so the KmsKeyArn output's condition is false too.
+        absent = {"KmsKeyArn"} if stack == "sentinel" else {"AlarmTopicArns", "KmsKeyArn"}
         assert set(outputs) == set(template["Outputs"]) - absent
         for table in load_project(schemas).tables:
             described = stacks.dynamodb.describe_table(TableName=PREFIX + table.name)["Table"]
@@ -203,6 +204,7 @@ def test_stack_outputs_resolve_to_the_deployed_tables(stacks: Stacks) -> None:
                 assert outputs[table.environment_output] == PREFIX + table.name
             for role in table.access_roles:
                 assert outputs[role.logical_id + "Arn"].startswith("arn:aws:iam::")
+        assert outputs["CreateIamPolicies"] == "true"
         if stack == "sentinel":
             assert outputs["AlarmTopicArns"] == TOPIC
         exports = {e["Name"]: e.get("Value") for e in stacks.cloudformation.list_exports()[
