@@ -167,3 +167,17 @@ def test_the_readme_snippet_works_with_a_commit_of_this_repository(
     result = _run(["pre-commit", "run", "--all-files"], scratch, pre_commit_env, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Passed") == 2, result.stdout
+
+
+def test_the_hooks_init_writes_run_the_installed_tool(
+    pre_commit_env: dict[str, str], tmp_path: Path
+) -> None:
+    """init's .pre-commit-config.yaml uses local hooks, so pre-commit installs nothing."""
+    project = tmp_path / "team"
+    assert _run([_script(COMMAND), "init", str(project)], tmp_path).returncode == 0
+    assert _run([_script(COMMAND), "build"], project).returncode == 0
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "tables"]):
+        assert _run(["git", *args], project, pre_commit_env).returncode == 0
+    result = _run(["pre-commit", "run", "--all-files"], project, pre_commit_env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Passed") == 2, result.stdout
