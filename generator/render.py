@@ -279,9 +279,19 @@ def _environment_files(
     own (lifecycle arguments cannot be variables); the docs and the model are the project's."""
     for path, text in render_files(project, jobs=jobs):
         if path.startswith(f"{TERRAFORM_DIR}/"):
-            yield f"{TERRAFORM_DIR}/{name}/{path.removeprefix(f'{TERRAFORM_DIR}/')}", text
+            yield f"{environment_module(name)}/{path.removeprefix(f'{TERRAFORM_DIR}/')}", text
         elif path == CLOUDFORMATION_TEMPLATE:
-            yield f"{CLOUDFORMATION_DIR}/{name}/{CLOUDFORMATION_TEMPLATE_NAME}", text
+            yield environment_template(name), text
+
+
+def environment_module(name: str) -> str:
+    """The folder of an environment's Terraform module, relative to the output folder."""
+    return f"{TERRAFORM_DIR}/{name}"
+
+
+def environment_template(name: str) -> str:
+    """An environment's CloudFormation template, relative to the output folder."""
+    return f"{CLOUDFORMATION_DIR}/{name}/{CLOUDFORMATION_TEMPLATE_NAME}"
 
 
 def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:

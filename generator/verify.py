@@ -53,8 +53,13 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -
                    "stale: " + ", ".join(sorted(stale)) + "; run `python -m generator build`")
 
 
-def check_cfn_lint(template: Path) -> Outcome:
-    name = "cfn-lint (CloudFormation template)"
+def _named(check: str, environment: str | None) -> str:
+    """A check's name, with the environment whose output it checks, if one."""
+    return f"{check}, environment {environment}" if environment else check
+
+
+def check_cfn_lint(template: Path, environment: str | None = None) -> Outcome:
+    name = _named("cfn-lint (CloudFormation template)", environment)
     try:
         from cfnlint.api import lint
     except ImportError:
@@ -70,9 +75,12 @@ def _run(args: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Compl
                           timeout=TERRAFORM_TIMEOUT, check=False)
 
 
-def check_terraform(module: Path, terraform: str | None) -> list[Outcome]:
+def check_terraform(
+    module: Path, terraform: str | None, environment: str | None = None
+) -> list[Outcome]:
     """`terraform fmt -check`, then `init` and `validate` of a root module that calls it."""
-    fmt_name, validate_name = "terraform fmt -check", "terraform validate"
+    fmt_name = _named("terraform fmt -check", environment)
+    validate_name = _named("terraform validate", environment)
     if terraform is None:
         reason = "terraform is not on PATH"
         return [Outcome(fmt_name, SKIPPED, reason), Outcome(validate_name, SKIPPED, reason)]
@@ -106,21 +114,33 @@ def verify(project: Project, out_dir: Path,
            terraform: str | None = None,
            which: Callable[[str], str | None] = shutil.which,
            jobs: int | None = None) -> list[Outcome]:
-    """Every check, in order; ``terraform`` overrides the binary found on PATH."""
-    from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+    """Every check, in order, for the output of the table files as written and then for
+    each environment's; ``terraform`` overrides the binary found on PATH."""
+    from generator.render import (
+        CLOUDFORMATION_TEMPLATE,
+        TERRAFORM_DIR,
+        environment_module,
+        environment_template,
+    )
 
     outcomes = [check_up_to_date(project, out_dir, jobs)]
-    template = out_dir / CLOUDFORMATION_TEMPLATE
-    if template.is_file():
-        outcomes.append(check_cfn_lint(template))
-    else:
-        outcomes.append(Outcome("cfn-lint (CloudFormation template)", FAILED,
-                                f"{template} is missing"))
-    module = out_dir / TERRAFORM_DIR
-    if module.is_dir():
-        outcomes += check_terraform(module, terraform or which("terraform"))
-    else:
-        outcomes.append(Outcome("terraform", FAILED, f"{module} is missing"))
+    binary = terraform or which("terraform")
+    deployments = [(None, CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR)] + [
+        (name, environment_template(name), environment_module(name))
+        for name, _ in project.environments
+    ]
+    for environment, template_path, module_path in deployments:
+        template, module = out_dir / template_path, out_dir / module_path
+        if template.is_file():
+            outcomes.append(check_cfn_lint(template, environment))
+        else:
+            outcomes.append(Outcome(_named("cfn-lint (CloudFormation template)", environment),
+                                    FAILED, f"{template} is missing"))
+        if module.is_dir():
+            outcomes += check_terraform(module, binary, environment)
+        else:
+            outcomes.append(Outcome(_named("terraform", environment), FAILED,
+                                    f"{module} is missing"))
     return outcomes
 
 

@@ -12,6 +12,7 @@ import pytest
 from generator import verify
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+from generator.settings import SETTINGS_FILE
 from tests.conftest import OUT, SCHEMAS, Terraform
 from tests.helpers import run_cli
 
@@ -72,3 +73,29 @@ def test_verify_without_an_output_folder_exits_3(tmp_path: Path) -> None:
     result = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "missing"))
     assert result.code == 3
     assert "does not exist" in result.stderr
+
+
+def test_verify_checks_every_environments_module_and_template(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.copytree(SCHEMAS, tmp_path / "schemas")
+    (tmp_path / SETTINGS_FILE).write_text(
+        "environments:\n  dev: {deletion_protection: false}\n", encoding="utf-8")
+    schemas, out = str(tmp_path / "schemas"), str(tmp_path / "out")
+    assert run_cli("build", "--schemas", schemas, "--out", out).code == 0
+    dev_template = tmp_path / "out" / "cloudformation" / "dev" / "template.json"
+    template = json.loads(dev_template.read_text("utf-8"))
+    template["Resources"]["RequestsTable"]["Properties"]["BillingMode"] = "ON_DEMAND"
+    dev_template.write_text(json.dumps(template, indent=2), "utf-8")
+    _use_terraform(terraform, monkeypatch)
+    result = run_cli("verify", "--schemas", schemas, "--out", out)
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    for check in ("cfn-lint (CloudFormation template)", "terraform fmt -check",
+                  "terraform validate", "terraform fmt -check, environment dev",
+                  "terraform validate, environment dev"):
+        assert f"passed   {check}" in lines, result.stdout
+    failed = [line.split(":")[0] for line in lines if line.startswith("FAILED")]
+    assert failed == ["FAILED   up to date with the table files",
+                      "FAILED   cfn-lint (CloudFormation template), environment dev"]
+    assert lines[-1].endswith(": 5 passed, 2 failed, 0 skipped")
