@@ -59,21 +59,22 @@ def _one_file(
     )
     problems += alarm_checks.check_table_alarms(document, settings, table)
     problems += target_checks.check_table_target(document, features.provider_target(settings))
-    deployed: list[model.Table] = []
-    if problems:
-        table = None
-    elif table is not None:
-        table = _with_alarms(table, document.data, settings)
-        for environment in settings.environments:
-            data, wrong = environments.table_data(document, environment)
-            problems += wrong
-            if data is not None:
-                deployed.append(_with_alarms(
-                    model.build_table(document.path, table.source, data), data, settings
-                ))
     warnings = [d for d in found if d.is_warning]
-    return _FileResult(problems, warnings, checks.project_view(document),
-                       None if problems else table, tuple(deployed))
+    view = checks.project_view(document)
+    if problems or table is None:
+        return _FileResult(problems, warnings, view, None)
+    deployed = []
+    for environment in settings.environments:
+        data, wrong = environments.table_data(document, environment)
+        problems += wrong
+        if data is not None:
+            deployed.append(_with_alarms(
+                model.build_table(document.path, table.source, data), data, settings
+            ))
+    if problems:
+        return _FileResult(problems, warnings, view, None)
+    return _FileResult([], warnings, view, _with_alarms(table, document.data, settings),
+                       tuple(deployed))
 
 
 def _with_alarms(table: model.Table, data: dict[str, Any], settings: Settings) -> model.Table:
