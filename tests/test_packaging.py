@@ -34,13 +34,11 @@ def test_wheel_ships_schema_and_every_template(wheel: Path) -> None:
     assert {f"generator/{t}" for t in templates} <= names
 
 
-@pytest.mark.slow
-def test_installed_wheel_builds_from_another_folder(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    # The dependencies come from the test environment, behind the venv's own site-packages,
-    # so no download is needed and the installed wheel is what gets imported.
+def _venv(folder: Path) -> Path:
+    """A fresh virtualenv whose dependencies come from the test environment, behind its own
+    site-packages, so no download is needed and what it installs is what gets imported."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=120)
+    python = folder / "bin" / "python"
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
@@ -48,6 +46,13 @@ def test_installed_wheel_builds_from_another_folder(wheel: Path, tmp_path: Path)
     Path(purelib, "test-dependencies.pth").write_text(
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
+    return python
+
+
+@pytest.mark.slow
+def test_installed_wheel_builds_from_another_folder(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    python = _venv(venv)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
         check=True, capture_output=True, timeout=180,
@@ -65,3 +70,28 @@ def test_installed_wheel_builds_from_another_folder(wheel: Path, tmp_path: Path)
     ).stdout
     assert str(venv) in where, "the test must exercise the installed copy, not the checkout"
     assert tree(elsewhere / "generated") == tree(OUT)
+
+
+@pytest.mark.slow
+def test_the_readme_install_from_a_git_url_gives_a_working_console_script(
+    tmp_path: Path,
+) -> None:
+    """`pip install git+URL@REV`, as the README says, with this checkout's HEAD as the URL
+    and revision; then init and build with the console script only."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+                          text=True, check=False)
+    if head.returncode != 0:
+        pytest.skip(f"this checkout is not a git repository: {head.stderr.strip()}")
+    python = _venv(tmp_path / "venv")
+    url = f"git+{REPO.as_uri()}@{head.stdout.strip()}"
+    # Built in isolation, as a user's pip does: setuptools comes from the package index.
+    installed = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", url],
+                               capture_output=True, text=True, timeout=300, check=False)
+    assert installed.returncode == 0, installed.stderr
+    script = str(tmp_path / "venv" / "bin" / "dynamodb-schema-generator")
+    for args in (["init", "project"], ["build", "--schemas", "project/schemas", "--out",
+                                       "project/out"]):
+        result = subprocess.run([script, *args], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "project" / "out" / "terraform" / "table_example.tf").is_file()
