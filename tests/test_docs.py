@@ -118,6 +118,8 @@ def test_the_readme_rule_table_lists_every_rule_once() -> None:
         declared + [r.code for r in ALARM_RULES] + [r.code for r in TARGET_RULES]
         + [r.code for r in ENVIRONMENT_RULES]
     )
+
+
 def test_every_table_section_lists_its_alarms_with_threshold_and_period() -> None:
     for table in PROJECT.tables:
         section = DOC.split(f"\n## {table.key}\n", 1)[1].split("\n## ", 1)[0]
