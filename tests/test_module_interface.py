@@ -18,6 +18,7 @@ import pytest
 
 from generator.pipeline import generate
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+from generator.settings import SETTINGS_FILE
 from tests.conftest import REPO, SCHEMAS
 from tests.helpers import write_tables
 
@@ -38,6 +39,10 @@ def _table_sets(root: Path) -> dict[str, Path]:
         (case.name, case / "input") for case in sorted(GOLDEN.iterdir()) if case.is_dir()
     )]:
         shutil.copytree(source, root / name / "schemas")
+        # A golden case's settings (e.g. its provider target) come with its tables.
+        settings = source.parent / SETTINGS_FILE
+        if source != SCHEMAS and settings.is_file():
+            shutil.copy(settings, root / name / SETTINGS_FILE)
         sets[name] = root / name / "schemas"
     return sets
 
