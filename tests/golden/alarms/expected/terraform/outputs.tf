@@ -43,3 +43,21 @@ output "table_gsi_names" {
     quiet  = []
   }
 }
+
+output "iam_policy_documents" {
+  description = "Least-privilege IAM policy JSON, by table key and access role; empty without access roles."
+
+  value = {}
+}
+
+output "iam_policy_arns" {
+  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies, empty without access roles."
+
+  value = {}
+}
+
+output "environment_variables" {
+  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment. Empty when no table names one."
+
+  value = {}
+}

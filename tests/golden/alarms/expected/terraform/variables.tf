@@ -45,7 +45,7 @@ variable "tags" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the tables whose encryption is aws_managed; null keeps the AWS-managed key (alias/aws/dynamodb)."
+  description = "Customer-managed KMS key ARN for the tables whose encryption is aws_managed; null keeps the AWS-managed key (alias/aws/dynamodb). Unused while no table is aws_managed."
   type        = string
   default     = null
 
@@ -53,4 +53,10 @@ variable "kms_key_arn" {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
     error_message = "The kms_key_arn must be a KMS key or alias ARN, or null."
   }
+}
+
+variable "create_iam_policies" {
+  description = "Create an aws_iam_policy for each access role; the policy documents are outputs either way. Unused while no table declares access roles."
+  type        = bool
+  default     = false
 }

@@ -41,7 +41,7 @@ output "table_gsi_names" {
 }
 
 output "iam_policy_documents" {
-  description = "Least-privilege IAM policy JSON, by table key and access role."
+  description = "Least-privilege IAM policy JSON, by table key and access role; empty without access roles."
 
   value = {
     audit_log = {
@@ -55,7 +55,7 @@ output "iam_policy_documents" {
 }
 
 output "iam_policy_arns" {
-  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies."
+  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies, empty without access roles."
 
   value = {
     audit_log = {
@@ -69,7 +69,7 @@ output "iam_policy_arns" {
 }
 
 output "environment_variables" {
-  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment."
+  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment. Empty when no table names one."
 
   value = {
     SHOP_ORDERS_TABLE = aws_dynamodb_table.orders.name

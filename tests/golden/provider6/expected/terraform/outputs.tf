@@ -49,7 +49,7 @@ output "table_gsi_names" {
 }
 
 output "iam_policy_documents" {
-  description = "Least-privilege IAM policy JSON, by table key and access role."
+  description = "Least-privilege IAM policy JSON, by table key and access role; empty without access roles."
 
   value = {
     matches = {
@@ -59,11 +59,17 @@ output "iam_policy_documents" {
 }
 
 output "iam_policy_arns" {
-  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies."
+  description = "ARNs of the created IAM policies, by table key and access role; null unless create_iam_policies, empty without access roles."
 
   value = {
     matches = {
       scheduler = one(aws_iam_policy.matches_scheduler[*].arn)
     }
   }
+}
+
+output "environment_variables" {
+  description = "Deployed table names by the environment variable the application reads them from; merge into a Lambda's environment. Empty when no table names one."
+
+  value = {}
 }

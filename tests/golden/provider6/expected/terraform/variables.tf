@@ -45,7 +45,7 @@ variable "tags" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the tables whose encryption is aws_managed; null keeps the AWS-managed key (alias/aws/dynamodb)."
+  description = "Customer-managed KMS key ARN for the tables whose encryption is aws_managed; null keeps the AWS-managed key (alias/aws/dynamodb). Unused while no table is aws_managed."
   type        = string
   default     = null
 
@@ -56,7 +56,7 @@ variable "kms_key_arn" {
 }
 
 variable "create_iam_policies" {
-  description = "Create an aws_iam_policy for each access role; the policy documents are outputs either way."
+  description = "Create an aws_iam_policy for each access role; the policy documents are outputs either way. Unused while no table declares access roles."
   type        = bool
   default     = false
 }
