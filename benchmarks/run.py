@@ -78,8 +78,14 @@ def measure(label: str, command: list[str], runs: int, fresh: Path | None = None
     return measured
 
 
-def synthetic_set(folder: Path, count: int) -> Path:
-    """``count`` table files shaped like sessions.yaml, with distinct names and variables."""
+# Tables per CloudFormation stack in the synthetic sets: a sessions-shaped table has six
+# outputs, and a template may have 200.
+TABLES_PER_STACK = 25
+
+
+def synthetic_set(folder: Path, count: int, per_stack: int = TABLES_PER_STACK) -> Path:
+    """``count`` table files shaped like sessions.yaml, with distinct names and variables,
+    ``per_stack`` to a CloudFormation stack (``stack: bench-001``, ...)."""
     shape = SHAPE.read_text(encoding="utf-8")
     schemas = folder / f"tables-{count}"
     schemas.mkdir()
@@ -89,7 +95,7 @@ def synthetic_set(folder: Path, count: int) -> Path:
             shape.replace("sentinel-sessions", f"bench-{key}")
             .replace("SENTINEL_SESSION_TABLE", f"BENCH_{key.upper()}_TABLE")
             .replace("component: sessions", f"component: {key}")
-        )
+        ) + f"stack: bench-{(i - 1) // per_stack + 1:03d}\n"
         (schemas / f"{key}.yaml").write_text(text, encoding="utf-8")
     return schemas
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ DEFAULT_DELETION_PROTECTION = True
 DEFAULT_TARGET_UTILIZATION = 70
 # What the generated module is called in its README's example, and so in import's addresses.
 MODULE_NAME = "tables"
+DEFAULT_STACK = "template"
 
 
 def table_key(path: Path) -> str:
@@ -266,6 +267,11 @@ class Table:
     import_source: ImportSource | None = None
     timeouts: Timeouts | None = None
     encryption_stated: bool = False  # the table file chose its encryption, not the default
+    stack: str = DEFAULT_STACK
+    # Where the table file is, to point a diagnostic of a later stage (a stack over a
+    # CloudFormation quota) at it; never rendered.
+    file: Path | None = field(default=None, compare=False)
+    display: str = field(default="", compare=False)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -440,7 +446,7 @@ def _projection(raw: dict[str, Any]) -> Projection:
     )
 
 
-def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
+def build_table(path: Path, source: str, data: dict[str, Any], display: str = "") -> Table:
     """Build one table from a document that passed the schema and the checks."""
     partition_key = _key(data["partition_key"])
     assert partition_key is not None  # required by the schema
@@ -514,6 +520,9 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
         encryption_stated="encryption" in data,
+        stack=data.get("stack", DEFAULT_STACK),
+        file=path,
+        display=display or source,
     )
 
 

@@ -36,7 +36,7 @@ def _one_file(path: Path, display_root: Path | None, folder: str) -> _FileResult
     problems = checks.check_table(document)
     # Output names the source by folder and file only, so it never depends on the cwd.
     table = None if problems else model.build_table(
-        document.path, f"{folder}/{document.path.name}", document.data
+        document.path, f"{folder}/{document.path.name}", document.data, document.display
     )
     return _FileResult(problems, checks.project_view(document), table)
 

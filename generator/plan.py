@@ -41,7 +41,7 @@ _BOTH = (TERRAFORM, CLOUDFORMATION)
 # Model fields that are not deployed settings of the table: names, prose, IAM, timeouts.
 _NOT_DEPLOYED = frozenset(
     {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated"}
+     "encryption_stated", "stack", "file", "display"}
 )
 # Recorded for messages, never a change.
 _NOT_COMPARED = frozenset({"source"})
