@@ -103,7 +103,7 @@ def synthetic_set(folder: Path, count: int, per_stack: int = TABLES_PER_STACK) -
 def bench_set(name: str, schemas: Path, work: Path, runs: int) -> list[Measure]:
     python = sys.executable
     out = work / f"out-{name}"
-    tropo_out = work / f"troposphere-{name}.json"
+    tropo_out = work / f"troposphere-{name}"
     generator = [python, "-m", "generator"]
     print(f"{name} ({len(list(schemas.glob('*.yaml')))} tables)", flush=True)
     rows = [
@@ -121,9 +121,12 @@ def bench_set(name: str, schemas: Path, work: Path, runs: int) -> list[Measure]:
         measure("troposphere (CloudFormation only)",
                 [python, str(TROPOSPHERE), str(schemas), str(tropo_out)], runs),
     ]
-    generated = json.loads((out / "cloudformation" / "template.json").read_text("utf-8"))
-    same = generated == json.loads(tropo_out.read_text("utf-8"))
-    print(f"  same CloudFormation template as troposphere: {same}", flush=True)
+    templates = sorted(path.name for path in (out / "cloudformation").glob("*.json"))
+    same = templates == sorted(path.name for path in tropo_out.glob("*.json")) and all(
+        json.loads((out / "cloudformation" / template).read_text("utf-8"))
+        == json.loads((tropo_out / template).read_text("utf-8"))
+        for template in templates)
+    print(f"  same CloudFormation templates as troposphere: {same}", flush=True)
     if not same:
         rows.append(Measure("WARNING: troposphere template differs", (0.0,), 0.0, 1))
     return rows

@@ -52,7 +52,7 @@ def physical_names(
         raise AdoptError(
             f"unknown table key(s) {', '.join(unknown)}; table keys are {', '.join(sorted(keys))}"
         )
-    names = {t.key: overrides.get(t.key, f"{prefix}{t.name}{suffix}") for t in project.tables}
+    names = {t.key: f"{prefix}{overrides.get(t.key, t.name)}{suffix}" for t in project.tables}
     bad = sorted(n for n in names.values() if not _TABLE_NAME.fullmatch(n))
     if bad:
         raise AdoptError(f"not valid DynamoDB table names: {', '.join(bad)}")

@@ -69,11 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify", help="run the checks a user can run on the output folder: up to date, "
         "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
-        epilog="Exit codes: 0 no check failed (some may have been skipped), 1 a check failed, "
+        epilog="Exit codes: 0 no check failed (some may have been skipped, unless --strict), "
+        "1 a check failed (or, with --strict, was skipped), "
         "2 invalid input, 3 the output folder does not exist.")
     common(verify)
     verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                         help="output folder to verify (default: out)")
+    verify.add_argument("--strict", action="store_true",
+                        help="a skipped check (no cfn-lint, Terraform or provider) fails, "
+                        "for CI")
     _add_change_commands(commands, common)
     return parser
 
@@ -109,7 +113,8 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
     adopt.add_argument("--name-prefix", default="", help="as the module's name_prefix")
     adopt.add_argument("--name-suffix", default="", help="as the module's name_suffix")
     adopt.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
-                       help="physical name of one table, as the module's table_names")
+                       help="name of one table between prefix and suffix, as the module's "
+                       "table_names")
     adopt.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
                        help="a common tag of the deployment, as the module's tags or the "
                        "stack's --tags, so that the live comparison expects it")
@@ -141,7 +146,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "verify":
         from generator import verify
 
-        return verify.command(project, args.out, out, err, jobs=args.jobs)
+        try:
+            return verify.command(project, args.out, out, err, jobs=args.jobs,
+                                  strict=args.strict)
+        except InputError as error:  # a stack over a CloudFormation quota
+            return _invalid(error, err)
     if args.command == "plan":
         from generator import plan
 

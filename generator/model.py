@@ -341,21 +341,26 @@ class Table:
 
     @cached_property
     def name_parameter(self) -> str:
-        """CloudFormation parameter that overrides the physical name."""
+        """CloudFormation parameter with the name between NamePrefix and NameSuffix.
+
+        Its default is the table file's name, so the physical name needs no condition:
+        a condition per table made cfn-lint's time grow with the square of the tables.
+        """
         return self.logical_id + "NameOverride"
+
+    @cached_property
+    def name_template(self) -> str:
+        """``Fn::Sub`` text of the physical name (parameter names hold no ``$`` or braces)."""
+        return "${NamePrefix}${" + self.name_parameter + "}${NameSuffix}"
 
     @cached_property
     def name_description(self) -> str:
         """What the name override parameter does, for this table."""
         return (
-            f"Physical name of table {self.key}; empty keeps the default, "
-            f"NamePrefix + {self.name} + NameSuffix."
+            f"Name of table {self.key} between NamePrefix and NameSuffix "
+            f"(default: {self.name} from its table file)."
         )
 
-    @cached_property
-    def name_condition(self) -> str:
-        """CloudFormation condition: the name override parameter is set."""
-        return "Has" + self.name_parameter
 
     @cached_property
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:

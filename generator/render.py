@@ -113,7 +113,7 @@ CLOUDFORMATION_TABLE = "cloudformation/table_entries.json.j2"
 FRAME = "(the members template.json.j2 gives)"
 CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
     "Parameters": (FRAME, "Parameters"),
-    "Conditions": (FRAME, "Conditions"),
+    "Conditions": (FRAME,),
     "Resources": (FRAME, "Policies", "ScalingTargets", "Tables"),
     # The environment outputs are the frame's: they come sorted by variable.
     "Outputs": ("PolicyOutputs", FRAME, "TableOutputs"),
