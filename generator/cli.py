@@ -14,6 +14,7 @@ from generator.model import MODULE_NAME
 from generator.parallel import MIN_TABLES
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
+    from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
 

@@ -8,6 +8,7 @@ moved table is an orphan in the stack it left and a name clash in the one it joi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,8 +36,10 @@ class Stack:
         and CloudFormation's documentation asks for DependsOn between them: they are
         chained in key order, so a table added later only touches its neighbours' order.
         """
-        indexed = [t for t in self.tables if t.global_secondary_indexes or t.local_secondary_indexes]
-        return {later.key: earlier.logical_id for earlier, later in zip(indexed, indexed[1:])}
+        indexed = [t for t in self.tables
+                   if t.global_secondary_indexes or t.local_secondary_indexes]
+        pairs = itertools.pairwise(indexed)
+        return {later.key: earlier.logical_id for earlier, later in pairs}
 
 
 def layout(project: Project) -> tuple[Stack, ...]:

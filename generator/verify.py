@@ -169,7 +169,7 @@ def _ordered(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
-            jobs: int | None = None, strict: bool = False) -> int:
+            *, jobs: int | None = None, strict: bool = False) -> int:
     """Print each outcome as it comes, then a summary; exit 1 if any check failed (or, with
     ``strict``, was skipped), 3 if out/ is missing."""
     if not out_dir.is_dir():

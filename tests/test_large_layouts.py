@@ -81,11 +81,14 @@ def test_a_sample_of_the_stacks_is_created_in_moto_with_all_their_tables(built: 
     templates = _templates(built)
     sample = _sample(list(templates))[:2]  # moto takes seconds per stack
     with fake_aws_environment(), mock_aws():
-        cloudformation, dynamodb = client("cloudformation"), client("dynamodb")
+        cloudformation, dynamodb, s3 = (client(s) for s in ("cloudformation", "dynamodb", "s3"))
+        s3.create_bucket(Bucket="deploy-bucket")
         for name in sample:
             stack = name.removesuffix(".json")
+            # As `aws cloudformation deploy --s3-bucket` does: the body is over 51,200 bytes.
+            s3.put_object(Bucket="deploy-bucket", Key=name, Body=templates[name].encode())
             cloudformation.create_stack(
-                StackName=stack, TemplateBody=templates[name],
+                StackName=stack, TemplateURL=f"https://deploy-bucket.s3.amazonaws.com/{name}",
                 Parameters=[{"ParameterKey": "NamePrefix", "ParameterValue": "big-"},
                             {"ParameterKey": "CreateIamPolicies", "ParameterValue": "true"}])
             described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]

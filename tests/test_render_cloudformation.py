@@ -10,8 +10,8 @@ import pytest
 
 from generator import render
 from generator.filters import pretty_json
-from generator.pipeline import load_project
 from generator.model import DEFAULT_STACK, Table
+from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
 
 

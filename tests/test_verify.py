@@ -63,8 +63,8 @@ def test_verify_fails_on_a_hand_edited_folder(
     assert result.code == 1
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert [line.split(":")[0] for line in failed] == [
-        "FAILED   up to date with the table files", "FAILED   cfn-lint cloudformation/template.json",
-        "FAILED   terraform fmt -check"]
+        "FAILED   up to date with the table files",
+        "FAILED   cfn-lint cloudformation/template.json", "FAILED   terraform fmt -check"]
     assert "cloudformation/template.json" in failed[0] and "table_requests.tf" in failed[0]
     assert "ON_DEMAND" in result.stdout
     assert "passed   terraform validate" in result.stdout
