@@ -63,15 +63,37 @@ def _cfn_lint_name(template: str) -> str:
     return f"cfn-lint {template}"
 
 
+@functools.cache
+def _linter() -> Callable[[str], list[object]]:
+    """cfn-lint's findings on a template's text, with its rules loaded once per process.
+
+    ``cfnlint.api.lint`` loads every rule again for each template, which took most of the
+    time of a small template; this does what it does with one runner.
+    """
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import Runner
+
+    runner = Runner(ConfigMixIn(regions=["us-east-1"]))
+
+    def lint(text: str) -> list[object]:
+        template, errors = decode_str(text)
+        if errors:
+            return list(errors)
+        return [] if template is None else list(runner.validate_template(template))
+
+    return lint
+
+
 def check_cfn_lint(template: Path, name: str) -> Outcome:
     """cfn-lint on one template: any error or warning fails it."""
     try:
-        from cfnlint.api import lint
+        lint = _linter()
     except ImportError:
         return Outcome(name, SKIPPED, "cfn-lint is not installed (pip install cfn-lint)")
     if not template.is_file():
         return Outcome(name, FAILED, f"{template} is missing")
-    findings = lint(template.read_text(encoding="utf-8"), regions=["us-east-1"])
+    findings = lint(template.read_text(encoding="utf-8"))
     if findings:
         return Outcome(name, FAILED, _first_lines("\n".join(str(f) for f in findings)))
     return Outcome(name, PASSED)
@@ -80,7 +102,7 @@ def check_cfn_lint(template: Path, name: str) -> Outcome:
 def check_cfn_lint_all(out_dir: Path, templates: list[str], jobs: int | None) -> Iterator[Outcome]:
     """Every stack's template linted, in one process per processor; as each finishes."""
     try:
-        import cfnlint.api  # noqa: F401 - imported once here, shared by the forked workers
+        _linter()  # loaded once here, shared by the forked workers
     except ImportError:
         yield from (check_cfn_lint(out_dir / t, _cfn_lint_name(t)) for t in templates)
         return
