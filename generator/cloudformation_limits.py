@@ -38,6 +38,8 @@ NAME_QUOTA = Quota("E306", "characters in a name", 255)
 # Characters of an export name; the stack's name is part of it and may have STACK_NAME_MAX.
 EXPORT_NAME_QUOTA = Quota("E307", "characters in an export name", 255)
 STACK_NAME_MAX = 128
+# Not a quota, but a rule across templates: an output name belongs to one stack.
+UNIQUE_OUTPUT_CODE = "E308"
 STACK_NAME_VARIABLE = "${AWS::StackName}"
 
 
@@ -63,7 +65,11 @@ def _export_names(outputs: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def check(text: str, tables: int) -> list[Finding]:
     """Every quota the template ``text`` (of a stack with ``tables`` tables) breaks."""
-    template = json.loads(text)
+    return check_parsed(json.loads(text), len(text.encode("utf-8")), tables)
+
+
+def check_parsed(template: dict[str, Any], size: int, tables: int) -> list[Finding]:
+    """As ``check``, for a template already parsed from its text of ``size`` bytes."""
     findings: list[Finding] = []
     for section, quota in SECTION_QUOTAS.items():
         count = len(template.get(section, {}))
@@ -92,7 +98,6 @@ def check(text: str, tables: int) -> list[Finding]:
                 f"stack name of {STACK_NAME_MAX}); CloudFormation accepts at most "
                 f"{EXPORT_NAME_QUOTA.maximum}",
                 "rename the table file to a shorter table key", output))
-    size = len(text.encode("utf-8"))
     if size > BODY_QUOTA.maximum:
         findings.append(Finding(
             BODY_QUOTA.code,
@@ -108,6 +113,13 @@ def check(text: str, tables: int) -> list[Finding]:
             "deploy it with `aws cloudformation deploy --s3-bucket BUCKET` (as the README's "
             "commands do)"))
     return findings
+
+
+def duplicate_output(output: str, stack: str) -> Finding:
+    """An output name another stack has too: consumers could not tell the two apart."""
+    return Finding(
+        UNIQUE_OUTPUT_CODE, f"has output {output}, which stack {stack} has too",
+        "output names come from table keys and environment variables: rename one", output)
 
 
 def is_note(finding: Finding) -> bool:

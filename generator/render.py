@@ -294,12 +294,19 @@ def render_files(
             members[index] = part.members
     problems: list[Diagnostic] = []
     noted: dict[str, list[str]] = {}  # stacks by note: the first says how many more
+    outputs: dict[str, str] = {}  # stack by output name
     for stack in layout:
         text = _cloudformation_template(
             *frames[stack.name],
             [members[index].get(stack.name, {}) for index in sorted(members)],
         )
-        for finding in cloudformation_limits.check(text, len(stack.tables)):
+        template = _parse_json(cloudformation_template(stack.name), text)
+        findings = cloudformation_limits.check_parsed(
+            template, len(text.encode("utf-8")), len(stack.tables))
+        for output in template.get("Outputs", {}):
+            if outputs.setdefault(output, stack.name) != stack.name:
+                findings.append(cloudformation_limits.duplicate_output(output, outputs[output]))
+        for finding in findings:
             if cloudformation_limits.is_note(finding):
                 noted.setdefault(finding.code, []).append(stack.name)
                 if notes is not None and len(noted[finding.code]) == 1:

@@ -179,3 +179,19 @@ def test_quotas_hold_for_every_stack_of_the_sentinel_tables(tmp_path: Path) -> N
     for stack in stacks.layout(load_project(SCHEMAS)):
         text = files[cloudformation_template(stack.name)]
         assert cloudformation_limits.check(text, len(stack.tables)) == []
+
+
+def test_an_output_name_two_stacks_share_is_an_error_at_the_later_table(tmp_path: Path) -> None:
+    schemas = write_tables(
+        tmp_path / "schemas",
+        env_x=PLAIN.format(name="alpha") + "stack: first\n",
+        other=PLAIN.format(name="beta") + "environment_variable: X_TABLE_NAME\nstack: second\n",
+    )
+    result = run_cli("build", "--schemas", str(schemas), "--out", str(tmp_path / "out"))
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        f"{schemas / 'other.yaml'}:4:1: E308 stack: the template of stack second "
+        "(cloudformation/second.json) has output EnvXTableName, which stack first has too; "
+        "output names come from table keys and environment variables: rename one",
+        "1 error in 1 file; nothing was written",
+    ]
