@@ -113,7 +113,7 @@ class Templates:
     largest_bytes: int
 
 
-def templates(label: str, out: Path, tables: int) -> Templates:
+def template_sizes(label: str, out: Path, tables: int) -> Templates:
     sizes = [p.stat().st_size for p in (out / "cloudformation").glob("*.json")]
     found = Templates(label, tables, len(sizes), sum(sizes), max(sizes))
     print(f"  {len(sizes)} templates, {found.total_bytes / tables:,.0f} bytes per table, "
@@ -156,7 +156,7 @@ def bench_set(name: str, schemas: Path, work: Path, runs: int,
                             [*generator, "verify", "--schemas", str(schemas), "--out", str(out)],
                             verify_runs, warm_up=False))
     tables = len(list(schemas.glob("*.yaml")))
-    return rows, templates(name, out, tables)
+    return rows, template_sizes(name, out, tables)
 
 
 def startup(runs: int) -> list[Measure]:
