@@ -3,8 +3,8 @@ CloudFormation's quotas, output names unique across stacks, a deterministic samp
 templates clean under cfn-lint (no errors, no warnings), and a sample of the stacks created
 in moto with every one of their tables.
 
-cfn-lint takes about a tenth of a second of CPU per table, so the test lints the first,
-a middle and the last stack of each set; `verify` lints them all, and
+cfn-lint takes about a tenth of a second of CPU per table, so the test lints the first and
+the last stack of each set, and moto creates the first; `verify` lints them all, and
 benchmarks/results.md records how long that takes for 1,000 tables.
 """
 
@@ -41,7 +41,7 @@ def _templates(out: Path) -> dict[str, str]:
 
 
 def _sample(names: list[str]) -> list[str]:
-    return sorted({names[0], names[len(names) // 2], names[-1]})
+    return sorted({names[0], names[-1]})
 
 
 def test_every_stack_holds_its_share_of_tables_within_the_quotas(built: Path) -> None:
@@ -79,7 +79,7 @@ def test_a_sample_of_the_stacks_is_created_in_moto_with_all_their_tables(built: 
     from moto import mock_aws
 
     templates = _templates(built)
-    sample = _sample(list(templates))[:2]  # moto takes seconds per stack
+    sample = _sample(list(templates))[:1]  # moto takes seconds per stack
     with fake_aws_environment(), mock_aws():
         cloudformation, dynamodb, s3 = (client(s) for s in ("cloudformation", "dynamodb", "s3"))
         s3.create_bucket(Bucket="deploy-bucket")
