@@ -32,6 +32,7 @@ from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import REPO, SCHEMAS
 from tests.helpers import hcl_string
+from tests.support.shapes import cfn_default_name
 
 RUN = Counter[str]()
 PROFILE = settings(database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,7 +207,7 @@ def _from_model(table: Table) -> dict[str, Any]:
     }
 
 
-def _from_cloudformation(props: dict[str, Any]) -> dict[str, Any]:
+def _from_cloudformation(props: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     def keys(schema: list[dict[str, str]]) -> tuple[str | None, str | None]:
         found = {k["KeyType"]: k["AttributeName"] for k in schema}
         return found["HASH"], found.get("RANGE")
@@ -217,7 +218,7 @@ def _from_cloudformation(props: dict[str, Any]) -> dict[str, Any]:
     def capacity(p: dict[str, Any] | None) -> tuple[int, int] | None:
         return (p["ReadCapacityUnits"], p["WriteCapacityUnits"]) if p else None
 
-    name = props["TableName"]["Fn::If"][2]["Fn::Sub"][1]["Name"]
+    name = cfn_default_name(props["TableName"], parameters)
     return {
         "name": name,
         "keys": keys(props["KeySchema"]),
@@ -291,7 +292,8 @@ def _reads_back(project: dict[str, dict[str, Any]]) -> None:
         files = generate(Path(folder))
     expected = {t.key: _from_model(t) for t in model.tables}
     template = json.loads(files[CLOUDFORMATION_TEMPLATE])
-    assert {k: _from_cloudformation(p) for k, p in _resources(template).items()} == expected
+    assert {k: _from_cloudformation(p, template["Parameters"])
+            for k, p in _resources(template).items()} == expected
     defaults = hcl2.loads(files[f"{TERRAFORM_DIR}/main.tf"])["locals"][0]["default_table_names"]
     for key in project:
         parsed = hcl2.loads(files[f"{TERRAFORM_DIR}/table_{key}.tf"])
