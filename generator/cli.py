@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             return verify.command(project, args.out, out, err, jobs=args.jobs,
                                   strict=args.strict)
         except InputError as error:  # a stack over a CloudFormation quota
-            return _invalid(error, err)
+            return _invalid(error, err, args.command)
     if args.command == "plan":
         from generator import plan
 
