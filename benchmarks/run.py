@@ -63,10 +63,12 @@ def run_once(command: list[str], before: list[str] | None = None) -> tuple[float
     return wall, usage.ru_maxrss / 1024, process.returncode
 
 
-def measure(label: str, command: list[str], runs: int, fresh: Path | None = None) -> Measure:
+def measure(label: str, command: list[str], runs: int, fresh: Path | None = None,
+            warm_up: bool = True) -> Measure:
     """One warm-up, then ``runs`` timed runs; ``fresh`` is a folder removed before each run."""
     before = ["rm", "-rf", str(fresh)] if fresh else None
-    run_once(command, before)
+    if warm_up:
+        run_once(command, before)
     results = [run_once(command, before) for _ in range(runs)]
     measured = Measure(
         label,
@@ -78,8 +80,14 @@ def measure(label: str, command: list[str], runs: int, fresh: Path | None = None
     return measured
 
 
-def synthetic_set(folder: Path, count: int) -> Path:
-    """``count`` table files shaped like sessions.yaml, with distinct names and variables."""
+# Tables per CloudFormation stack in the synthetic sets: a sessions-shaped table has six
+# outputs, and a template may have 200.
+TABLES_PER_STACK = 25
+
+
+def synthetic_set(folder: Path, count: int, per_stack: int = TABLES_PER_STACK) -> Path:
+    """``count`` table files shaped like sessions.yaml, with distinct names and variables,
+    ``per_stack`` to a CloudFormation stack (``stack: bench-001``, ...)."""
     shape = SHAPE.read_text(encoding="utf-8")
     schemas = folder / f"tables-{count}"
     schemas.mkdir()
@@ -89,15 +97,35 @@ def synthetic_set(folder: Path, count: int) -> Path:
             shape.replace("sentinel-sessions", f"bench-{key}")
             .replace("SENTINEL_SESSION_TABLE", f"BENCH_{key.upper()}_TABLE")
             .replace("component: sessions", f"component: {key}")
-        )
+        ) + f"stack: bench-{(i - 1) // per_stack + 1:03d}\n"
         (schemas / f"{key}.yaml").write_text(text, encoding="utf-8")
     return schemas
 
 
-def bench_set(name: str, schemas: Path, work: Path, runs: int) -> list[Measure]:
+@dataclass(frozen=True)
+class Templates:
+    """The CloudFormation templates of one build: how many, and their bytes."""
+
+    label: str
+    tables: int
+    stacks: int
+    total_bytes: int
+    largest_bytes: int
+
+
+def template_sizes(label: str, out: Path, tables: int) -> Templates:
+    sizes = [p.stat().st_size for p in (out / "cloudformation").glob("*.json")]
+    found = Templates(label, tables, len(sizes), sum(sizes), max(sizes))
+    print(f"  {len(sizes)} templates, {found.total_bytes / tables:,.0f} bytes per table, "
+          f"largest {found.largest_bytes:,} bytes", flush=True)
+    return found
+
+
+def bench_set(name: str, schemas: Path, work: Path, runs: int,
+              verify_runs: int) -> tuple[list[Measure], Templates]:
     python = sys.executable
     out = work / f"out-{name}"
-    tropo_out = work / f"troposphere-{name}.json"
+    tropo_out = work / f"troposphere-{name}"
     generator = [python, "-m", "generator"]
     print(f"{name} ({len(list(schemas.glob('*.yaml')))} tables)", flush=True)
     rows = [
@@ -115,12 +143,20 @@ def bench_set(name: str, schemas: Path, work: Path, runs: int) -> list[Measure]:
         measure("troposphere (CloudFormation only)",
                 [python, str(TROPOSPHERE), str(schemas), str(tropo_out)], runs),
     ]
-    generated = json.loads((out / "cloudformation" / "template.json").read_text("utf-8"))
-    same = generated == json.loads(tropo_out.read_text("utf-8"))
-    print(f"  same CloudFormation template as troposphere: {same}", flush=True)
+    templates = sorted(path.name for path in (out / "cloudformation").glob("*.json"))
+    same = templates == sorted(path.name for path in tropo_out.glob("*.json")) and all(
+        json.loads((out / "cloudformation" / template).read_text("utf-8"))
+        == json.loads((tropo_out / template).read_text("utf-8"))
+        for template in templates)
+    print(f"  same CloudFormation templates as troposphere: {same}", flush=True)
     if not same:
         rows.append(Measure("WARNING: troposphere template differs", (0.0,), 0.0, 1))
-    return rows
+    if verify_runs:
+        rows.append(measure("verify (no warm-up)",
+                            [*generator, "verify", "--schemas", str(schemas), "--out", str(out)],
+                            verify_runs, warm_up=False))
+    tables = len(list(schemas.glob("*.yaml")))
+    return rows, template_sizes(name, out, tables)
 
 
 def startup(runs: int) -> list[Measure]:
@@ -172,7 +208,7 @@ def machine() -> str:
 
 
 def report(sections: list[tuple[str, list[Measure]]], runs: int, large_runs: int,
-           took: float) -> str:
+           took: float, sizes: list[Templates]) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -188,8 +224,17 @@ def report(sections: list[tuple[str, list[Measure]]], runs: int, large_runs: int
         "pre-commit hook. From 100 tables on, the generator loads and renders in one process "
         "per processor (`--jobs`); \"one process\" is `--jobs 1`. Peak RSS is that of the "
         "largest single process (main or worker), as the operating system reports it. "
-        "troposphere builds the same CloudFormation template from the same files (checked "
-        "equal), but no Terraform.",
+        "troposphere builds the same CloudFormation templates from the same files (checked "
+        "equal), but no Terraform. \"verify\" runs once, without a warm-up: up to date, "
+        "cfn-lint on every stack's template, terraform fmt and validate. Synthetic sets put "
+        f"{TABLES_PER_STACK} tables in a stack.",
+        "",
+        "## CloudFormation templates",
+        "",
+        "| set | tables | stacks | template bytes | bytes per table | largest template |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(f"| {s.label} | {s.tables} | {s.stacks} | {s.total_bytes:,} | "
+          f"{s.total_bytes / s.tables:,.0f} | {s.largest_bytes:,} |" for s in sizes),
         "",
     ]
     for title, rows in sections:
@@ -224,10 +269,14 @@ def main() -> int:
     parser.add_argument("--large-runs", type=int, default=2,
                         help="timed runs per command for sets of 5,000 tables or more, whose "
                         "every run takes tens of seconds")
+    parser.add_argument("--verify-max", type=int, default=1000,
+                        help="time verify for sets of at most this many tables (it lints "
+                        "every template, a tenth of a CPU second per table)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
     sections: list[tuple[str, list[Measure]]] = [("Interpreter and imports", startup(args.runs))]
+    sizes: list[Templates] = []
     with tempfile.TemporaryDirectory(prefix="generator-bench-") as temp:
         work = Path(temp)
         sets = [("Sentinel tables", SENTINEL)]
@@ -236,9 +285,12 @@ def main() -> int:
         for title, schemas in sets:
             count = len(list(schemas.glob("*.yaml")))
             runs = args.large_runs if count >= 5000 else args.runs
-            sections.append((title, bench_set(title.split()[0].lower(), schemas, work, runs)))
+            rows, size = bench_set(title.split()[0].lower(), schemas, work, runs,
+                                   1 if count <= args.verify_max else 0)
+            sections.append((title, rows))
+            sizes.append(size)
             shutil.rmtree(work / f"out-{title.split()[0].lower()}", ignore_errors=True)
-    text = report(sections, args.runs, args.large_runs, time.perf_counter() - started)
+    text = report(sections, args.runs, args.large_runs, time.perf_counter() - started, sizes)
     args.output.write_text(text, encoding="utf-8")
     print()
     print(text)

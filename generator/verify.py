@@ -1,21 +1,27 @@
 """`verify`: the checks a user can run on a generated output folder, with the tools at hand.
 
 Each check reports whether it ran, passed or was skipped and why, so a green run never hides
-a tool that was missing. Nothing here deploys anything or needs AWS credentials.
+a tool that was missing (``--strict`` fails on a skipped check). Each outcome is printed as
+soon as it is known; the templates of the stacks are linted in several processes while
+Terraform checks the module. Nothing here deploys anything or needs AWS credentials.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from generator import parallel, stacks
 from generator.model import Project
 
 PASSED = "passed"
@@ -53,16 +59,59 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -
                    "stale: " + ", ".join(sorted(stale)) + "; run `python -m generator build`")
 
 
-def check_cfn_lint(template: Path) -> Outcome:
-    name = "cfn-lint (CloudFormation template)"
+def _cfn_lint_name(template: str) -> str:
+    return f"cfn-lint {template}"
+
+
+@functools.cache
+def _linter() -> Callable[[str], list[object]]:
+    """cfn-lint's findings on a template's text, with its rules loaded once per process.
+
+    ``cfnlint.api.lint`` loads every rule again for each template, which took most of the
+    time of a small template; this does what it does with one runner.
+    """
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import Runner
+
+    runner = Runner(ConfigMixIn(regions=["us-east-1"]))
+
+    def lint(text: str) -> list[object]:
+        template, errors = decode_str(text)
+        if errors:
+            return list(errors)
+        return [] if template is None else list(runner.validate_template(template))
+
+    return lint
+
+
+def check_cfn_lint(template: Path, name: str) -> Outcome:
+    """cfn-lint on one template: any error or warning fails it."""
     try:
-        from cfnlint.api import lint
+        lint = _linter()
     except ImportError:
         return Outcome(name, SKIPPED, "cfn-lint is not installed (pip install cfn-lint)")
-    findings = lint(template.read_text(encoding="utf-8"), regions=["us-east-1"])
+    if not template.is_file():
+        return Outcome(name, FAILED, f"{template} is missing")
+    findings = lint(template.read_text(encoding="utf-8"))
     if findings:
         return Outcome(name, FAILED, _first_lines("\n".join(str(f) for f in findings)))
     return Outcome(name, PASSED)
+
+
+def check_cfn_lint_all(out_dir: Path, templates: list[str], jobs: int | None) -> Iterator[Outcome]:
+    """Every stack's template linted, in one process per processor; as each finishes."""
+    try:
+        _linter()  # loaded once here, shared by the forked workers
+    except ImportError:
+        yield from (check_cfn_lint(out_dir / t, _cfn_lint_name(t)) for t in templates)
+        return
+    # Linting is about a tenth of a second per table: worth processes from two templates.
+    workers = parallel.available() if jobs is None else jobs
+    checks = [functools.partial(check_cfn_lint, out_dir / t, _cfn_lint_name(t))
+              for t in templates]
+    for _, outcome in parallel.as_finished(checks, min(workers, len(checks))):
+        yield outcome
 
 
 def _run(args: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
@@ -102,39 +151,65 @@ def check_terraform(module: Path, terraform: str | None) -> list[Outcome]:
     return results
 
 
+def run_checks(project: Project, out_dir: Path,
+               terraform: str | None = None,
+               which: Callable[[str], str | None] = shutil.which,
+               jobs: int | None = None) -> Iterator[Outcome]:
+    """Every check, each as soon as it is known: up to date, cfn-lint on each stack's
+    template (by path), Terraform; ``terraform`` overrides the binary found on PATH."""
+    from generator.render import TERRAFORM_DIR, cloudformation_template
+
+    yield check_up_to_date(project, out_dir, jobs)
+    module = out_dir / TERRAFORM_DIR
+    with ThreadPoolExecutor(1) as background:
+        # Terraform waits on its provider and its own process, beside the linting ones.
+        terraform_checks = background.submit(
+            check_terraform, module, terraform or which("terraform")
+        ) if module.is_dir() else None
+        templates = [cloudformation_template(s.name) for s in stacks.layout(project)]
+        yield from check_cfn_lint_all(out_dir, templates, jobs)
+        if terraform_checks is None:
+            yield Outcome("terraform", FAILED, f"{module} is missing")
+        else:
+            yield from terraform_checks.result()
+
+
 def verify(project: Project, out_dir: Path,
            terraform: str | None = None,
            which: Callable[[str], str | None] = shutil.which,
            jobs: int | None = None) -> list[Outcome]:
-    """Every check, in order; ``terraform`` overrides the binary found on PATH."""
-    from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
+    """Every check's outcome, cfn-lint's sorted by template."""
+    return _ordered(list(run_checks(project, out_dir, terraform, which, jobs)))
 
-    outcomes = [check_up_to_date(project, out_dir, jobs)]
-    template = out_dir / CLOUDFORMATION_TEMPLATE
-    if template.is_file():
-        outcomes.append(check_cfn_lint(template))
-    else:
-        outcomes.append(Outcome("cfn-lint (CloudFormation template)", FAILED,
-                                f"{template} is missing"))
-    module = out_dir / TERRAFORM_DIR
-    if module.is_dir():
-        outcomes += check_terraform(module, terraform or which("terraform"))
-    else:
-        outcomes.append(Outcome("terraform", FAILED, f"{module} is missing"))
-    return outcomes
+
+def _ordered(outcomes: list[Outcome]) -> list[Outcome]:
+    lint = sorted((o for o in outcomes if o.check.startswith("cfn-lint ")),
+                  key=lambda o: o.check)
+    first = [o for o in outcomes[:1] if not o.check.startswith("cfn-lint ")]
+    rest = [o for o in outcomes[1:] if not o.check.startswith("cfn-lint ")]
+    return first + lint + rest
 
 
 def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
-            jobs: int | None = None) -> int:
-    """Print what ran and what was skipped; exit 1 if any check failed, 3 if out/ is missing."""
+            *, jobs: int | None = None, strict: bool = False) -> int:
+    """Print each outcome as it comes, then a summary; exit 1 if any check failed (or, with
+    ``strict``, was skipped), 3 if out/ is missing."""
     if not out_dir.is_dir():
         print(f"error: {out_dir} does not exist; run `python -m generator build`", file=err)
         return 3
-    outcomes = verify(project, out_dir, jobs=jobs)
-    for outcome in outcomes:
-        print(outcome.format(), file=out)
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    for outcome in run_checks(project, out_dir, jobs=jobs):
+        outcomes.append(outcome)
+        print(outcome.format(), file=out, flush=True)
     counts = {status: sum(o.status == status for o in outcomes)
               for status in (PASSED, FAILED, SKIPPED)}
+    failed = [o.check for o in outcomes if o.status == FAILED]
+    skipped = [o.check for o in outcomes if o.status == SKIPPED]
+    if failed:
+        print(f"failed: {', '.join(sorted(failed))}", file=out)
+    if skipped and strict:
+        print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
     print(f"{out_dir}: {counts[PASSED]} passed, {counts[FAILED]} failed, "
-          f"{counts[SKIPPED]} skipped", file=out)
-    return 1 if counts[FAILED] else 0
+          f"{counts[SKIPPED]} skipped in {time.monotonic() - started:.0f} s", file=out)
+    return 1 if failed or (strict and skipped) else 0

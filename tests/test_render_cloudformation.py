@@ -10,18 +10,24 @@ import pytest
 
 from generator import render
 from generator.filters import pretty_json
+from generator.model import DEFAULT_STACK, Table
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
+
+
+def _members(tables: list[Table] | tuple[Table, ...]) -> render.Members:
+    """The members of tables of the default stack, none waiting for another."""
+    return render._cloudformation_members(tables, {})[DEFAULT_STACK]
 
 
 def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
     frame = render._cloudformation_frame(project)
     whole = render._cloudformation_template(
-        *frame, [render._cloudformation_members(project.tables)]
+        *frame, [_members(project.tables)]
     )
     one_by_one = render._cloudformation_template(
-        *frame, [render._cloudformation_members([table]) for table in project.tables]
+        *frame, [_members([table]) for table in project.tables]
     )
     assert one_by_one == whole
     document = json.loads(whole)
@@ -41,7 +47,7 @@ def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None
 def test_every_group_a_table_gives_has_a_place_in_a_section() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
     given = {group for table in project.tables
-             for group in render._cloudformation_members([table])}
+             for group in _members([table])}
     placed = {group for groups in render.CLOUDFORMATION_SECTIONS.values() for group in groups}
     assert given <= placed and render.FRAME in placed
 
@@ -49,7 +55,7 @@ def test_every_group_a_table_gives_has_a_place_in_a_section() -> None:
 def test_a_logical_id_given_twice_stops_the_render() -> None:
     project = load_project(SCHEMAS)
     frame = render._cloudformation_frame(project)
-    members = render._cloudformation_members(project.tables[:1])
+    members = _members(project.tables[:1])
     with pytest.raises(render.RenderError, match="duplicate JSON key"):
         render._cloudformation_template(*frame, [members, members])
 
