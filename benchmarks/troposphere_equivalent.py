@@ -57,7 +57,6 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INDEX_ACTIONS = ("Query", "Scan")
 _OPERATIONS = {"get": "GetItem", "query": "Query", "scan": "Scan", "put": "PutItem",
                "update": "UpdateItem", "delete": "DeleteItem"}
-_NAME_PATTERN = "^[a-zA-Z0-9_.-]{3,255}$"
 
 
 def camel(key: str) -> str:
@@ -89,7 +88,7 @@ def _attributes(data: dict[str, Any]) -> list[AttributeDefinition]:
 def _table(key: str, source: str, data: dict[str, Any], after: str | None) -> Table:
     table_id = camel(key) + "Table"
     properties: dict[str, Any] = {
-        "TableName": Sub("${NamePrefix}${" + table_id + "NameOverride}${NameSuffix}"),
+        "TableName": Sub("${NamePrefix}${Name}${NameSuffix}", Name=data["name"]),
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": _attributes(data),
         "KeySchema": _keys(data["partition_key"], data.get("sort_key")),
@@ -223,12 +222,6 @@ def _stack(schemas: Path, tables: list[tuple[str, Path, dict[str, Any]]]) -> Tem
     if has_roles:
         template.add_condition("ShouldCreateIamPolicies",
                                Equals(Ref("CreateIamPolicies"), "true"))
-    for key, _, data in tables:
-        parameter = camel(key) + "TableNameOverride"
-        template.add_parameter(Parameter(
-            parameter, Type="String", Default=data["name"], AllowedPattern=_NAME_PATTERN,
-            Description=f"Name of table {key} between NamePrefix and NameSuffix "
-            f"(default: {data['name']} from its table file)."))
     policies = [p for key, _, data in tables for p in _policies(key, data)]
     for policy in policies:
         template.add_resource(policy)

@@ -426,29 +426,6 @@ class Table:
         return alarm_outputs(self.logical_id, f"table {self.key}")
 
     @cached_property
-    def name_parameter(self) -> str:
-        """CloudFormation parameter with the name between NamePrefix and NameSuffix.
-
-        Its default is the table file's name, so the physical name needs no condition:
-        a condition per table made cfn-lint's time grow with the square of the tables.
-        """
-        return self.logical_id + "NameOverride"
-
-    @cached_property
-    def name_template(self) -> str:
-        """``Fn::Sub`` text of the physical name (parameter names hold no ``$`` or braces)."""
-        return "${NamePrefix}${" + self.name_parameter + "}${NameSuffix}"
-
-    @cached_property
-    def name_description(self) -> str:
-        """What the name override parameter does, for this table."""
-        return (
-            f"Name of table {self.key} between NamePrefix and NameSuffix "
-            f"(default: {self.name} from its table file)."
-        )
-
-
-    @cached_property
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:
         """Every attribute used as a key by the table or an index, once, in order of first use."""
         seen: dict[str, KeyAttribute] = {}

@@ -212,7 +212,7 @@ def _from_model(table: Table) -> dict[str, Any]:
     }
 
 
-def _from_cloudformation(props: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+def _from_cloudformation(props: dict[str, Any]) -> dict[str, Any]:
     def keys(schema: list[dict[str, str]]) -> tuple[str | None, str | None]:
         found = {k["KeyType"]: k["AttributeName"] for k in schema}
         return found["HASH"], found.get("RANGE")
@@ -223,7 +223,7 @@ def _from_cloudformation(props: dict[str, Any], parameters: dict[str, Any]) -> d
     def capacity(p: dict[str, Any] | None) -> tuple[int, int] | None:
         return (p["ReadCapacityUnits"], p["WriteCapacityUnits"]) if p else None
 
-    name = cfn_default_name(props["TableName"], parameters)
+    name = cfn_default_name(props["TableName"])
     return {
         "name": name,
         "keys": keys(props["KeySchema"]),
