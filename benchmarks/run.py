@@ -16,6 +16,7 @@ Prints the report and writes it to benchmarks/results.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -80,14 +81,41 @@ def measure(label: str, command: list[str], runs: int, fresh: Path | None = None
     return measured
 
 
-# Tables per CloudFormation stack in the synthetic sets: a sessions-shaped table has six
-# outputs, and a template may have 200.
-TABLES_PER_STACK = 25
+@functools.cache
+def tables_per_stack() -> int:
+    """How many sessions-shaped tables fit in one CloudFormation stack: the templates of a
+    stack of one and of two such tables give what a table adds to each counted section and
+    to the bytes, and CloudFormation's quotas (generator.cloudformation_limits) the room."""
+    from generator.cloudformation_limits import BODY_QUOTA, SECTION_QUOTAS
+    from generator.pipeline import load_project
+    from generator.render import cloudformation_template, render_project
+
+    counts: list[dict[str, int]] = []
+    with tempfile.TemporaryDirectory(prefix="generator-bench-") as temp:
+        for tables in (1, 2):
+            folder = Path(temp) / str(tables)
+            folder.mkdir()
+            files = render_project(load_project(synthetic_set(folder, tables, tables)))
+            text = files[cloudformation_template(_stack(1))]
+            template = json.loads(text)
+            counts.append({section: len(template.get(section, {})) for section in SECTION_QUOTAS}
+                          | {"bytes": len(text.encode("utf-8"))})
+    room = {section: quota.maximum for section, quota in SECTION_QUOTAS.items()}
+    room["bytes"] = BODY_QUOTA.maximum
+    one, two = counts
+    return min((maximum - (2 * one[what] - two[what])) // (two[what] - one[what])
+               for what, maximum in room.items() if two[what] > one[what])
 
 
-def synthetic_set(folder: Path, count: int, per_stack: int = TABLES_PER_STACK) -> Path:
+def _stack(number: int) -> str:
+    return f"bench-{number:03d}"
+
+
+def synthetic_set(folder: Path, count: int, per_stack: int | None = None) -> Path:
     """``count`` table files shaped like sessions.yaml, with distinct names and variables,
-    ``per_stack`` to a CloudFormation stack (``stack: bench-001``, ...)."""
+    ``per_stack`` (default: as many as fit) to a CloudFormation stack (``stack: bench-001``,
+    ...)."""
+    per_stack = per_stack or tables_per_stack()
     shape = SHAPE.read_text(encoding="utf-8")
     schemas = folder / f"tables-{count}"
     schemas.mkdir()
@@ -97,7 +125,7 @@ def synthetic_set(folder: Path, count: int, per_stack: int = TABLES_PER_STACK) -
             shape.replace("sentinel-sessions", f"bench-{key}")
             .replace("SENTINEL_SESSION_TABLE", f"BENCH_{key.upper()}_TABLE")
             .replace("component: sessions", f"component: {key}")
-        ) + f"stack: bench-{(i - 1) // per_stack + 1:03d}\n"
+        ) + f"stack: {_stack((i - 1) // per_stack + 1)}\n"
         (schemas / f"{key}.yaml").write_text(text, encoding="utf-8")
     return schemas
 
@@ -227,7 +255,7 @@ def report(sections: list[tuple[str, list[Measure]]], runs: int, large_runs: int
         "troposphere builds the same CloudFormation templates from the same files (checked "
         "equal), but no Terraform. \"verify\" runs once, without a warm-up: up to date, "
         "cfn-lint on every stack's template, terraform fmt and validate. Synthetic sets put "
-        f"{TABLES_PER_STACK} tables in a stack.",
+        f"{tables_per_stack()} tables in a stack, as many as CloudFormation's quotas allow.",
         "",
         "## CloudFormation templates",
         "",

@@ -113,7 +113,7 @@ CLOUDFORMATION_FRAME = "cloudformation/template.json.j2"
 CLOUDFORMATION_TABLE = "cloudformation/table_entries.json.j2"
 FRAME = "(the members template.json.j2 gives)"
 CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
-    "Parameters": (FRAME, "Parameters"),
+    "Parameters": (FRAME,),
     "Conditions": (FRAME, "Conditions"),
     "Resources": (FRAME, "Policies", "ScalingTargets", "Alarms", "Tables"),
     # The environment outputs are the frame's: they come sorted by variable.
@@ -129,10 +129,11 @@ def _printed(entries: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, pretty_json_member(key, value, 2)) for key, value in entries.items()]
 
 
-def _cloudformation_frame(project: Project) -> Frame:
-    """The frame with its sections emptied, and their members printed."""
+def _cloudformation_frame(stack: stacks.Stack) -> Frame:
+    """The stack's frame with its sections emptied, and their members printed."""
     frame = _parse_json(CLOUDFORMATION_FRAME, _render(
-        CLOUDFORMATION_FRAME, project=project, account_outputs=alarms.ACCOUNT_OUTPUTS
+        CLOUDFORMATION_FRAME, stack=stack, project=stack.project,
+        account_outputs=alarms.ACCOUNT_OUTPUTS,
     ))
     members: Members = {}
     for section in CLOUDFORMATION_SECTIONS:
@@ -144,7 +145,7 @@ def _cloudformation_frame(project: Project) -> Frame:
 
 
 def _cloudformation_frames(layout: Sequence[stacks.Stack]) -> dict[str, Frame]:
-    return {stack.name: _cloudformation_frame(stack.project) for stack in layout}
+    return {stack.name: _cloudformation_frame(stack) for stack in layout}
 
 
 def _cloudformation_members(

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from generator import render
+from generator import render, stacks
 from generator.filters import pretty_json
-from generator.model import DEFAULT_STACK, Table
+from generator.model import DEFAULT_STACK, Project, Table
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
 
@@ -20,9 +20,15 @@ def _members(tables: list[Table] | tuple[Table, ...]) -> render.Members:
     return render._cloudformation_members(tables, {})[DEFAULT_STACK]
 
 
+def _frame(project: Project) -> render.Frame:
+    """The frame of the project's one stack, the default one."""
+    (stack,) = stacks.layout(project)
+    return render._cloudformation_frame(stack)
+
+
 def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
-    frame = render._cloudformation_frame(project)
+    frame = _frame(project)
     whole = render._cloudformation_template(
         *frame, [_members(project.tables)]
     )
@@ -54,14 +60,14 @@ def test_every_group_a_table_gives_has_a_place_in_a_section() -> None:
 
 def test_a_logical_id_given_twice_stops_the_render() -> None:
     project = load_project(SCHEMAS)
-    frame = render._cloudformation_frame(project)
+    frame = _frame(project)
     members = _members(project.tables[:1])
     with pytest.raises(render.RenderError, match="duplicate JSON key"):
         render._cloudformation_template(*frame, [members, members])
 
 
 def test_a_group_no_section_takes_stops_the_render() -> None:
-    frame = render._cloudformation_frame(load_project(SCHEMAS))
+    frame = _frame(load_project(SCHEMAS))
     with pytest.raises(render.RenderError, match=r"groups no section takes: \['Mappings'\]"):
         render._cloudformation_template(*frame, [{"Mappings": [("A", '"A": {}')]}])
 

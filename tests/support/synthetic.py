@@ -17,5 +17,5 @@ _benchmark = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = _benchmark  # dataclasses look their module up
 _spec.loader.exec_module(_benchmark)
 
-TABLES_PER_STACK = cast(int, _benchmark.TABLES_PER_STACK)
+tables_per_stack = cast(Callable[[], int], _benchmark.tables_per_stack)
 synthetic_set = cast(Callable[..., Path], _benchmark.synthetic_set)
