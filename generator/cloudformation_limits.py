@@ -40,6 +40,9 @@ EXPORT_NAME_QUOTA = Quota("E307", "characters in an export name", 255)
 STACK_NAME_MAX = 128
 # Not a quota, but a rule across templates: an output name belongs to one stack.
 UNIQUE_OUTPUT_CODE = "E308"
+# Every code of an error here (the README's rule table lists each).
+ERROR_CODES = (*(q.code for q in SECTION_QUOTAS.values()), BODY_QUOTA.code, NAME_QUOTA.code,
+               EXPORT_NAME_QUOTA.code, UNIQUE_OUTPUT_CODE)
 STACK_NAME_VARIABLE = "${AWS::StackName}"
 
 
