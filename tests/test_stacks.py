@@ -12,8 +12,8 @@ import pytest
 from generator import cloudformation_limits, stacks, verify
 from generator.model import DEFAULT_STACK
 from generator.pipeline import load_project
-from generator.settings import SETTINGS_FILE
 from generator.render import CLOUDFORMATION_TEMPLATE, cloudformation_template, render_project
+from generator.settings import SETTINGS_FILE
 from tests.conftest import SCHEMAS
 from tests.helpers import run_cli, tree, write_tables
 from tests.support.synthetic import synthetic_set
@@ -256,8 +256,8 @@ def test_what_exists_once_per_deployment_is_in_the_default_stack_only(tmp_path: 
     # A stack without alarms takes no alarm topics (an unused parameter is a cfn-lint warning).
     assert "AlarmTopicArns" in _template(out, "second")["Parameters"]
     assert "AlarmTopicArns" not in _template(out, "quiet")["Parameters"]
-    for template in sorted((out / "cloudformation").iterdir()):
-        outcome = verify.check_cfn_lint(template, template.name)
+    for path in sorted((out / "cloudformation").iterdir()):
+        outcome = verify.check_cfn_lint(path, path.name)
         assert outcome.status == verify.PASSED, outcome.format()
 
 
