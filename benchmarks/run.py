@@ -308,7 +308,7 @@ def main() -> int:
                         "every run takes tens of seconds")
     parser.add_argument("--verify-max", type=int, default=1000,
                         help="time verify for sets of at most this many tables (it lints "
-                        "every template, a tenth of a CPU second per table)")
+                        "every template, about a CPU second per sessions-shaped table)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()

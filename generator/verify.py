@@ -106,7 +106,7 @@ def check_cfn_lint_all(out_dir: Path, templates: list[str], jobs: int | None) ->
     except ImportError:
         yield from (check_cfn_lint(out_dir / t, _cfn_lint_name(t)) for t in templates)
         return
-    # Linting is about a tenth of a second per table: worth processes from two templates.
+    # Each template takes cfn-lint seconds: worth a process per template from two on.
     workers = parallel.available() if jobs is None else jobs
     checks = [functools.partial(check_cfn_lint, out_dir / t, _cfn_lint_name(t))
               for t in templates]

@@ -3,8 +3,8 @@ allow (tables_per_stack): every template within the quotas, output names unique 
 stacks, and a sample of the templates clean under cfn-lint (no errors, no warnings) and
 created in moto with every one of their tables.
 
-cfn-lint takes about a second of CPU per sessions-shaped table (its alarms are a dozen
-resources), so the test lints and creates the last stack of each set; `verify` lints them
+cfn-lint takes seconds per stack (a sessions-shaped table brings a dozen alarms), so the
+test lints and creates the last stack of each set; `verify` lints them
 all, and benchmarks/results.md records how long that takes for 1,000 tables.
 """
 
