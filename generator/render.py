@@ -325,12 +325,14 @@ def render_files(
         for output in template.get("Outputs", {}):
             if outputs.setdefault(output, stack.name) != stack.name:
                 findings.append(cloudformation_limits.duplicate_output(output, outputs[output]))
-        for finding in findings:
+        # A diagnostic points at a table file: a stack without tables (the default one with
+        # the account's alarms alone) has none, and its few alarms meet no quota.
+        for finding in findings if stack.tables else ():
             if cloudformation_limits.is_note(finding):
                 noted.setdefault(finding.code, []).append(stack.name)
                 if notes is not None and len(noted[finding.code]) == 1:
                     notes.append(_quota_diagnostic(stack, finding))
-            elif stack.tables:
+            else:
                 problems.append(_quota_diagnostic(stack, finding))
         yield cloudformation_template(stack.name), text
     if notes is not None:
