@@ -23,7 +23,7 @@ variable "name_suffix" {
 }
 
 variable "table_names" {
-  description = "Names by table key, replacing the table file's name between name_prefix and name_suffix."
+  description = "Physical names by table key, replacing the prefixed default name of those tables."
   type        = map(string)
   default     = {}
 

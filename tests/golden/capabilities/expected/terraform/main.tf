@@ -11,6 +11,6 @@ locals {
 
   table_names = {
     for key, name in local.default_table_names :
-    key => "${var.name_prefix}${lookup(var.table_names, key, name)}${var.name_suffix}"
+    key => lookup(var.table_names, key, "${var.name_prefix}${name}${var.name_suffix}")
   }
 }
