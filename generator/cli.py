@@ -14,6 +14,7 @@ from generator.model import MODULE_NAME
 from generator.parallel import MIN_TABLES
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
+    from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
 
@@ -78,7 +79,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                        help="output folder (default: out)")
     build.add_argument("--check", action="store_true",
-                       help="write nothing; exit 1 with a diff if the output folder is stale")
+                       help="write nothing; exit 1 and list the stale files if the output "
+                       "folder is stale")
+    build.add_argument("--diff", action="store_true",
+                       help="with --check: print the unified diff of every stale file too")
     validate = commands.add_parser("validate", help="check the table files only")
     common(validate)
     for strict in (build, validate):
@@ -87,11 +91,15 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify", help="run the checks a user can run on the output folder: up to date, "
         "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
-        epilog="Exit codes: 0 no check failed (some may have been skipped), 1 a check failed, "
+        epilog="Exit codes: 0 no check failed (some may have been skipped, unless --strict), "
+        "1 a check failed (or, with --strict, was skipped), "
         "2 invalid input, 3 the output folder does not exist.")
     common(verify)
     verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                         help="output folder to verify (default: out)")
+    verify.add_argument("--strict", action="store_true",
+                        help="a skipped check (no cfn-lint, Terraform or provider) fails, "
+                        "for CI")
     _add_change_commands(commands, common)
     replay = commands.add_parser(
         "replay", help="create scratch copies of the tables on an endpoint, write the examples, "
@@ -262,14 +270,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         project = load_project(args.schemas, Path.cwd(), jobs=args.jobs,
                                settings_file=args.settings)
     except InputError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic.format(), file=err)
-        # Problems of the folder itself are not located in a file.
-        files = len({d.file for d in error.diagnostics if d.line})
-        where = _count(files, "file") if files else "the schemas folder"
-        written = "; nothing was written" if args.command == "build" else ""
-        print(f"{_count(len(error.diagnostics), 'error')} in {where}{written}", file=err)
-        return Exit.INVALID
+        return _invalid(error, err, args.command)
     for warning in project.warnings:
         print(warning.format(), file=err)
     if project.warnings and getattr(args, "strict", False):
@@ -283,7 +284,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command == "verify":
         from generator import verify
 
-        return verify.command(project, args.out, out, err, jobs=args.jobs)
+        try:
+            return verify.command(project, args.out, out, err, jobs=args.jobs,
+                                  strict=args.strict)
+        except InputError as error:  # a stack over a CloudFormation quota
+            return _invalid(error, err, args.command)
     if args.command == "export":
         from generator import workbench
 
@@ -309,35 +314,66 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
         return replay.command(project, endpoint_url=args.endpoint_url, region=args.region,
                               out=out, err=err)
-    return _build(project, args.out, args.check, out, err, jobs=args.jobs, prog=prog,
-                  schemas_dir=args.schemas)
+    if args.diff and not args.check:
+        print("error: --diff goes with --check", file=err)
+        return Exit.INVALID
+    try:
+        return _build(project, args.out, args.check, out, err, jobs=args.jobs,
+                      diff=args.diff, prog=prog, schemas_dir=args.schemas)
+    except InputError as error:  # a stack over a CloudFormation quota
+        return _invalid(error, err, args.command)
+
+
+def _invalid(error: InputError, err: TextIO, command: str) -> int:
+    for diagnostic in error.diagnostics:
+        print(diagnostic.format(), file=err)
+    # Problems of the folder itself are not located in a file.
+    files = len({d.file for d in error.diagnostics if d.line})
+    where = _count(files, "file") if files else "the schemas folder"
+    written = "; nothing was written" if command == "build" else ""
+    print(f"{_count(len(error.diagnostics), 'error')} in {where}{written}", file=err)
+    return Exit.INVALID
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None, prog: str, schemas_dir: Path) -> int:
+           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> int:
     from generator import render, scaffold, writer
     from generator.moves import with_moves
 
     project = with_moves(out_dir, project)
+    from generator.diagnostics import Diagnostic
+
+    notes: list[Diagnostic] = []
     try:
         if check:
-            changes, diffs = writer.compare(out_dir, render.render_files(project, jobs=jobs))
+            changes, diffs = writer.compare(
+                out_dir, render.render_files(project, jobs=jobs), with_diffs=diff)
             stale = scaffold.stale_copies(schemas_dir)
-            for path in stale:
-                print(f"{path}: stale copy of this version's JSON Schema", file=err)
+            for copy in stale:
+                print(f"{copy}: stale copy of this version's JSON Schema", file=err)
             if not changes.any and not stale:
                 print(f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
                 return Exit.OK
-            for diff in diffs:
-                out.write(diff)
+            for text in diffs:
+                out.write(text)
+            if not out_dir.is_dir():
+                print(f"{out_dir} does not exist", file=out)
+            elif not diff:
+                for kind, paths in (("missing", changes.added), ("changed", changes.changed),
+                                    ("extra", changes.removed)):
+                    for name in paths:
+                        print(f"{kind:8} {out_dir / name}", file=out)
             if changes.any:
                 print(_summary(out_dir, changes, "is stale"), file=err)
-            print(f"run `{prog} build` and commit the result", file=err)
+            print(f"run `{prog} build` and commit the result"
+                  + ("" if diff or not changes.any
+                     else " (`build --check --diff` shows the differences)"),
+                  file=err)
             return Exit.CHANGED
         from generator.plan import build_warning
 
         warning = build_warning(out_dir, project)
-        changes = writer.write(out_dir, render.render_files(project, jobs=jobs))
+        changes = writer.write(out_dir, render.render_files(project, jobs=jobs, notes=notes))
         refreshed = scaffold.refresh_copies(schemas_dir)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
@@ -345,6 +381,8 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
     except OSError as error:
         print(f"error: cannot write {error.filename}: {error.strerror}", file=err)
         return Exit.OUTPUT
+    for note in notes:
+        print(note.format(), file=err)
     for path in refreshed:
         print(f"{path}: updated to this version's JSON Schema", file=out)
     if warning:

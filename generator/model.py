@@ -32,6 +32,7 @@ DEFAULT_TARGET_UTILIZATION = 70
 RECORDED_WHEN_SET = {"recorded_when_set": True}
 # What the generated module is called in its README's example, and so in import's addresses.
 MODULE_NAME = "tables"
+DEFAULT_STACK = "template"
 
 
 def table_key(path: Path) -> str:
@@ -336,6 +337,11 @@ class Table:
     multi_region_consistency: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
     witness_region: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
     contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    stack: str = DEFAULT_STACK
+    # Where the table file is, to point a diagnostic of a later stage (a stack over a
+    # CloudFormation quota) at it; never rendered.
+    file: Path | None = field(default=None, compare=False)
+    display: str = field(default="", compare=False)
 
     @cached_property
     def waives_customer_key_check(self) -> bool:
@@ -418,24 +424,6 @@ class Table:
     def alarm_outputs(self) -> AlarmOutputs:
         """CloudFormation outputs that list the table's alarms."""
         return alarm_outputs(self.logical_id, f"table {self.key}")
-
-    @cached_property
-    def name_parameter(self) -> str:
-        """CloudFormation parameter that overrides the physical name."""
-        return self.logical_id + "NameOverride"
-
-    @cached_property
-    def name_description(self) -> str:
-        """What the name override parameter does, for this table."""
-        return (
-            f"Physical name of table {self.key}; empty keeps the default, "
-            f"NamePrefix + {self.name} + NameSuffix."
-        )
-
-    @cached_property
-    def name_condition(self) -> str:
-        """CloudFormation condition: the name override parameter is set."""
-        return "Has" + self.name_parameter
 
     @cached_property
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:
@@ -568,7 +556,7 @@ def _projection(raw: dict[str, Any]) -> Projection:
     )
 
 
-def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
+def build_table(path: Path, source: str, data: dict[str, Any], display: str = "") -> Table:
     """Build one table from a document that passed the schema and the checks."""
     partition_key = _key(data["partition_key"])
     assert partition_key is not None  # required by the schema
@@ -649,6 +637,9 @@ def build_table(path: Path, source: str, data: dict[str, Any]) -> Table:
         multi_region_consistency="STRONG" if data.get("consistency") == "strong" else None,
         witness_region=data.get("witness_region"),
         contributor_insights_mode=data.get("contributor_insights_mode"),
+        stack=data.get("stack", DEFAULT_STACK),
+        file=path,
+        display=display or source,
     )
 
 

@@ -23,7 +23,7 @@ _MODEL_FORMAT = 1
 # how the application uses the table.
 _NOT_DEPLOYED = frozenset(
     {"key", "description", "environment_variable", "access_roles", "timeouts",
-     "encryption_stated", "usage", "alarms"}
+     "encryption_stated", "usage", "alarms", "stack", "file", "display"}
 )
 Snapshot = dict[str, Any]
 # A field that only baselines read from live tables hold (never model.json): when DynamoDB

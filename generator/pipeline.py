@@ -55,7 +55,7 @@ def _one_file(
     problems = [d for d in found if not d.is_warning]
     # Output names the source by folder and file only, so it never depends on the cwd.
     table = None if problems else model.build_table(
-        document.path, f"{folder}/{document.path.name}", document.data
+        document.path, f"{folder}/{document.path.name}", document.data, document.display
     )
     problems += alarm_checks.check_table_alarms(document, settings, table)
     problems += target_checks.check_table_target(document, features.provider_target(settings))

@@ -10,14 +10,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import jinja2
 
-from generator import alarms, hclfmt, parallel
+from generator import alarms, cloudformation_limits, hclfmt, parallel, stacks
+from generator.diagnostics import Diagnostic, InputError
 from generator.features import ProviderTarget
 from generator.filters import (
     FILTERS,
@@ -25,15 +26,21 @@ from generator.filters import (
     pretty_json_with_members,
     require_rendered,
 )
-from generator.model import MODULE_NAME, Project, Table
+from generator.model import DEFAULT_STACK, MODULE_NAME, Project, Table
 from generator.model_file import MODEL_FILE, model_json
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"
-CLOUDFORMATION_TEMPLATE_NAME = "template.json"
-CLOUDFORMATION_TEMPLATE = f"{CLOUDFORMATION_DIR}/{CLOUDFORMATION_TEMPLATE_NAME}"
 # The output folder the README examples name, as the CLI's --out default.
 OUT_DIR = "out"
+
+
+def cloudformation_template(stack: str) -> str:
+    """The path of a stack's template in the output folder."""
+    return f"{CLOUDFORMATION_DIR}/{stack}.json"
+
+
+CLOUDFORMATION_TEMPLATE = cloudformation_template(DEFAULT_STACK)
 
 
 class RenderError(Exception):
@@ -108,7 +115,7 @@ CLOUDFORMATION_FRAME = "cloudformation/template.json.j2"
 CLOUDFORMATION_TABLE = "cloudformation/table_entries.json.j2"
 FRAME = "(the members template.json.j2 gives)"
 CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
-    "Parameters": (FRAME, "Parameters"),
+    "Parameters": (FRAME,),
     "Conditions": (FRAME, "Conditions"),
     "Resources": (FRAME, "Policies", "ScalingTargets", "Alarms", "Tables"),
     # The environment outputs are the frame's: they come sorted by variable.
@@ -116,16 +123,19 @@ CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 # Printed members by group (or by section, for the frame), as (key, text), in order.
 Members = dict[str, list[tuple[str, str]]]
+# A stack's frame with its sections emptied, and their members.
+Frame = tuple[dict[str, Any], Members]
 
 
 def _printed(entries: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, pretty_json_member(key, value, 2)) for key, value in entries.items()]
 
 
-def _cloudformation_frame(project: Project) -> tuple[dict[str, Any], Members]:
-    """The frame with its sections emptied, and their members printed."""
+def _cloudformation_frame(stack: stacks.Stack) -> Frame:
+    """The stack's frame with its sections emptied, and their members printed."""
     frame = _parse_json(CLOUDFORMATION_FRAME, _render(
-        CLOUDFORMATION_FRAME, project=project, account_outputs=alarms.ACCOUNT_OUTPUTS
+        CLOUDFORMATION_FRAME, stack=stack, project=stack.project,
+        account_outputs=alarms.ACCOUNT_OUTPUTS,
     ))
     members: Members = {}
     for section in CLOUDFORMATION_SECTIONS:
@@ -136,15 +146,25 @@ def _cloudformation_frame(project: Project) -> tuple[dict[str, Any], Members]:
     return frame, members
 
 
-def _cloudformation_members(tables: Sequence[Table]) -> Members:
-    """The printed members of ``tables``, by group, in table order."""
+def _cloudformation_frames(layout: Sequence[stacks.Stack]) -> dict[str, Frame]:
+    return {stack.name: _cloudformation_frame(stack) for stack in layout}
+
+
+def _cloudformation_members(
+    tables: Sequence[Table], depends_on: Mapping[str, str]
+) -> dict[str, Members]:
+    """The printed members of ``tables``, by stack and group, in table order.
+
+    ``depends_on`` gives the logical id each table waits for (``Stack.depends_on``).
+    """
     template = environment().get_template(CLOUDFORMATION_TABLE)
-    members: Members = {}
+    by_stack: dict[str, Members] = {}
     for table in tables:
-        groups = _parse_json(CLOUDFORMATION_TABLE, template.render(table=table))
-        for group, entries in groups.items():
+        rendered = template.render(table=table, depends_on=depends_on.get(table.key))
+        members = by_stack.setdefault(table.stack, {})
+        for group, entries in _parse_json(CLOUDFORMATION_TABLE, rendered).items():
             members.setdefault(group, []).extend(_printed(entries))
-    return members
+    return by_stack
 
 
 def _cloudformation_template(
@@ -229,20 +249,53 @@ class _Part:
     """What one rendering job gives: whole files, or pieces of the CloudFormation template."""
 
     files: dict[str, str] = field(default_factory=dict)
-    frame: tuple[dict[str, Any], Members] | None = None
-    members: Members | None = None
+    frames: dict[str, Frame] | None = None
+    members: dict[str, Members] | None = None
 
 
-def _tables_part(tables: Sequence[Table], provider: ProviderTarget) -> _Part:
-    return _Part(_table_files(tables, provider), members=_cloudformation_members(tables))
+def _tables_part(
+    tables: Sequence[Table], provider: ProviderTarget, depends_on: Mapping[str, str]
+) -> _Part:
+    return _Part(_table_files(tables, provider),
+                 members=_cloudformation_members(tables, depends_on))
 
 
-def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple[str, str]]:
+def _quota_diagnostic(stack: stacks.Stack, finding: cloudformation_limits.Finding) -> Diagnostic:
+    """A finding on a stack's template, at the file of the table it is about, else at the
+    ``stack`` key of the stack's first table file."""
+    owners = [t for t in stack.tables if finding.name and finding.name.startswith(t.logical_id)]
+    table = max(owners, key=lambda t: len(t.logical_id)) if owners else stack.tables[0]
+    message = f"the template of stack {stack.name} ({cloudformation_template(stack.name)}) " + (
+        finding.message)
+    if table.file is None:
+        return Diagnostic(table.display, 1, 1, finding.code, "stack", message, finding.hint)
+    from generator import loader
+
+    document = loader.load_file(table.file, table.display)
+    path = ("stack",) if "stack" in document.data else ()
+    return document.diagnostic(finding.code, path, message, finding.hint, key=True)
+
+
+def _others(note: Diagnostic, others: int) -> Diagnostic:
+    """A note on one stack that says how many other stacks it applies to."""
+    if not others:
+        return note
+    plural = "s" if others > 1 else ""
+    return dataclasses.replace(note, message=f"{note.message} (so do {others} other stack{plural})")
+
+
+def render_files(
+    project: Project, *, jobs: int | None = None, notes: list[Diagnostic] | None = None
+) -> Iterator[tuple[str, str]]:
     """Every generated file, as (path relative to the output folder, text), in no set order.
 
     Files come as soon as they are rendered, so the writer can store them while the rest
-    are rendered; ``jobs`` is the number of processes, as for ``load_project``.
+    are rendered; ``jobs`` is the number of processes, as for ``load_project``. A stack
+    over a CloudFormation quota raises InputError after the last file (so the writer
+    commits nothing); ``notes`` receives the notes (N3xx) on the templates.
     """
+    layout = stacks.layout(project)
+    depends_on = {key: after for stack in layout for key, after in stack.depends_on.items()}
     workers = parallel.processes(len(project.tables), jobs)
     # Longest first: workers take the next job when they finish one.
     parts: list[Callable[[], _Part]] = [
@@ -250,23 +303,48 @@ def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple
         lambda: _Part({"docs/tables.md": _finish(_render("docs/tables.md.j2", project=project))}),
         # The model itself, so that `plan` can compare a later build with this one.
         lambda: _Part({MODEL_FILE: model_json(project)}),
-        lambda: _Part(frame=_cloudformation_frame(project)),
+        lambda: _Part(frames=_cloudformation_frames(layout)),
         *(
-            functools.partial(_tables_part, piece, project.provider)
+            functools.partial(_tables_part, piece, project.provider, depends_on)
             for piece in parallel.chunks(project.tables, 4 * workers)
         ),
     ]
-    frame: tuple[dict[str, Any], Members] = ({}, {})
-    members: dict[int, Members] = {}
+    frames: dict[str, Frame] = {}
+    members: dict[int, dict[str, Members]] = {}
     for index, part in parallel.as_finished(parts, workers):
         yield from part.files.items()
-        if part.frame is not None:
-            frame = part.frame
+        if part.frames is not None:
+            frames = part.frames
         if part.members is not None:
             members[index] = part.members
-    yield CLOUDFORMATION_TEMPLATE, _cloudformation_template(
-        *frame, [members[index] for index in sorted(members)]
-    )
+    problems: list[Diagnostic] = []
+    noted: dict[str, list[str]] = {}  # stacks by note: the first says how many more
+    outputs: dict[str, str] = {}  # stack by output name
+    for stack in layout:
+        text = _cloudformation_template(
+            *frames[stack.name],
+            [members[index].get(stack.name, {}) for index in sorted(members)],
+        )
+        template = _parse_json(cloudformation_template(stack.name), text)
+        findings = cloudformation_limits.check_parsed(
+            template, len(text.encode("utf-8")), len(stack.tables))
+        for output in template.get("Outputs", {}):
+            if outputs.setdefault(output, stack.name) != stack.name:
+                findings.append(cloudformation_limits.duplicate_output(output, outputs[output]))
+        # A diagnostic points at a table file: a stack without tables (the default one with
+        # the account's alarms alone) has none, and its few alarms meet no quota.
+        for finding in findings if stack.tables else ():
+            if cloudformation_limits.is_note(finding):
+                noted.setdefault(finding.code, []).append(stack.name)
+                if notes is not None and len(noted[finding.code]) == 1:
+                    notes.append(_quota_diagnostic(stack, finding))
+            else:
+                problems.append(_quota_diagnostic(stack, finding))
+        yield cloudformation_template(stack.name), text
+    if notes is not None:
+        notes[:] = [_others(note, len(noted[note.code]) - 1) for note in notes]
+    if problems:
+        raise InputError(problems)
     for name, deployed in project.environments:
         yield from _environment_files(name, dataclasses.replace(deployed, moves=project.moves),
                                       jobs)
@@ -275,13 +353,14 @@ def render_files(project: Project, *, jobs: int | None = None) -> Iterator[tuple
 def _environment_files(
     name: str, project: Project, jobs: int | None
 ) -> Iterator[tuple[str, str]]:
-    """One environment's Terraform module and CloudFormation template, in folders of their
+    """One environment's Terraform module and CloudFormation templates, in folders of their
     own (lifecycle arguments cannot be variables); the docs and the model are the project's."""
     for path, text in render_files(project, jobs=jobs):
         if path.startswith(f"{TERRAFORM_DIR}/"):
             yield f"{environment_module(name)}/{path.removeprefix(f'{TERRAFORM_DIR}/')}", text
-        elif path == CLOUDFORMATION_TEMPLATE:
-            yield environment_template(name), text
+        elif path.startswith(f"{CLOUDFORMATION_DIR}/"):
+            stack = path.removeprefix(f"{CLOUDFORMATION_DIR}/").removesuffix(".json")
+            yield environment_template(name, stack), text
 
 
 def environment_module(name: str) -> str:
@@ -289,9 +368,9 @@ def environment_module(name: str) -> str:
     return f"{TERRAFORM_DIR}/{name}"
 
 
-def environment_template(name: str) -> str:
-    """An environment's CloudFormation template, relative to the output folder."""
-    return f"{CLOUDFORMATION_DIR}/{name}/{CLOUDFORMATION_TEMPLATE_NAME}"
+def environment_template(name: str, stack: str = DEFAULT_STACK) -> str:
+    """An environment's template of a stack, relative to the output folder."""
+    return f"{CLOUDFORMATION_DIR}/{name}/{stack}.json"
 
 
 def render_project(project: Project, *, jobs: int | None = None) -> dict[str, str]:

@@ -222,7 +222,8 @@ def _foreign_files(out: Path, rels: list[str]) -> OutputError:
 def compare(out: Path, files: Files, *, with_diffs: bool = True) -> tuple[Changes, list[str]]:
     """Changes (and, if asked, unified diffs) between ``out`` and ``files``; reads only.
 
-    Diffs cost time quadratic in a file's changed lines, so only ``--check`` asks for them.
+    Diffs cost time quadratic in a file's changed lines, so only ``--check --diff`` asks
+    for them.
     They come sorted by path, the manifest's last, then those of files to be removed.
     """
     _refuse_interrupted(out)

@@ -30,13 +30,34 @@ def test_build_then_check_is_clean(tmp_path: Path) -> None:
     assert "up to date" in result.stdout
 
 
-def test_check_reports_stale_output_with_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+def test_check_lists_stale_files_and_writes_nothing(tmp_path: Path) -> None:
+    schemas = write_tables(tmp_path / "schemas", t=TABLE)
+    out = tmp_path / "out"
+    assert build(schemas, out) == 0
+    (schemas / "t.yaml").write_text(TABLE + "ttl_attribute: expires\n", encoding="utf-8")
+    (out / "terraform" / "versions.tf").unlink()
+    before = tree(out)
+    result = run_cli("build", "--check", "--schemas", str(schemas), "--out", str(out))
+    assert result.code == 1
+    assert result.stdout.splitlines() == [
+        f"missing  {out / 'terraform/versions.tf'}",
+        f"changed  {out / 'cloudformation/template.json'}",
+        f"changed  {out / 'docs/tables.md'}",
+        f"changed  {out / 'model.json'}",
+        f"changed  {out / 'terraform/README.md'}",
+        f"changed  {out / 'terraform/table_t.tf'}",
+    ]
+    assert "(`build --check --diff` shows the differences)" in result.stderr
+    assert tree(out) == before
+
+
+def test_check_with_diff_prints_the_unified_diff(tmp_path: Path) -> None:
     schemas = write_tables(tmp_path / "schemas", t=TABLE)
     out = tmp_path / "out"
     assert build(schemas, out) == 0
     (schemas / "t.yaml").write_text(TABLE + "ttl_attribute: expires\n", encoding="utf-8")
     before = tree(out)
-    result = run_cli("build", "--check", "--schemas", str(schemas), "--out", str(out))
+    result = run_cli("build", "--check", "--diff", "--schemas", str(schemas), "--out", str(out))
     assert result.code == 1
     assert '+    attribute_name = "expires"' in result.stdout
     assert "--- a/terraform/table_t.tf" in result.stdout
@@ -44,9 +65,17 @@ def test_check_reports_stale_output_with_a_diff_and_writes_nothing(tmp_path: Pat
     assert tree(out) == before
 
 
-def test_check_on_missing_output_lists_every_file_as_added(tmp_path: Path) -> None:
+def test_diff_without_check_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("build", "--diff", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "o"))
+    assert result.code == 2
+    assert "--diff goes with --check" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_check_on_missing_output_says_so_in_one_line_without_a_diff(tmp_path: Path) -> None:
     result = run_cli("build", "--check", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "none"))
     assert result.code == 1
+    assert result.stdout == f"{tmp_path / 'none'} does not exist\n"
     assert f"{len(generate(SCHEMAS)) + 1} added" in result.stderr  # and the manifest
     assert not (tmp_path / "none").exists()
 

@@ -16,7 +16,8 @@ COPIES = 30  # of each of the four Sentinel tables: 120 files, above parallel.MI
 
 
 def _many_tables(folder: Path) -> Path:
-    """Copies of every Sentinel table file, each with its own table name and variable."""
+    """Copies of every Sentinel table file, each with its own table name and variable, one
+    stack per copy (120 tables would be over CloudFormation's quotas in one)."""
     folder.mkdir()
     for source in sorted((ROOT / "schemas").glob("*.yaml")):
         text = source.read_text(encoding="utf-8")
@@ -24,6 +25,7 @@ def _many_tables(folder: Path) -> Path:
             renamed = re.sub(r"^name: (\S+)$", rf"name: \1-{copy:03d}", text, count=1,
                              flags=re.MULTILINE)
             renamed = re.sub(r"(environment_variable: )(\w+)", rf"\1\2_{copy:03d}", renamed)
+            renamed += f"stack: copy-{copy:03d}\n"
             (folder / f"{source.stem}-{copy:03d}.yaml").write_text(renamed, encoding="utf-8")
     assert len(list(folder.iterdir())) >= parallel.MIN_TABLES
     return folder

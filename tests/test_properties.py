@@ -37,6 +37,7 @@ from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import REPO, SCHEMAS
 from tests.helpers import hcl_string
+from tests.support.shapes import cfn_default_name
 
 RUN = Counter[str]()
 PROFILE = settings(database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,7 +223,7 @@ def _from_cloudformation(props: dict[str, Any]) -> dict[str, Any]:
     def capacity(p: dict[str, Any] | None) -> tuple[int, int] | None:
         return (p["ReadCapacityUnits"], p["WriteCapacityUnits"]) if p else None
 
-    name = props["TableName"]["Fn::If"][2]["Fn::Sub"][1]["Name"]
+    name = cfn_default_name(props["TableName"])
     return {
         "name": name,
         "keys": keys(props["KeySchema"]),

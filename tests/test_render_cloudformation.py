@@ -8,20 +8,32 @@ import json
 
 import pytest
 
-from generator import render
+from generator import render, stacks
 from generator.filters import pretty_json
+from generator.model import DEFAULT_STACK, Project, Table
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
 
 
+def _members(tables: list[Table] | tuple[Table, ...]) -> render.Members:
+    """The members of tables of the default stack, none waiting for another."""
+    return render._cloudformation_members(tables, {})[DEFAULT_STACK]
+
+
+def _frame(project: Project) -> render.Frame:
+    """The frame of the project's one stack, the default one."""
+    (stack,) = stacks.layout(project)
+    return render._cloudformation_frame(stack)
+
+
 def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
-    frame = render._cloudformation_frame(project)
+    frame = _frame(project)
     whole = render._cloudformation_template(
-        *frame, [render._cloudformation_members(project.tables)]
+        *frame, [_members(project.tables)]
     )
     one_by_one = render._cloudformation_template(
-        *frame, [render._cloudformation_members([table]) for table in project.tables]
+        *frame, [_members([table]) for table in project.tables]
     )
     assert one_by_one == whole
     document = json.loads(whole)
@@ -41,21 +53,21 @@ def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None
 def test_every_group_a_table_gives_has_a_place_in_a_section() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
     given = {group for table in project.tables
-             for group in render._cloudformation_members([table])}
+             for group in _members([table])}
     placed = {group for groups in render.CLOUDFORMATION_SECTIONS.values() for group in groups}
     assert given <= placed and render.FRAME in placed
 
 
 def test_a_logical_id_given_twice_stops_the_render() -> None:
     project = load_project(SCHEMAS)
-    frame = render._cloudformation_frame(project)
-    members = render._cloudformation_members(project.tables[:1])
+    frame = _frame(project)
+    members = _members(project.tables[:1])
     with pytest.raises(render.RenderError, match="duplicate JSON key"):
         render._cloudformation_template(*frame, [members, members])
 
 
 def test_a_group_no_section_takes_stops_the_render() -> None:
-    frame = render._cloudformation_frame(load_project(SCHEMAS))
+    frame = _frame(load_project(SCHEMAS))
     with pytest.raises(render.RenderError, match=r"groups no section takes: \['Mappings'\]"):
         render._cloudformation_template(*frame, [{"Mappings": [("A", '"A": {}')]}])
 

@@ -4,6 +4,7 @@ and which were skipped and why, and fails on a stale, misformatted or invalid fo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.settings import SETTINGS_FILE
 from tests.conftest import OUT, SCHEMAS, Terraform
 from tests.helpers import run_cli
+from tests.support.synthetic import synthetic_set
 
 
 def _use_terraform(terraform: Terraform, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,10 +33,10 @@ def test_verify_runs_every_check_on_out_and_passes(
     result = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(OUT))
     assert result.code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for check in ("up to date with the table files", "cfn-lint (CloudFormation template)",
-                  "terraform fmt -check", "terraform validate"):
-        assert f"passed   {check}" in lines
-    assert lines[-1].endswith(": 4 passed, 0 failed, 0 skipped")
+    assert lines[:-1] == [f"passed   {check}" for check in (
+        "up to date with the table files", "cfn-lint cloudformation/template.json",
+        "terraform fmt -check", "terraform validate")]
+    assert re.fullmatch(r".*: 4 passed, 0 failed, 0 skipped in \d+ s", lines[-1])
 
 
 def test_verify_says_what_it_skipped_without_terraform() -> None:
@@ -62,11 +64,36 @@ def test_verify_fails_on_a_hand_edited_folder(
     assert result.code == 1
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert [line.split(":")[0] for line in failed] == [
-        "FAILED   up to date with the table files", "FAILED   cfn-lint (CloudFormation template)",
-        "FAILED   terraform fmt -check"]
+        "FAILED   up to date with the table files",
+        "FAILED   cfn-lint cloudformation/template.json", "FAILED   terraform fmt -check"]
     assert "cloudformation/template.json" in failed[0] and "table_requests.tf" in failed[0]
     assert "ON_DEMAND" in result.stdout
     assert "passed   terraform validate" in result.stdout
+
+
+def test_verify_lints_the_template_of_every_stack_in_parallel(tmp_path: Path) -> None:
+    schemas = synthetic_set(tmp_path, 3, per_stack=1)
+    out = tmp_path / "out"
+    assert run_cli("build", "--schemas", str(schemas), "--out", str(out)).code == 0
+    broken = out / "cloudformation" / "bench-002.json"
+    broken.write_text(broken.read_text("utf-8").replace('"KeyType": "HASH"', '"KeyType": "X"'),
+                      "utf-8")
+    outcomes = verify.verify(load_project(schemas), out, which=lambda _: None, jobs=2)
+    lint = [(o.check, o.status) for o in outcomes if o.check.startswith("cfn-lint")]
+    assert lint == [("cfn-lint cloudformation/bench-001.json", verify.PASSED),
+                    ("cfn-lint cloudformation/bench-002.json", verify.FAILED),
+                    ("cfn-lint cloudformation/bench-003.json", verify.PASSED)]
+
+
+def test_verify_strict_fails_on_a_skipped_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")  # no terraform
+    lenient = run_cli("verify", "--schemas", str(SCHEMAS), "--out", str(OUT))
+    assert lenient.code == 0
+    assert "skipped  terraform validate: terraform is not on PATH" in lenient.stdout
+    strict = run_cli("verify", "--strict", "--schemas", str(SCHEMAS), "--out", str(OUT))
+    assert strict.code == 1
+    assert ("--strict: skipped checks fail: terraform fmt -check, terraform validate"
+            in strict.stdout.splitlines())
 
 
 def test_verify_without_an_output_folder_exits_3(tmp_path: Path) -> None:

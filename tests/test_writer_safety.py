@@ -388,7 +388,7 @@ def test_a_generated_file_damaged_to_invalid_utf8_is_reported_then_rewritten(
     damaged = out / "terraform" / "main.tf"
     good = damaged.read_bytes()
     damaged.write_bytes(b"\xff\xfe" + good)
-    check = run_cli("build", "--check", "--schemas", str(schemas), "--out", str(out))
+    check = run_cli("build", "--check", "--diff", "--schemas", str(schemas), "--out", str(out))
     assert check.code == 1 and "terraform/main.tf" in check.stdout, check
     assert "\ufffd" in check.stdout and "Traceback" not in check.stderr
     assert run_cli("build", "--schemas", str(schemas), "--out", str(out)).code == 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.model import Project
 from tests.helpers import hcl_string
-from tests.support.shapes import UnknownConstructError, _cfn_default_name, load_hcl
+from tests.support.shapes import UnknownConstructError, cfn_default_name, load_hcl
 
 Shape = dict[str, Any]
 
@@ -122,7 +122,7 @@ def hcl_alarm_shapes(module: Path) -> dict[str, Shape]:
 def cfn_alarm_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
     """Alarms (AWS::CloudWatch::Alarm) of a generated template, by default alarm name."""
     resources = template["Resources"]
-    tables = {logical_id: _cfn_default_name(resource["Properties"]["TableName"])
+    tables = {logical_id: cfn_default_name(resource["Properties"]["TableName"])
               for logical_id, resource in resources.items()
               if resource["Type"] in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")}
     found: dict[str, Shape] = {}

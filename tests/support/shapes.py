@@ -334,11 +334,11 @@ _DEPLOYMENT_REPLICA_KEY = {"Fn::If": ["HasKmsKeyArn", {"KMSMasterKeyId": {"Ref":
 _DEPLOYMENT_KEY = {"Fn::If": ["HasKmsKeyArn", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]}
 
 
-def _cfn_default_name(table_name: Any) -> str:
-    condition, override, default = table_name["Fn::If"]
-    assert override == {"Ref": condition.removeprefix("Has")}, table_name
-    text, variables = default["Fn::Sub"]
-    assert text == "${NamePrefix}${Name}${NameSuffix}" and list(variables) == ["Name"], default
+def cfn_default_name(table_name: Any) -> str:
+    """The name a table gets without a prefix or suffix: the name its ``Fn::Sub`` puts
+    between ``NamePrefix`` and ``NameSuffix``."""
+    text, variables = table_name["Fn::Sub"]
+    assert text == "${NamePrefix}${Name}${NameSuffix}" and list(variables) == ["Name"], table_name
     name = variables["Name"]
     assert isinstance(name, str)
     return name
@@ -442,7 +442,7 @@ def cfn_shapes(template: Mapping[str, Any]) -> dict[str, Shape]:
         capabilities["autoscaling"] = scaling.get(logical_id, {})
         for key in TERRAFORM_ONLY:
             del capabilities[key]
-        name = _cfn_default_name(properties["TableName"])
+        name = cfn_default_name(properties["TableName"])
         tags = {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
         pitr = properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
         shape = description_shape(properties, properties.get("TimeToLiveSpecification"), pitr,
