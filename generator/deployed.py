@@ -40,7 +40,7 @@ LIVE = "live"
 FILE_KINDS = {
     "terraform": "the JSON of `terraform show -json` (a state, or a plan)",
     "cloudformation": "a CloudFormation template, JSON or YAML",
-    "stack": "the name of a deployed CloudFormation stack",
+    "stack": "the name of a deployed CloudFormation stack (or several, comma-separated)",
 }
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 
@@ -64,7 +64,9 @@ class Deployment:
         if self.kind == LIVE:
             return f"the live tables in {self.region}"
         if self.kind == "stack":
-            return f"the deployed stack {self.target} in {self.region}"
+            names = (self.target or "").split(",")
+            return (f"the deployed stack{'s' if len(names) > 1 else ''} {', '.join(names)} "
+                    f"in {self.region}")
         return f"{self.target} ({FILE_KINDS[self.kind].split(',')[0]})"
 
 
@@ -182,7 +184,9 @@ def read(deployment: Deployment, project: Project, also: Mapping[str, str] = {})
 def _read_file(deployment: Deployment, summary: Callable[[str], None]) -> list[Adopted]:
     assert deployment.target is not None
     if deployment.kind == "stack":
-        return _read_stack(deployment, summary)
+        # Several stacks (one per `stack:` key) make one deployment: stack:A,B reads them all.
+        return [table for name in deployment.target.split(",")
+                for table in _read_stack(deployment, name, summary)]
     from generator.sources.command import Source, read_source
 
     lines: list[str] = []
@@ -195,7 +199,8 @@ def _read_file(deployment: Deployment, summary: Callable[[str], None]) -> list[A
     return tables
 
 
-def _read_stack(deployment: Deployment, summary: Callable[[str], None]) -> list[Adopted]:
+def _read_stack(deployment: Deployment, name: str, summary: Callable[[str], None]
+                ) -> list[Adopted]:
     """The template the stack was last deployed with, resolved with the stack's parameters."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
@@ -203,8 +208,6 @@ def _read_stack(deployment: Deployment, summary: Callable[[str], None]) -> list[
     from generator.sources import cloudformation
     from generator.sources.intrinsics import load_template_text
 
-    name = deployment.target
-    assert name is not None
     if deployment.region is None:
         raise SourceError(f"--against stack:{name} needs --region R")
     try:

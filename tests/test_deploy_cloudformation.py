@@ -289,3 +289,17 @@ def test_plan_against_the_deployed_stack_reads_its_template_and_parameters(
     missing = run_cli(*argv[:4], "stack:no-such-stack", *argv[5:], "--schemas", str(schemas))
     assert missing.code == 3
     assert missing.stderr.startswith("error: cannot read the stack no-such-stack in us-east-1: ")
+
+
+def test_plan_against_several_stacks_reads_them_all(stacks: Stacks, tmp_path: Any) -> None:
+    """One deployment in several stacks (one per `stack:` key): stack:A,B reads every one."""
+    result = run_cli("plan", "--schemas", str(SCHEMAS), "--out", str(tmp_path / "out"),
+                     "--against", "stack:sentinel,features", "--region", "us-east-1",
+                     "--name-prefix", PREFIX)
+    assert result.stdout.splitlines()[0] == (
+        "Plan against the deployed stacks sentinel, features in us-east-1:")
+    for table in load_project(SCHEMAS).tables:
+        assert f"  {table.key} ({table.name}): unchanged\n" in result.stdout
+    for table in load_project(STACKS["features"][0]).tables:
+        assert f"  {table.key} ({table.name}): REMOVE\n" in result.stdout
+    assert result.code == 1

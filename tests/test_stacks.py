@@ -247,7 +247,8 @@ def test_what_exists_once_per_deployment_is_in_the_default_stack_only(tmp_path: 
     default = _template(out)
     assert {k: v["Type"] for k, v in default["Resources"].items()} == {
         "DynamoDbAccountUserErrorsAlarm": "AWS::CloudWatch::Alarm"}
-    once = {"DynamoDbAccountAlarmNames", "DynamoDbAccountAlarmArns", "AlarmTopicArns"}
+    once = {"DynamoDbAccountAlarmNames", "DynamoDbAccountAlarmArns", "AlarmTopicArns",
+            "KmsKeyArn", "CreateIamPolicies"}
     assert set(default["Outputs"]) == once
     for stack in ("first", "second", "quiet"):
         template = _template(out, stack)

@@ -118,11 +118,11 @@ def test_verify_checks_every_environments_module_and_template(
     result = run_cli("verify", "--schemas", schemas, "--out", out)
     assert result.code == 1
     lines = result.stdout.splitlines()
-    for check in ("cfn-lint (CloudFormation template)", "terraform fmt -check",
+    for check in ("cfn-lint cloudformation/template.json", "terraform fmt -check",
                   "terraform validate", "terraform fmt -check, environment dev",
                   "terraform validate, environment dev"):
         assert f"passed   {check}" in lines, result.stdout
     failed = [line.split(":")[0] for line in lines if line.startswith("FAILED")]
     assert failed == ["FAILED   up to date with the table files",
-                      "FAILED   cfn-lint (CloudFormation template), environment dev"]
-    assert lines[-1].endswith(": 5 passed, 2 failed, 0 skipped")
+                      "FAILED   cfn-lint cloudformation/dev/template.json"]
+    assert re.search(r": 5 passed, 2 failed, 0 skipped in \d+ s$", lines[-1]), lines[-1]
