@@ -10,7 +10,6 @@ schema of the tool that builds.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -114,17 +113,12 @@ def stale_copies(schemas_dir: Path) -> list[Path]:
 
 def refresh_copies(schemas_dir: Path) -> list[Path]:
     """Replace the stale schema copies, each atomically; return those replaced."""
+    from generator.writer import write_file
+
     refreshed = []
     for path, text in _copies(schemas_dir):
         if path.read_text(encoding="utf-8") == text:
             continue
-        handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-                file.write(text)
-            os.replace(staged, path)
-        except BaseException:
-            Path(staged).unlink(missing_ok=True)
-            raise
+        write_file(path, text)
         refreshed.append(path)
     return refreshed

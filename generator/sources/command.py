@@ -7,8 +7,6 @@ nothing is written over an existing file without ``--force``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,8 @@ from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
-from generator.sources import INVALID, Adopted, SourceError, pairs
+from generator.sources import INVALID, UNREADABLE, Adopted, SourceError, pairs
+from generator.writer import OutputError, write_file
 
 
 @dataclass(frozen=True)
@@ -114,16 +113,9 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
 
 
 def _write(path: Path, text: str) -> None:
-    """Atomically: a reader sees the old file or the new one, never half of one."""
+    """Atomically, as the writer does: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(staged, path)
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+    write_file(path, text)
 
 
 def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, force: bool,
@@ -151,7 +143,11 @@ def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, forc
         return INVALID
     for table in tables:
         path = schemas_dir / f"{table.file_stem}.yaml"
-        _write(path, texts[path])
+        try:
+            _write(path, texts[path])
+        except (OSError, OutputError) as error:
+            print(f"error: cannot write {path}: {error}", file=err)
+            return UNREADABLE
         print(f"{path}: adopted from {table.origin}", file=out)
         for note in table.notes:
             print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
