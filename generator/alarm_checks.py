@@ -8,11 +8,10 @@ pipeline calls ``check_table_alarms`` beside the table rules, with the settings.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator import alarms
-from generator.diagnostics import Diagnostic, DocPath
+from generator.diagnostics import Diagnostic, DocPath, RuleCode
 from generator.loader import Document
 from generator.settings import AlarmOptions, Settings
 
@@ -27,18 +26,12 @@ _MINUTE = 60
 _HIGH_RESOLUTION = (10, 20, 30)
 
 
-@dataclass(frozen=True)
-class AlarmRule:
-    code: str
-    title: str
-
-
 RULES = (
-    AlarmRule("E401", "an alarm period is a multiple of 60 seconds"),
-    AlarmRule("E402", "datapoints to alarm fit the evaluation periods, which fit CloudWatch's "
+    RuleCode("E401", "an alarm period is a multiple of 60 seconds"),
+    RuleCode("E402", "datapoints to alarm fit the evaluation periods, which fit CloudWatch's "
                       "evaluation range"),
-    AlarmRule("E403", "an alarm is set only for what the table has"),
-    AlarmRule("E404", "alarm names fit CloudWatch's 255 characters"),
+    RuleCode("E403", "an alarm is set only for what the table has"),
+    RuleCode("E404", "alarm names fit CloudWatch's 255 characters"),
 )
 
 

@@ -61,6 +61,16 @@ def format_path(path: DocPath) -> str:
     return out
 
 
+@dataclass(frozen=True)
+class RuleCode:
+    """A rule's code and title, declared once, where its checks are not in a registry that
+    stamps them (the alarm, environment and provider-target rules); the README's rule table
+    is tested against these."""
+
+    code: str
+    title: str
+
+
 class InputError(Exception):
     """Raised to stop the pipeline when the input has problems; carries all of them."""
 

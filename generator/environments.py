@@ -21,20 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import loader, validate
-from generator.diagnostics import Diagnostic, DocPath, format_path
+from generator.diagnostics import Diagnostic, DocPath, RuleCode, format_path
 
 SETTINGS_KEY = "environments"
 
 
-@dataclass(frozen=True)
-class EnvironmentRule:
-    code: str
-    title: str
-
-
 RULES = (
-    EnvironmentRule("E501", "an environment's billing mode and capacity go together"),
-    EnvironmentRule("E502", "every table file is valid in every environment"),
+    RuleCode("E501", "an environment's billing mode and capacity go together"),
+    RuleCode("E502", "every table file is valid in every environment"),
 )
 
 

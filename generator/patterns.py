@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -239,14 +239,21 @@ class Condition:
     @property
     def expression(self) -> str:
         """The condition as in a DynamoDB expression, with placeholders: ``user = :user``."""
-        name, placeholder = self.attribute, ":" + self.attribute
+        placeholder = ":" + self.attribute
+        operands = ([f"{placeholder}_low", f"{placeholder}_high"] if self.operator == "BETWEEN"
+                    else [placeholder])
+        return self.written(self.attribute, operands)
+
+    def written(self, name: str, operands: Sequence[str]) -> str:
+        """The condition in DynamoDB's expression syntax, on the attribute written ``name``
+        with the value placeholders ``operands`` (two for BETWEEN, none used by EXISTS)."""
         if self.operator == "BETWEEN":
-            return f"{name} BETWEEN {placeholder}_low AND {placeholder}_high"
+            return f"{name} BETWEEN {operands[0]} AND {operands[1]}"
         if self.operator in ("BEGINS_WITH", "CONTAINS"):
-            return f"{self.symbol}({name}, {placeholder})"
+            return f"{self.symbol}({name}, {operands[0]})"
         if self.operator in ("EXISTS", "NOT_EXISTS"):
             return f"{self.symbol}({name})"
-        return f"{name} {self.symbol} {placeholder}"
+        return f"{name} {self.symbol} {operands[0]}"
 
     @property
     def complete(self) -> bool:

@@ -27,7 +27,6 @@ from typing import Any, TextIO
 from generator.cli import Exit as CliExit
 from generator.model import KeyAttribute, Project, Projection, Table
 from generator.patterns import (
-    OPERATOR_SYMBOLS,
     AccessPattern,
     AttributeValue,
     Condition,
@@ -273,15 +272,8 @@ class _Expressions:
         return placeholder
 
     def condition(self, condition: Condition) -> str:
-        name, symbol = self.name(condition.attribute), OPERATOR_SYMBOLS[condition.operator]
-        values = [self.value(value) for value in condition.values]
-        if condition.operator == "BETWEEN":
-            return f"{name} BETWEEN {values[0]} AND {values[1]}"
-        if condition.operator in ("BEGINS_WITH", "CONTAINS"):
-            return f"{symbol}({name}, {values[0]})"
-        if condition.operator in ("EXISTS", "NOT_EXISTS"):
-            return f"{symbol}({name})"
-        return f"{name} {symbol} {values[0]}"
+        return condition.written(self.name(condition.attribute),
+                                 [self.value(value) for value in condition.values])
 
     def conditions(self, conditions: Sequence[Condition]) -> str:
         return " AND ".join(self.condition(condition) for condition in conditions)

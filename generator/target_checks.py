@@ -8,12 +8,11 @@ registered in ``checks`` when this module is imported.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from generator import keys
 from generator.checks import table_rule
-from generator.diagnostics import Diagnostic, DocPath
+from generator.diagnostics import Diagnostic, DocPath, RuleCode
 from generator.features import FEATURES, ProviderTarget
 from generator.loader import Document
 from generator.model import DEFAULT_BILLING_MODE
@@ -25,13 +24,7 @@ from generator.settings import SETTINGS_FILE
 WARM_MINIMUMS = {"read_units_per_second": 12_000, "write_units_per_second": 4_000}
 
 
-@dataclass(frozen=True)
-class TargetRule:
-    code: str
-    title: str
-
-
-RULES = (TargetRule("E601", "a setting the provider target cannot express names the version "
+RULES = (RuleCode("E601", "a setting the provider target cannot express names the version "
                             "that can"),)
 
 
