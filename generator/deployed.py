@@ -37,10 +37,13 @@ from generator.sources import (
 # `--against` forms that name a deployment rather than a git revision. A git ref cannot
 # contain ':' and a branch called "live" is still reachable as heads/live.
 LIVE = "live"
+# Each form: what it is called in the plan's first line, and what to give after "kind:".
 FILE_KINDS = {
-    "terraform": "the JSON of `terraform show -json` (a state, or a plan)",
-    "cloudformation": "a CloudFormation template, JSON or YAML",
-    "stack": "the name of a deployed CloudFormation stack (or several, comma-separated)",
+    "terraform": ("`terraform show -json` output",
+                  "the JSON of `terraform show -json` (a state, or a plan)"),
+    "cloudformation": ("a CloudFormation template", "a CloudFormation template, JSON or YAML"),
+    "stack": ("a deployed stack",
+              "the name of a deployed CloudFormation stack (or several, comma-separated)"),
 }
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 
@@ -67,7 +70,7 @@ class Deployment:
             names = (self.target or "").split(",")
             return (f"the deployed stack{'s' if len(names) > 1 else ''} {', '.join(names)} "
                     f"in {self.region}")
-        return f"{self.target} ({FILE_KINDS[self.kind].split(',')[0]})"
+        return f"{self.target} ({FILE_KINDS[self.kind][0]})"
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def parse_against(against: str) -> tuple[str, str | None] | None:
     if not colon or kind not in FILE_KINDS:
         return None
     if not target:
-        raise SourceError(f"--against {against}: give {FILE_KINDS[kind]} after '{kind}:'")
+        raise SourceError(f"--against {against}: give {FILE_KINDS[kind][1]} after '{kind}:'")
     return kind, target
 
 
@@ -171,7 +174,7 @@ def read(deployment: Deployment, project: Project, also: Mapping[str, str] = {})
     notes = list(summary)
     for key, adopted in sorted(by_key.items()):
         notes += [f"{key}: not compared{f' ({n.at})' if n.at else ''}: {n.text}"
-                  for n in adopted.notes]
+                  for n in adopted.notes if not n.file_only]
         snapshots[key] |= adopted.history
     if deployment.kind == LIVE:
         notes += _live_only(snapshots, project)

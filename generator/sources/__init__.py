@@ -43,6 +43,9 @@ class Note:
 
     at: str
     text: str
+    # Only the written file is affected (e.g. an order the source does not keep): `plan`
+    # compares the setting anyway, so it does not report it as not compared.
+    file_only: bool = False
 
 
 @dataclass
@@ -57,8 +60,8 @@ class Adopted:
     # billing last went to on-demand); by snapshot field name.
     history: dict[str, str] = field(default_factory=dict)
 
-    def note(self, at: str, text: str) -> None:
-        self.notes.append(Note(at, text))
+    def note(self, at: str, text: str, *, file_only: bool = False) -> None:
+        self.notes.append(Note(at, text, file_only))
 
 
 def pairs(option: str, form: str, items: Sequence[str], *, empty: bool = False

@@ -66,7 +66,8 @@ def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[
     if source.kind == "terraform":
         from generator.sources import terraform
 
-        return terraform.read(source.path, prefix, suffix, summary.append)
+        return terraform.read(source.path, prefix, suffix, summary.append,
+                              tables_only=source.tables_only)
     from generator.sources import workbench
 
     return workbench.read(source.path, prefix, suffix, summary.append)

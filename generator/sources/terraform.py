@@ -98,7 +98,8 @@ class _Reader:
         self.resources = [r for m in _modules(values["root_module"]) for r in m.get("resources", [])
                           if r.get("mode", "managed") == "managed"]
         self.config = _configured(document.get("configuration", {}))
-        self.summary: list[str] = []
+        # (line, about a table setting): resources of other types hold none.
+        self.summary: list[tuple[str, bool]] = []
 
     def read(self) -> list[Adopted]:
         tables: dict[str, Adopted] = {}
@@ -110,8 +111,8 @@ class _Reader:
                 names[table.document["name"]] = table
                 names[resource["values"].get("name") or ""] = table
             elif resource["type"] not in _HELPERS:
-                self.summary.append(f"{resource['address']} ({resource['type']}) is not a "
-                                    "table setting; not adopted")
+                self.summary.append((f"{resource['address']} ({resource['type']}) is not a "
+                                     "table setting; not adopted", False))
         if not tables:
             raise SourceError(f"{self.origin}: no aws_dynamodb_table resources")
         for resource in self.resources:
@@ -156,7 +157,8 @@ class _Reader:
         if gsis:
             doc["global_secondary_indexes"] = gsis
             table.note("global_secondary_indexes", "Terraform keeps indexes (and INCLUDE "
-                       "attributes) as sets: they are listed by name, not as declared")
+                       "attributes) as sets: they are listed by name, not as declared",
+                       file_only=True)
         lsis = [{"name": raw["name"], "sort_key": key_of(raw["range_key"], types)}
                 | projection(raw["projection_type"], raw.get("non_key_attributes"))
                 for raw in sorted(values.get("local_secondary_index") or [],
@@ -248,8 +250,8 @@ class _Reader:
         field = "resource_arn" if kind == "aws_dynamodb_resource_policy" else "table_name"
         table = self._owner(resource, field, tables, names, values.get(field))
         if table is None:
-            self.summary.append(f"{resource['address']}: its table is not in this plan or "
-                                "state; not adopted")
+            self.summary.append((f"{resource['address']}: its table is not in this plan or "
+                                "state; not adopted", True))
             return
         doc = table.document
         if kind == "aws_dynamodb_contributor_insights":
@@ -274,14 +276,15 @@ class _Reader:
                  names: dict[str, Adopted]) -> None:
         values = resource.get("values", {})
         if values.get("service_namespace") not in (None, "dynamodb"):
-            self.summary.append(f"{resource['address']}: not DynamoDB autoscaling; not adopted")
+            self.summary.append(
+                (f"{resource['address']}: not DynamoDB autoscaling; not adopted", False))
             return
         resource_id = values.get("resource_id") or ""
         parts = resource_id.split("/")
         table = names.get(parts[1]) if len(parts) >= 2 and parts[0] == "table" else None
         if table is None:
-            self.summary.append(f"{resource['address']}: resource_id {resource_id!r} names no "
-                                "table of this plan or state; not adopted")
+            self.summary.append((f"{resource['address']}: resource_id {resource_id!r} names no "
+                                "table of this plan or state; not adopted", True))
             return
         scaled = str(values.get("scalable_dimension"))
         dimension = "read" if scaled.endswith("ReadCapacityUnits") else "write"
@@ -356,9 +359,13 @@ def _import_table(raw: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def read(path: Path, prefix: str, suffix: str, summary: Callable[[str], None]) -> list[Adopted]:
+def read(path: Path, prefix: str, suffix: str, summary: Callable[[str], None],
+         tables_only: bool = False) -> list[Adopted]:
+    """The tables of the JSON at ``path``; ``tables_only`` leaves out of the summary the
+    resources that hold no table setting."""
     reader = _Reader(load(path), path.name, prefix, suffix)
     tables = reader.read()
-    for line in reader.summary:
-        summary(line)
+    for line, about_a_table in reader.summary:
+        if about_a_table or not tables_only:
+            summary(line)
     return tables
