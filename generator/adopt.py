@@ -26,8 +26,9 @@ from generator.deployed import (
     with_common_tags,
 )
 from generator.filters import hcl_quote, ident
-from generator.model import MODULE_NAME, Project
+from generator.model import Project
 from generator.model_file import table_snapshot
+from generator.naming import MODULE_NAME
 from generator.plan import Action, TablePlan, diff_snapshots
 from generator.sources import SourceError
 

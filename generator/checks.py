@@ -16,9 +16,10 @@ from functools import cache
 from typing import Any
 
 from generator import keys, regions
+from generator.actions import STREAM_ACTIONS
 from generator.diagnostics import Diagnostic, DocPath, format_path
 from generator.loader import Document
-from generator.model import STREAM_ACTIONS, logical_id, table_key
+from generator.naming import environment_output, logical_id, table_key
 
 MAX_PROJECTED_ATTRIBUTES = 100
 _TAG_PUNCTUATION = set("_.:/=+-@ ")
@@ -582,7 +583,7 @@ def _unique_environment_variables(docs: Sequence[Document]) -> Iterator[Diagnost
         variable = doc.data.get("environment_variable")
         if variable is None:
             continue
-        output = logical_id(variable.lower())
+        output = environment_output(variable)
         if output in first:
             other = first[output]
             line = other.mark(("environment_variable",)).line

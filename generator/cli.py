@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
-from generator.model import MODULE_NAME
+from generator.naming import MODULE_NAME
 from generator.parallel import MIN_TABLES
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.model import Project, table_key
+from generator.model import Project
 from generator.model_file import Snapshot, table_snapshot
+from generator.naming import table_key
 from generator.sources import (
     INVALID,
     UNREADABLE,

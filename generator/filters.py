@@ -8,7 +8,6 @@ nothing is escaped twice.
 from __future__ import annotations
 
 import functools
-import io
 import json
 import re
 import textwrap
@@ -16,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
+
+from generator.json_printer import encode, encode_string
 
 
 class Rendered(str):
@@ -85,96 +86,12 @@ def hcl_comment(text: str, lead: str = "") -> Rendered:
 def to_json(value: Any) -> Rendered:
     """Any value as JSON, by the serializer; Jinja's own tojson would rewrite <, > and &."""
     if isinstance(value, str):  # most values; the Mapping check below is slow
-        return Rendered(_encode_string(value))
+        return Rendered(encode_string(value))
     if isinstance(value, Mapping):
         value = dict(value)
     elif isinstance(value, tuple):
         value = list(value)
-    return Rendered(_encode(value))
-
-
-# The same serializer as json.dumps(value, ensure_ascii=False), built once, not per value.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-_encode_string = json.encoder.encode_basestring
-
-
-def pretty_json(value: Any, end: str = "") -> str:
-    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``, for string-keyed data.
-
-    The standard library falls back to a pure-Python encoder whenever it indents; this is
-    about three times faster, which matters for the one template of a thousand tables. It
-    writes into one growing buffer: a list of the millions of small pieces of a
-    10,000-table template took six times the memory of the text."""
-    buffer = io.StringIO()
-    _pretty(value, "\n", buffer.write)
-    buffer.write(end)
-    return buffer.getvalue()
-
-
-def pretty_json_member(key: str, value: Any, depth: int) -> str:
-    """``"key": value`` as ``pretty_json`` writes it in an object ``depth`` levels deep."""
-    buffer = io.StringIO()
-    buffer.write(_encode_string(key) + ": ")
-    _pretty(value, "\n" + "  " * depth, buffer.write)
-    return buffer.getvalue()
-
-
-def pretty_json_with_members(
-    document: dict[str, Any], added: Mapping[str, Sequence[str]], end: str = ""
-) -> str:
-    """``pretty_json(document)``, with the printed members ``added[name]`` (each from
-    ``pretty_json_member(..., 2)``) appended to the object ``document[name]``.
-
-    A large template is printed a table at a time, so its whole tree never exists at once;
-    the pieces are joined once, so the text is never copied twice."""
-    pieces: list[str] = []
-    separator = "{\n  "
-    for key, value in document.items():
-        pieces.append(separator)
-        separator = ",\n  "
-        members = added.get(key, ())
-        if not members:
-            pieces.append(pretty_json_member(key, value, 1))
-            continue
-        if not isinstance(value, dict):
-            raise TypeError(f"members added to {key!r}, which is not an object")
-        pieces.append(_encode_string(key) + ": {")
-        inner = "\n    "
-        for name, item in value.items():
-            pieces += (inner, pretty_json_member(name, item, 2))
-            inner = ",\n    "
-        for member in members:
-            pieces += (inner, member)
-            inner = ",\n    "
-        pieces.append("\n  }")
-    pieces.append("\n}" if document else "{}")
-    pieces.append(end)
-    return "".join(pieces)
-
-
-def _pretty(value: Any, newline: str, write: Callable[[str], object]) -> None:
-    if isinstance(value, str):
-        write(_encode_string(value))
-    elif isinstance(value, dict) and value:
-        inner = newline + "  "
-        separator = "{" + inner
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"JSON keys must be strings, not {key!r}")
-            write(separator + _encode_string(key) + ": ")
-            _pretty(item, inner, write)
-            separator = "," + inner
-        write(newline + "}")
-    elif isinstance(value, (list, tuple)) and value:
-        inner = newline + "  "
-        separator = "[" + inner
-        for item in value:
-            write(separator)
-            _pretty(item, inner, write)
-            separator = "," + inner
-        write(newline + "]")
-    else:
-        write(_encode(value))
+    return Rendered(encode(value))
 
 
 def json_text(text: str) -> Rendered:

@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from generator import keys
+from generator.actions import INDEX_ACTIONS, STREAM_ACTIONS
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic
 from generator.features import ProviderTarget, default_target, version_floor
+from generator.naming import (
+    DEFAULT_STACK,
+    environment_output,
+    logical_id,
+    table_key,
+    table_logical_id,
+)
 from generator.patterns import Usage, build_usage
 
 DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
@@ -30,24 +38,6 @@ DEFAULT_TARGET_UTILIZATION = 70
 # Metadata of a model field added after model.json's format was fixed: the field is
 # recorded only when it differs from its default, so earlier builds' files stay as they were.
 RECORDED_WHEN_SET = {"recorded_when_set": True}
-# What the generated module is called in its README's example, and so in import's addresses.
-MODULE_NAME = "tables"
-DEFAULT_STACK = "template"
-
-
-def table_key(path: Path) -> str:
-    """The table's key in generated code, from its file name: ``rate-limit.yaml`` is ``rate_limit``.
-
-    Keys come from file names, not from table names, so a deployment may rename tables freely.
-    """
-    return path.stem.lower().replace("-", "_")
-
-
-def logical_id(key: str) -> str:
-    """CamelCase form of a table key, for CloudFormation: ``rate_limit`` -> ``RateLimit``."""
-    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
-
-
 @dataclass(frozen=True)
 class KeyAttribute:
     name: str
@@ -221,10 +211,6 @@ class Encryption:
         return self.type == "aws_managed"
 
 
-INDEX_ACTIONS = frozenset({"Query", "Scan"})
-STREAM_ACTIONS = frozenset({"DescribeStream", "GetRecords", "GetShardIterator"})
-
-
 @dataclass(frozen=True)
 class PolicyStatement:
     """One Allow statement; ``scope`` says which ARN of the table it names."""
@@ -280,7 +266,7 @@ class AccessRole:
 
     @cached_property
     def table_logical_id(self) -> str:
-        return logical_id(self.table_key) + "Table"
+        return table_logical_id(self.table_key)
 
     @cached_property
     def resource_name(self) -> str:
@@ -411,14 +397,11 @@ class Table:
     @cached_property
     def logical_id(self) -> str:
         """CloudFormation logical id of the table resource."""
-        return logical_id(self.key) + "Table"
+        return table_logical_id(self.key)
 
     @cached_property
     def environment_output(self) -> str:
-        """CloudFormation output for the environment variable: ``SENTINEL_SESSION_TABLE`` gives
-        ``EnvSentinelSessionTable`` (output names and exports allow no underscores)."""
-        variable = self.environment_variable or ""
-        return "Env" + logical_id(variable.lower())
+        return environment_output(self.environment_variable or "")
 
     @cached_property
     def alarm_outputs(self) -> AlarmOutputs:

@@ -12,7 +12,7 @@ import functools
 import json
 from typing import Any
 
-from generator.filters import pretty_json
+from generator.json_printer import pretty_json
 from generator.model import RECORDED_WHEN_SET, Move, Project, Table
 
 MODEL_FILE = "model.json"

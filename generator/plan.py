@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from generator import baseline, deployed, sequencing
-from generator.model import Project, Table, logical_id
+from generator.model import Project, Table
 from generator.model_file import (
     MODEL_FILE,
     ModelFileError,
@@ -34,6 +34,7 @@ from generator.model_file import (
     table_snapshot,
     when_set_defaults,
 )
+from generator.naming import table_logical_id
 from generator.sequencing import Finding
 from generator.sources import SourceError
 
@@ -533,15 +534,15 @@ def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
         "P111",
         f"the table file of {new['name']} moved from key {was} to {key}. Terraform: the "
         f"module has a `moved` block (moved.tf), so the state follows and the table stays. "
-        f"CloudFormation: the logical id changes from {logical_id(was)}Table to "
-        f"{logical_id(key)}Table, which it treats as a new table plus a removed one: the new "
+        f"CloudFormation: the logical id changes from {table_logical_id(was)} to "
+        f"{table_logical_id(key)}, which it treats as a new table plus a removed one: the new "
         "one fails to create, a table of that name exists",
         (
             "Terraform: deploy as it is",
             f"CloudFormation, to keep the old logical id: name the file {was} again; or move "
             "the resource with a stack refactor (aws cloudformation create-stack-refactor "
-            f"with --logical-resource-id-mappings {logical_id(was)}Table -> "
-            f"{logical_id(key)}Table); or deploy a template without it (the table is kept, "
+            f"with --logical-resource-id-mappings {table_logical_id(was)} -> "
+            f"{table_logical_id(key)}); or deploy a template without it (the table is kept, "
             "DeletionPolicy Retain), then import it under the new id (`python -m generator "
             "import --format cloudformation`)",
         ),

@@ -20,14 +20,11 @@ import jinja2
 from generator import alarms, cloudformation_limits, hclfmt, parallel, stacks
 from generator.diagnostics import Diagnostic, InputError
 from generator.features import ProviderTarget
-from generator.filters import (
-    FILTERS,
-    pretty_json_member,
-    pretty_json_with_members,
-    require_rendered,
-)
-from generator.model import DEFAULT_STACK, MODULE_NAME, Project, Table
+from generator.filters import FILTERS, require_rendered
+from generator.json_printer import pretty_json_member, pretty_json_with_members
+from generator.model import Project, Table
 from generator.model_file import MODEL_FILE, model_json
+from generator.naming import DEFAULT_STACK, MODULE_NAME
 
 TERRAFORM_DIR = "terraform"
 CLOUDFORMATION_DIR = "cloudformation"

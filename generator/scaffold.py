@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import hclfmt, settings, validate
-from generator.model import MODULE_NAME
+from generator.naming import MODULE_NAME
 
 SCHEMAS_DIR = "schemas"
 EXAMPLE_TABLE = f"{SCHEMAS_DIR}/example.yaml"

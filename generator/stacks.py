@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from generator.alarms import Alarm
-from generator.model import DEFAULT_STACK, Project, Table
+from generator.model import Project, Table
+from generator.naming import DEFAULT_STACK
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.filters import pretty_json
+from generator.json_printer import pretty_json
 from generator.model import (
     DEFAULT_TABLE_CLASS,
     KeyAttribute,

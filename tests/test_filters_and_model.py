@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import hclfmt, model
+from generator import hclfmt, model, naming
 from generator.filters import hcl, hcl_comment, hcl_quote, markdown, to_json
 from generator.hclfmt import align
 from generator.render import environment
@@ -113,8 +113,8 @@ def test_attribute_definitions_list_each_key_attribute_once_in_order_of_use() ->
 
 
 def test_table_keys_and_logical_ids_come_from_file_names() -> None:
-    assert model.table_key(Path("schemas/Rate-Limit.yaml")) == "rate_limit"
-    assert model.logical_id("rate_limit") == "RateLimit"
+    assert naming.table_key(Path("schemas/Rate-Limit.yaml")) == "rate_limit"
+    assert naming.logical_id("rate_limit") == "RateLimit"
 
 
 def _balanced_by_scanning(text: str) -> bool:

@@ -9,8 +9,9 @@ import json
 import pytest
 
 from generator import render, stacks
-from generator.filters import pretty_json
-from generator.model import DEFAULT_STACK, Project, Table
+from generator.json_printer import pretty_json
+from generator.model import Project, Table
+from generator.naming import DEFAULT_STACK
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
 

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import filters, loader
+from generator import json_printer, loader
 from generator.diagnostics import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ _json_values = st.recursive(
 
 @given(_json_values)
 def test_pretty_json_is_byte_identical_to_json_dumps_with_indent(value: object) -> None:
-    assert filters.pretty_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert json_printer.pretty_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
 @given(
@@ -206,15 +206,15 @@ def test_members_printed_apart_give_the_text_of_the_whole_document(
         fresh = {key: value for key, value in members.items() if key not in own}
         whole[section] = {**own, **fresh}
         frame = {**frame, section: own}
-        printed[section] = [filters.pretty_json_member(k, v, 2) for k, v in fresh.items()]
-    assert filters.pretty_json_with_members(frame, printed, end="\n") == (
+        printed[section] = [json_printer.pretty_json_member(k, v, 2) for k, v in fresh.items()]
+    assert json_printer.pretty_json_with_members(frame, printed, end="\n") == (
         json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
     )
 
 
 def test_pretty_json_refuses_keys_json_dumps_would_silently_convert() -> None:
     with pytest.raises(TypeError, match="keys must be strings"):
-        filters.pretty_json({1: "a"})
+        json_printer.pretty_json({1: "a"})
 
 
 def test_libyaml_is_present_where_the_benchmark_runs() -> None:

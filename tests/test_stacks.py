@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator import cloudformation_limits, stacks, verify
-from generator.model import DEFAULT_STACK
+from generator.naming import DEFAULT_STACK
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, cloudformation_template, render_project
 from generator.settings import SETTINGS_FILE
