@@ -19,7 +19,7 @@ def _balanced(text: str) -> bool:
     """Whether brackets outside string literals close on this line.
 
     Counted with string methods once the literals are removed: a loop over the characters
-    of every attribute was half of the alignment pass.
+    of every attribute was most of the alignment pass's time.
     """
     if '"' in text:
         text = _STRING_LITERAL.sub("", text)

@@ -1,10 +1,10 @@
 """Independent parts of a large build, run in several processes.
 
 Loading and validating is per file and rendering is per output, so a build of hundreds of
-tables has work that shares nothing; on the 2-core reference machine, two processes made a
-1,000-table build 1.6 times faster (2.64 s -> 1.65 s, benchmarks/results.md). Processes are
-forked, so each one already holds the input and only results travel back. Small builds stay
-in one process: starting workers costs more than a few dozen tables take.
+tables has work that shares nothing, and several processes make it faster (measured in
+benchmarks/results.md). Processes are forked, so each one already holds the input and only
+results travel back. Small builds stay in one process: starting workers costs more than a
+few dozen tables take.
 """
 
 from __future__ import annotations

@@ -105,8 +105,8 @@ def _read_text(path: Path, errors: str = "strict") -> str | None:
 def _holds(path: Path, text: str) -> bool | None:
     """Whether the file holds exactly ``text``; None if it does not exist.
 
-    Read and compared a slice at a time: the template of 10,000 tables is 100 MB, and
-    reading it whole to compare took two more copies of it.
+    Read and compared a slice at a time: the template of many tables is large, and reading
+    it whole to compare would hold two more copies of it.
     """
     handle = _open(path)
     if handle is None:
@@ -279,7 +279,7 @@ def _stage(path: Path, text: str, *, sync: bool = True) -> Path:
     """
     fd, temp = _create_staged(path)
     try:
-        # Encoded a slice at a time: a second, encoded copy of a 75 MB template is avoidable.
+        # Encoded a slice at a time, so a large template never has a second, encoded copy.
         for start in range(0, len(text), _SLICE):
             data = memoryview(text[start:start + _SLICE].encode("utf-8"))
             while data:
