@@ -57,6 +57,10 @@ FEATURES: dict[str, Feature] = {
                 Version(6, 9)),
         Feature("contributor_insights_mode", "mode in aws_dynamodb_contributor_insights",
                 Version(6, 11)),
+        # Every regional resource of 6.x takes region, so one module reaches the replicas.
+        Feature("replica_contributor_insights", "region in aws_dynamodb_contributor_insights "
+                                                "(Contributor Insights on every replica)",
+                Version(6, 0)),
         Feature("warm_throughput", "warm_throughput on the table and its global secondary "
                                    "indexes", Version(6, 13)),
     )
@@ -83,6 +87,11 @@ class ProviderTarget:
     def replica_deletion_protection(self) -> bool:
         """Each replica block carries the table's deletion protection."""
         return self.supports("replica_deletion_protection")
+
+    @property
+    def replica_contributor_insights(self) -> bool:
+        """Contributor Insights are turned on in each replica's region too."""
+        return self.supports("replica_contributor_insights")
 
     @property
     def gsi_key_schema(self) -> bool:
@@ -112,6 +121,8 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
         yield "global_table_witness"
     if any(g.multi_attribute for g in table.global_secondary_indexes):
         yield "multi_attribute_gsi_keys"
+    if table.replica_contributor_insights and target.replica_contributor_insights:
+        yield "replica_contributor_insights"
     if table.contributor_insights_mode or table.contributor_insights_index_modes:
         yield "contributor_insights_mode"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):

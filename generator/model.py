@@ -131,6 +131,17 @@ class Replica:
 
 
 @dataclass(frozen=True)
+class ReplicaInsights:
+    """Contributor Insights on a replica, or on an index of it, in the replica's region;
+    ``key`` tells the entries of one table apart (the region, then the index name)."""
+
+    key: str
+    region: str
+    index_name: str | None
+    mode: str | None
+
+
+@dataclass(frozen=True)
 class ImportSource:
     bucket: str
     key_prefix: str | None
@@ -387,6 +398,22 @@ class Table:
     @cached_property
     def contributor_insights_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
         return tuple(g for g in self.global_secondary_indexes if g.contributor_insights)
+
+    @cached_property
+    def replica_contributor_insights(self) -> tuple[ReplicaInsights, ...]:
+        """The table's Contributor Insights, and its indexes', in every replica's region: a
+        replica shares the table's name there, and the setting does not replicate."""
+        entries = []
+        for replica in self.replicas:
+            if self.contributor_insights:
+                entries.append(ReplicaInsights(
+                    replica.region, replica.region, None, self.contributor_insights_mode))
+            entries += [
+                ReplicaInsights(f"{replica.region}/{index.name}", replica.region, index.name,
+                                index.contributor_insights_mode)
+                for index in self.contributor_insights_indexes
+            ]
+        return tuple(entries)
 
     @cached_property
     def contributor_insights_index_modes(self) -> bool:

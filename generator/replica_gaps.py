@@ -3,7 +3,8 @@
 The AWS provider sets some settings through resources or arguments of the provider's own
 region only, while CloudFormation's AWS::DynamoDB::GlobalTable takes them per replica;
 `build` says so for each table it affects, so that nobody counts on a protection that a
-format leaves out in some regions. Provider target 6 sets deletion protection per replica.
+format leaves out in some regions. Provider target 6 sets deletion protection per replica
+and turns Contributor Insights on in each replica's region.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ _SETTINGS: tuple[tuple[str, Callable[[Table, ProviderTarget], bool], str | None]
     ("the point-in-time recovery period",
      lambda t, _: bool(t.point_in_time_recovery_period_days), "CloudFormation"),
     ("Contributor Insights",
-     lambda t, _: t.contributor_insights or bool(t.contributor_insights_indexes),
+     lambda t, target: bool(t.replica_contributor_insights)
+     and not target.replica_contributor_insights,
      "CloudFormation"),
     ("Kinesis streaming", lambda t, _: bool(t.kinesis_stream_arn), None),
     ("the resource policy", lambda t, _: bool(t.resource_policy), None),

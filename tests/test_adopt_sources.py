@@ -761,3 +761,41 @@ def test_export_writes_table_queries_as_facets_and_examples_as_sample_items(
     assert [p.name for p in back.usage.patterns] == ["ListOrders"]
     assert [dict(e.item) for e in back.usage.examples] == [
         dict(e.item) for e in load_project(tmp_path / "schemas").tables[0].usage.examples]
+
+
+def test_contributor_insights_in_a_replica_region_are_the_tables_own_not_a_second_setting(
+    tmp_path: Path,
+) -> None:
+    """A provider 6 module turns the table's Contributor Insights on in each replica's region
+    as well; only the resource in the table's own region says what the file holds."""
+    table = {
+        "name": "ledger", "hash_key": "id", "range_key": None, "billing_mode": "PAY_PER_REQUEST",
+        "attribute": [{"name": "id", "type": "S"}], "global_secondary_index": [],
+        "local_secondary_index": [], "ttl": [], "stream_enabled": True,
+        "stream_view_type": "NEW_AND_OLD_IMAGES", "table_class": "STANDARD",
+        "server_side_encryption": [], "point_in_time_recovery": [{"enabled": True}],
+        "deletion_protection_enabled": True, "tags": {}, "tags_all": {},
+        "replica": [{"region_name": "eu-west-1", "point_in_time_recovery": True}],
+        "arn": "arn:aws:dynamodb:us-east-1:123456789012:table/ledger",
+    }
+    replica_insights = {
+        "address": 'aws_dynamodb_contributor_insights.ledger_replicas["eu-west-1"]',
+        "mode": "managed", "type": "aws_dynamodb_contributor_insights", "name": "ledger_replicas",
+        "values": {"table_name": "ledger", "index_name": None, "region": "eu-west-1"}}
+    own_insights = {
+        "address": "aws_dynamodb_contributor_insights.ledger", "mode": "managed",
+        "type": "aws_dynamodb_contributor_insights", "name": "ledger",
+        "values": {"table_name": "ledger", "index_name": None, "region": "us-east-1"}}
+    found = {}
+    for label, helpers in (("replica only", [replica_insights]),
+                           ("both", [replica_insights, own_insights])):
+        state = tmp_path / f"{label}.json"
+        resources = [{"address": "aws_dynamodb_table.ledger", "mode": "managed",
+                      "type": "aws_dynamodb_table", "name": "ledger", "values": table}, *helpers]
+        state.write_text(json.dumps({"format_version": "1.0", "values": {
+            "root_module": {"resources": resources}}}), encoding="utf-8")
+        result = adopt(tmp_path / label, "--terraform", str(state))
+        assert result.code == 0, result.stderr
+        (adopted,) = load_project(tmp_path / label).tables
+        found[label] = adopted.contributor_insights
+    assert found == {"replica only": False, "both": True}

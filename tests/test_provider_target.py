@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import hcl2
 import pytest
 
 from generator import replica_gaps
@@ -222,6 +223,31 @@ def test_target_5_replicas_keep_the_deletion_protection_warning(tmp_path: Path) 
                for w in replica_gaps.warnings(project))
 
 
+def test_target_6_turns_contributor_insights_on_in_every_replica_region(tmp_path: Path) -> None:
+    table = (BASE + REPLICATED
+             + "contributor_insights: true\ncontributor_insights_mode: THROTTLED_KEYS\n")
+    files = _project_files(tmp_path, table, "terraform: {provider: 6}\n")
+    module = hcl2.loads(files["terraform/table_t.tf"])
+    (resource,) = [r['"aws_dynamodb_contributor_insights"']['"t_replicas"']
+                   for r in module["resource"]
+                   if '"t_replicas"' in r.get('"aws_dynamodb_contributor_insights"', {})]
+    assert resource["region"] == "${each.value.region}"
+    assert set(resource["for_each"]) == {'"eu-west-1"', '"ap-southeast-2"'}
+    assert resource["for_each"]['"eu-west-1"'] == {
+        "region": "\"eu-west-1\"", "index_name": None, "mode": "\"THROTTLED_KEYS\""}
+    project = load_project(tmp_path / "schemas", tmp_path)
+    assert not any("Contributor Insights" in w for w in replica_gaps.warnings(project))
+
+
+def test_target_5_leaves_replica_contributor_insights_to_a_warning(tmp_path: Path) -> None:
+    files = _project_files(tmp_path, BASE + REPLICATED + "contributor_insights: true\n", None)
+    assert 'resource "aws_dynamodb_contributor_insights" "t"' in files["terraform/table_t.tf"]
+    assert '"t_replicas"' not in files["terraform/table_t.tf"]
+    project = load_project(tmp_path / "schemas", tmp_path)
+    assert any("under Terraform, Contributor Insights reaches only the provider's region" in w
+               for w in replica_gaps.warnings(project))
+
+
 def test_every_feature_of_the_table_is_found_where_the_tables_use_it(tmp_path: Path) -> None:
     """No entry of the feature table is dead: a table that uses everything uses each."""
     write_tables(tmp_path / "schemas", t=BASE + WARM + MULTI_GSI + STRONG + """\
@@ -231,9 +257,19 @@ contributor_insights_mode: THROTTLED_KEYS
     (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", encoding="utf-8")
     (table,) = load_project(tmp_path / "schemas", tmp_path).tables
     assert set(table_features(table, ProviderTarget(6))) == set(FEATURES)
-    # Target 5 writes no replica deletion protection (build warns instead).
+    # Target 5 writes no replica deletion protection and no Contributor Insights in the
+    # replicas' regions (build warns instead).
     assert set(table_features(table, ProviderTarget(5))) == set(FEATURES) - {
-        "gsi_key_schema", "replica_deletion_protection"}
+        "gsi_key_schema", "replica_deletion_protection", "replica_contributor_insights"}
+
+
+def test_the_readme_lists_every_feature_with_its_version() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Terraform provider target", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and ">= " in line]
+    listed = sorted(row.rsplit(">= ", 1)[1].strip(" |") for row in rows)
+    versions = [str(v) for v in TARGETS.values()] + [str(f.version) for f in FEATURES.values()]
+    assert listed == sorted(versions)
 
 
 @pytest.mark.parametrize("code", [rule.code for rule in RULES])

@@ -254,6 +254,12 @@ class _Reader:
                                 "state; not adopted", True))
             return
         doc = table.document
+        if kind == "aws_dynamodb_contributor_insights" and values.get("region") in {
+            replica.get("region") for replica in doc.get("replicas", [])
+        }:
+            # A provider 6 module turns the table's Contributor Insights on in each replica's
+            # region too; the resource in the table's own region says what the file holds.
+            return
         if kind == "aws_dynamodb_contributor_insights":
             if values.get("index_name"):
                 for index in doc.get("global_secondary_indexes", []):

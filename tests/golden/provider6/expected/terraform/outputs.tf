@@ -41,7 +41,7 @@ output "table_gsi_names" {
 
   value = {
     counters = []
-    ledger   = []
+    ledger   = ["by-day"]
     matches  = ["by-tournament"]
     sessions = ["by-user", "by-device"]
     wallets  = []

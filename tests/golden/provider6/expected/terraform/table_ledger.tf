@@ -21,6 +21,26 @@ resource "aws_dynamodb_table" "ledger" {
     type = "S"
   }
 
+  attribute {
+    name = "day"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by-day"
+    projection_type = "ALL"
+
+    key_schema {
+      attribute_name = "day"
+      key_type       = "HASH"
+    }
+
+    key_schema {
+      attribute_name = "entry"
+      key_type       = "RANGE"
+    }
+  }
+
   point_in_time_recovery {
     enabled = true
   }
@@ -49,4 +69,35 @@ resource "aws_dynamodb_table" "ledger" {
   lifecycle {
     prevent_destroy = true
   }
+}
+
+resource "aws_dynamodb_contributor_insights" "ledger" {
+  table_name = aws_dynamodb_table.ledger.name
+}
+
+resource "aws_dynamodb_contributor_insights" "ledger_indexes" {
+  # Index name => mode; null leaves DynamoDB's default.
+  for_each = {
+    "by-day" = "THROTTLED_KEYS"
+  }
+
+  table_name = aws_dynamodb_table.ledger.name
+  index_name = each.key
+  mode       = each.value
+}
+
+resource "aws_dynamodb_contributor_insights" "ledger_replicas" {
+  # Replica region, or region/index name => the replica, index and mode (null: DynamoDB's
+  # default); each replica has the table's name in its own region.
+  for_each = {
+    "eu-west-1"             = { region = "eu-west-1", index_name = null, mode = null }
+    "eu-west-1/by-day"      = { region = "eu-west-1", index_name = "by-day", mode = "THROTTLED_KEYS" }
+    "ap-southeast-2"        = { region = "ap-southeast-2", index_name = null, mode = null }
+    "ap-southeast-2/by-day" = { region = "ap-southeast-2", index_name = "by-day", mode = "THROTTLED_KEYS" }
+  }
+
+  region     = each.value.region
+  table_name = aws_dynamodb_table.ledger.name
+  index_name = each.value.index_name
+  mode       = each.value.mode
 }
