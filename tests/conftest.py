@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support import provider_mirror
+from tests.support import provider_mirror, shared_provider
 
 # Scenarios that the deploy tests share assert in a support module: show their values too.
 pytest.register_assert_rewrite("tests.support.sentinel_use")
@@ -54,7 +54,7 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terraform]:
     binary = shutil.which("terraform")
     if binary is None:
         _missing("terraform is not on PATH")
@@ -78,7 +78,16 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
         "HOME": str(home),
     }
     env.pop("TF_PLUGIN_CACHE_DIR")
-    return Terraform(binary, env)
+    if not shared_provider.enabled(env):
+        yield Terraform(binary, env)
+        return
+    provider, reattach = shared_provider.start(
+        shared_provider.binary(mirror), home / "provider.log"
+    )
+    try:
+        yield Terraform(binary, {**env, "TF_REATTACH_PROVIDERS": reattach})
+    finally:
+        shared_provider.stop(provider)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
