@@ -768,7 +768,7 @@ def test_contributor_insights_in_a_replica_region_are_the_tables_own_not_a_secon
 ) -> None:
     """A provider 6 module turns the table's Contributor Insights on in each replica's region
     as well; only the resource in the table's own region says what the file holds."""
-    table = {
+    table: dict[str, Any] = {
         "name": "ledger", "hash_key": "id", "range_key": None, "billing_mode": "PAY_PER_REQUEST",
         "attribute": [{"name": "id", "type": "S"}], "global_secondary_index": [],
         "local_secondary_index": [], "ttl": [], "stream_enabled": True,
