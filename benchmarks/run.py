@@ -298,6 +298,18 @@ def report(sections: list[tuple[str, list[Measure]]], runs: int, large_runs: int
     return "\n".join(lines)
 
 
+BY_HAND = "\n## Measured by hand\n"
+
+
+def kept_by_hand(results: Path) -> str:
+    """The section of figures measured outside this script (e.g. of the test suite), which
+    a new report keeps as it was."""
+    if not results.exists():
+        return ""
+    text = results.read_text(encoding="utf-8")
+    return text[text.index(BY_HAND):] if BY_HAND in text else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command")
@@ -328,7 +340,7 @@ def main() -> int:
             sizes.append(size)
             shutil.rmtree(work / f"out-{title.split()[0].lower()}", ignore_errors=True)
     text = report(sections, args.runs, args.large_runs, time.perf_counter() - started, sizes)
-    args.output.write_text(text, encoding="utf-8")
+    args.output.write_text(text + kept_by_hand(args.output), encoding="utf-8")
     print()
     print(text)
     return 0
