@@ -26,6 +26,7 @@ from generator.deployed import (
     with_common_tags,
 )
 from generator.filters import hcl_quote, ident
+from generator.invocation import Exit
 from generator.model import Project
 from generator.model_file import table_snapshot
 from generator.naming import MODULE_NAME
@@ -158,9 +159,8 @@ def command(
     output: Path | None,
     out: TextIO,
     err: TextIO,
-) -> int:
-    """The `import` command: 0 written, 1 a live table would be replaced, 2 bad options,
-    3 the live tables cannot be read or the output file cannot be written."""
+) -> Exit:
+    """The `import` command (generator.invocation lists what its exit codes mean)."""
     try:
         deployment = where.deployment(LIVE, None)
         names = physical_names(project, deployment.prefix, deployment.suffix,
@@ -170,7 +170,7 @@ def command(
             err.write(format_comparison(comparison))
             if comparison.would_replace:
                 print("error: not writing imports; fix the key differences first", file=err)
-                return 1
+                return Exit.FINDINGS
             names = comparison.existing
         text = (
             cloudformation_resources(project, names)
@@ -184,12 +184,12 @@ def command(
         print(CLOUDFORMATION_IMPORT_NOTE, file=err)
     if output is None:
         out.write(text)
-        return 0
+        return Exit.OK
     from generator.writer import OutputError, write_file
 
     try:
         write_file(output, text)
     except OutputError as error:
         print(f"error: {error}", file=err)
-        return 3
-    return 0
+        return Exit.UNAVAILABLE
+    return Exit.OK

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import enum
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
+from generator.invocation import COMMAND, Exit, exit_codes_overview, exit_codes_text
 from generator.naming import MODULE_NAME
 from generator.parallel import MIN_TABLES
 
@@ -17,20 +17,6 @@ if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate
     from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
-
-
-# How the tool is called outside this repository (pyproject's [project.scripts]); in this
-# repository it is also `python -m generator` (``__main__``), which runs whatever package named
-# ``generator`` comes first on the path.
-COMMAND = "dynamodb-schema-generator"
-MODULE_COMMAND = "python -m generator"
-
-
-class Exit(enum.IntEnum):
-    OK = 0
-    CHANGED = 1  # --check found out/ stale
-    INVALID = 2  # the input has problems (also: bad command-line usage)
-    OUTPUT = 3  # the output folder cannot be read or written
 
 
 def _positive(text: str) -> int:
@@ -55,11 +41,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Render DynamoDB table files (YAML) into Terraform and CloudFormation.",
-        epilog="Exit codes: 0 ok; 1 build --check found out/ stale, plan found a change that is "
-        "unsafe or needs several deployments, import found a table it would replace, verify "
-        "found a failing check; 2 invalid input or usage; 3 the output folder (or plan's "
-        "baseline, or import's live tables) cannot be read or written.",
-    )
+        epilog=exit_codes_overview())
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -90,10 +72,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                             help="treat warnings (W codes) as errors: exit 2, write nothing")
     verify = commands.add_parser(
         "verify", help="run the checks a user can run on the output folder: up to date, "
-        "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
-        epilog="Exit codes: 0 no check failed (some may have been skipped, unless --strict), "
-        "1 a check failed (or, with --strict, was skipped), "
-        "2 invalid input, 3 the output folder does not exist.")
+        "cfn-lint, terraform fmt and validate; prints what ran and what was skipped")
     common(verify)
     verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                         help="output folder to verify (default: out)")
@@ -103,10 +82,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     _add_change_commands(commands, common)
     replay = commands.add_parser(
         "replay", help="create scratch copies of the tables on an endpoint, write the examples, "
-        "run every access pattern and check what it returns; then delete the copies",
-        epilog="Exit codes: 0 every pattern served, 1 some pattern not served or an example "
-        "refused, 2 invalid input, 3 the endpoint cannot be used, 130 interrupted (the scratch "
-        "tables are deleted all the same).")
+        "run every access pattern and check what it returns; then delete the copies")
     common(replay)
     replay.add_argument("--endpoint-url", required=True, metavar="URL",
                         help="DynamoDB endpoint: moto, DynamoDB Local, or a sandbox account's "
@@ -115,9 +91,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     _add_adopt_command(commands)
     init = commands.add_parser(
         "init", help="start a project: schemas/ with an example table and the JSON Schemas "
-        "for editors, a .pre-commit-config.yaml and a root module that calls the module",
-        epilog="Exit codes: 0 written, 2 a file it would write exists (nothing is written), "
-        "3 the folder cannot be written.")
+        "for editors, a .pre-commit-config.yaml and a root module that calls the module")
     init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
                       help="the project folder (default: the current folder)")
     schema = commands.add_parser(
@@ -131,6 +105,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     common(export)
     export.add_argument("--format", choices=["nosql-workbench"], required=True,
                         help="nosql-workbench: a data model to import into NoSQL Workbench")
+    for name, sub in commands.choices.items():
+        sub.epilog = exit_codes_text(name)
     return parser
 
 
@@ -138,9 +114,7 @@ def _add_adopt_command(commands: Any) -> None:
     """`adopt`: table files from tables that already exist."""
     adopt = commands.add_parser(
         "adopt", help="write table files from existing tables: live, a CloudFormation template, "
-        "Terraform show -json, or a NoSQL Workbench model",
-        epilog="Exit codes: 0 written, 2 invalid input or options (or a table file exists; "
-        "--force replaces it), 3 the source cannot be read.")
+        "Terraform show -json, or a NoSQL Workbench model")
     adopt.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
                        help="folder to write the table files to (default: schemas)")
     source = adopt.add_mutually_exclusive_group()
@@ -162,7 +136,8 @@ def _add_adopt_command(commands: Any) -> None:
     adopt.add_argument("--force", action="store_true", help="replace existing table files")
 
 
-def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
+    from generator.sources import SourceError, pairs
     from generator.sources.command import Source, command
 
     files = (("cloudformation", args.cloudformation), ("terraform", args.terraform),
@@ -172,8 +147,12 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("error: adopt needs a source: --region R for live tables, --cloudformation, "
               "--terraform or --nosql-workbench FILE", file=err)
         return Exit.INVALID
-    source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table),
-                    tuple(args.parameter))
+    try:
+        parameters = pairs("--parameter", "KEY=VALUE", args.parameter, empty=True)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table), parameters)
     return command(source, args.schemas, prefix=args.name_prefix, suffix=args.name_suffix,
                    force=args.force, out=out, err=err)
 
@@ -181,11 +160,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     """`plan` and `import`: what deploying the table files changes, and adopting live tables."""
     plan = commands.add_parser(
-        "plan", help="what deploying the table files changes: create, update, replace, remove",
-        epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
-        "(a replace or remove without --allow-replace, or several CloudFormation updates "
-        "needed, or a change that takes several deployments), 2 invalid input or options, 3 "
-        "no readable baseline (model.json, the file, the live tables or the stack).")
+        "plan", help="what deploying the table files changes: create, update, replace, remove")
     common(plan)
     plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
                       help="output folder whose model.json is compared (default: out)")
@@ -207,9 +182,7 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
                       "parameter (a stack's own parameters are read from it)")
     adopt = commands.add_parser(
         "import", help="adopt existing tables: Terraform import blocks or CloudFormation "
-        "--resources-to-import JSON",
-        epilog="Exit codes: 0 written, 1 a live table differs in a way that would replace it, "
-        "2 invalid input or options, 3 the live tables cannot be read.")
+        "--resources-to-import JSON")
     common(adopt)
     adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform",
                        help="terraform: import blocks for the root module (default); "
@@ -239,11 +212,14 @@ def _deployment_options(parser: argparse.ArgumentParser, region_help: str) -> No
 
 
 def _where(args: argparse.Namespace) -> Any:
+    """The deployment options; SourceError for a KEY=VALUE option that is not one."""
     from generator.deployed import Where
+    from generator.sources import pairs
 
     return Where(args.region, args.endpoint_url, args.name_prefix, args.name_suffix,
-                 tuple(args.table_name), tuple(args.tag),
-                 tuple(getattr(args, "parameter", ())))
+                 pairs("--table-name", "KEY=NAME", args.table_name),
+                 pairs("--tag", "KEY=VALUE", args.tag),
+                 pairs("--parameter", "KEY=VALUE", getattr(args, "parameter", ()), empty=True))
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
@@ -298,16 +274,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         out.write(text)
         return Exit.OK
     if args.command == "plan":
-        from generator import plan
-
-        return plan.command(project, out_dir=args.out, against=args.against,
-                            where=_where(args), allow_replace=args.allow_replace,
-                            output_format=args.format, out=out, err=err)
+        return _plan(project, args, out, err)
     if args.command == "import":
         from generator import adopt
+        from generator.sources import SourceError
 
+        try:
+            where = _where(args)
+        except SourceError as error:
+            print(f"error: {error}", file=err)
+            return error.exit_code
         return adopt.command(project, output_format=args.format,
-                             module_address=args.module_address, where=_where(args),
+                             module_address=args.module_address, where=where,
                              output=args.output, out=out, err=err)
     if args.command == "replay":
         from generator import replay
@@ -324,7 +302,27 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _invalid(error, err, args.command)
 
 
-def _invalid(error: InputError, err: TextIO, command: str) -> int:
+def _plan(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
+    from generator import baseline, plan_report
+    from generator.model_file import ModelFileError
+    from generator.sources import SourceError
+
+    try:
+        where = _where(args)
+        found = baseline.plan(project, args.out, args.against, where)
+    except ModelFileError as error:
+        print(f"error: {error}", file=err)
+        return Exit.UNAVAILABLE
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    code = Exit.OK if found.deployable(args.allow_replace) else Exit.FINDINGS
+    out.write(plan_report.format_json(found, code) if args.format == "json"
+              else plan_report.format_text(found, args.allow_replace))
+    return code
+
+
+def _invalid(error: InputError, err: TextIO, command: str) -> Exit:
     for diagnostic in error.diagnostics:
         print(diagnostic.format(), file=err)
     # Problems of the folder itself are not located in a file.
@@ -336,7 +334,7 @@ def _invalid(error: InputError, err: TextIO, command: str) -> int:
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> int:
+           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> Exit:
     from generator import render, scaffold, writer
     from generator.moves import with_moves
 
@@ -369,18 +367,18 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
                   + ("" if diff or not changes.any
                      else " (`build --check --diff` shows the differences)"),
                   file=err)
-            return Exit.CHANGED
-        from generator.plan import build_warning
+            return Exit.FINDINGS
+        from generator.baseline import build_warning
 
         warning = build_warning(out_dir, project)
         changes = writer.write(out_dir, render.render_files(project, jobs=jobs, notes=notes))
         refreshed = scaffold.refresh_copies(schemas_dir)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
-        return Exit.OUTPUT
+        return Exit.UNAVAILABLE
     except OSError as error:
         print(f"error: cannot write {error.filename}: {error.strerror}", file=err)
-        return Exit.OUTPUT
+        return Exit.UNAVAILABLE
     for note in notes:
         print(note.format(), file=err)
     for path in refreshed:

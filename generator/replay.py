@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
-from generator.cli import Exit as CliExit
+from generator.invocation import Exit
 from generator.model import KeyAttribute, Project, Projection, Table
 from generator.patterns import (
     AccessPattern,
@@ -45,14 +45,6 @@ POLL_INTERVAL = 1.0  # seconds between DescribeTable calls while waiting
 # A global secondary index is eventually consistent: a read right after the writes may miss
 # an item that is still on its way. Reads on one are retried after these pauses (seconds).
 INDEX_SETTLE_PAUSES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
-
-
-class Exit(enum.IntEnum):
-    SERVED = 0  # every pattern returned what the examples say
-    NOT_SERVED = 1  # some pattern did not, or an example could not be written
-    INVALID = CliExit.INVALID  # the input or the options (endpoint URL, region)
-    ENDPOINT = 3  # the endpoint cannot be used: no boto3, no credentials, unreachable
-    INTERRUPTED = 130  # Ctrl-C or SIGTERM; the scratch tables were deleted all the same
 
 
 class Status(enum.Enum):
@@ -587,42 +579,42 @@ def _client(endpoint_url: str, region: str | None) -> Any:
 
 def command(project: Project, *, endpoint_url: str, region: str | None, out: TextIO,
             err: TextIO, prefix: str | None = None,
-            client_factory: Callable[[str, str | None], Any] = _client) -> int:
-    """The `replay` command; see ``Exit`` for what it returns."""
+            client_factory: Callable[[str, str | None], Any] = _client) -> Exit:
+    """The `replay` command (generator.invocation lists what its exit codes mean)."""
     prefix = prefix or scratch_prefix()
     try:
         client = client_factory(endpoint_url, region)
     except ReplayError as error:
         print(f"error: {error}", file=err)
-        return Exit.INVALID if isinstance(error, OptionError) else Exit.ENDPOINT
+        return Exit.INVALID if isinstance(error, OptionError) else Exit.UNAVAILABLE
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     print(f"replay: scratch tables {prefix}* on {endpoint_url}", file=err)
     scratch = ScratchTables(client, prefix, err)
-    code: int
+    code: Exit
     try:
         with _sigterm_interrupts(), scratch:
             tally = _run(client, scratch, project, out)
-        code = Exit.SERVED if tally.all_served else Exit.NOT_SERVED
+        code = Exit.OK if tally.all_served else Exit.FINDINGS
         print("replay: " + tally.summary(), file=out)
     except KeyboardInterrupt:
         print("replay: interrupted", file=err)
         code = Exit.INTERRUPTED
     except ReplayError as error:
         print(f"error: {error}", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     except NoCredentialsError as error:
         print(f"error: {error}; for an emulator any will do, e.g. AWS_ACCESS_KEY_ID=x "
               "AWS_SECRET_ACCESS_KEY=x", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     except (BotoCoreError, ClientError) as error:
         print(f"error: the endpoint cannot be used: {error}", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     deleted = len(scratch.created) - len(scratch.left_behind)
     if scratch.created:
         print(f"replay: {deleted} scratch table{'s' if deleted != 1 else ''} deleted", file=err)
     if scratch.left_behind:
         print(f"error: could not delete {', '.join(scratch.left_behind)}; delete them with "
               "`aws dynamodb delete-table --table-name NAME`", file=err)
-        code = max(code, Exit.ENDPOINT)
+        code = max(code, Exit.UNAVAILABLE)
     return code

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import parallel, stacks
+from generator.invocation import MODULE_COMMAND, Exit
 from generator.model import Project
 
 PASSED = "passed"
@@ -56,7 +57,7 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -
         return Outcome("up to date with the table files", PASSED)
     stale = [*changes.added, *changes.changed, *changes.removed]
     return Outcome("up to date with the table files", FAILED,
-                   "stale: " + ", ".join(sorted(stale)) + "; run `python -m generator build`")
+                   "stale: " + ", ".join(sorted(stale)) + f"; run `{MODULE_COMMAND} build`")
 
 
 def _named(check: str, environment: str | None) -> str:
@@ -213,12 +214,12 @@ def _ordered(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
-            *, jobs: int | None = None, strict: bool = False) -> int:
-    """Print each outcome as it comes, then a summary; exit 1 if any check failed (or, with
-    ``strict``, was skipped), 3 if out/ is missing."""
+            *, jobs: int | None = None, strict: bool = False) -> Exit:
+    """Print each outcome as it comes, then a summary; FINDINGS if any check failed (or, with
+    ``strict``, was skipped), UNAVAILABLE if out/ is missing."""
     if not out_dir.is_dir():
-        print(f"error: {out_dir} does not exist; run `python -m generator build`", file=err)
-        return 3
+        print(f"error: {out_dir} does not exist; run `{MODULE_COMMAND} build`", file=err)
+        return Exit.UNAVAILABLE
     started = time.monotonic()
     outcomes: list[Outcome] = []
     for outcome in run_checks(project, out_dir, jobs=jobs):
@@ -234,4 +235,4 @@ def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
         print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
     print(f"{out_dir}: {counts[PASSED]} passed, {counts[FAILED]} failed, "
           f"{counts[SKIPPED]} skipped in {time.monotonic() - started:.0f} s", file=out)
-    return 1 if failed or (strict and skipped) else 0
+    return Exit.FINDINGS if failed or (strict and skipped) else Exit.OK

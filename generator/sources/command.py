@@ -7,14 +7,15 @@ nothing is written over an existing file without ``--force``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
-from generator.sources import INVALID, UNREADABLE, Adopted, SourceError, pairs
+from generator.invocation import MODULE_COMMAND, Exit
+from generator.sources import Adopted, SourceError
 from generator.writer import OutputError, write_file
 
 
@@ -27,7 +28,8 @@ class Source:
     region: str | None = None
     endpoint_url: str | None = None
     tables: tuple[str, ...] = ()
-    parameters: tuple[str, ...] = ()
+    # Template parameters and pseudo parameters, as parsed from the command line's K=V.
+    parameters: Mapping[str, str] = field(default_factory=dict)
     tables_only: bool = False  # say nothing of what holds no table setting (for `plan`)
 
 
@@ -59,8 +61,7 @@ def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[
     if source.kind == "cloudformation":
         from generator.sources import cloudformation
 
-        given = pairs("--parameter", "KEY=VALUE", source.parameters, empty=True)
-        return cloudformation.read(source.path, given, source.region, prefix=prefix,
+        return cloudformation.read(source.path, source.parameters, source.region, prefix=prefix,
                                    suffix=suffix, summary=summary.append,
                                    tables_only=source.tables_only)
     if source.kind == "terraform":
@@ -120,8 +121,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, force: bool,
-            out: TextIO, err: TextIO) -> int:
-    """0 written; 2 invalid input or existing files; 3 the source cannot be read."""
+            out: TextIO, err: TextIO) -> Exit:
+    """The `adopt` command (generator.cli lists what its exit codes mean)."""
     summary: list[str] = []
     try:
         tables = read_source(source, prefix, suffix, summary)
@@ -141,14 +142,14 @@ def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, forc
     if existing and not force:
         print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
               "or --schemas DIR for another folder", file=err)
-        return INVALID
+        return Exit.INVALID
     for table in tables:
         path = schemas_dir / f"{table.file_stem}.yaml"
         try:
             _write(path, texts[path])
         except (OSError, OutputError) as error:
             print(f"error: cannot write {path}: {error}", file=err)
-            return UNREADABLE
+            return Exit.UNAVAILABLE
         print(f"{path}: adopted from {table.origin}", file=out)
         for note in table.notes:
             print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
@@ -156,5 +157,5 @@ def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, forc
         print(f"note: {line}", file=out)
     count = len(tables)
     print(f"{count} table file{'s' if count != 1 else ''} written to {schemas_dir}; review the "
-          "NOT ADOPTED comments, then run `python -m generator build`", file=out)
-    return 0
+          f"NOT ADOPTED comments, then run `{MODULE_COMMAND} build`", file=out)
+    return Exit.OK
