@@ -122,4 +122,5 @@ def exit_codes_overview() -> str:
         users = [name for name, codes in EXIT_CODES.items() if code in codes]
         which = "" if len(users) == len(EXIT_CODES) else f" ({', '.join(users)})"
         parts.append(f"{int(code)} {code.meaning}{which}")
-    return "Exit codes: " + "; ".join(parts) + ". Each command's --help says what each means for it."
+    return ("Exit codes: " + "; ".join(parts)
+            + ". Each command's --help says what each means for it.")
