@@ -69,6 +69,7 @@ STAGES: dict[str, str] = {
     "generator.deployed": "commands",
     "generator.adopt": "commands",
     "generator.replay": "commands",
+    "generator.replay_judge": "commands",
     "generator.verify": "commands",
     "generator.scaffold": "commands",
     "generator.tablefile": "commands",
