@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import model
+from generator.json_files import read_own
 from generator.json_printer import pretty_json
 from generator.model import Move, Project, Table
 
@@ -198,15 +199,6 @@ def model_json(project: Project) -> str:
 # --- reading ----------------------------------------------------------------------------
 
 
-def parse_json(text: str, origin: str, error: type[Exception]) -> Any:
-    """``text`` as JSON, or ``error`` naming ``origin`` and where the JSON breaks: how the
-    files the generator reads back (model.json, the writer's manifest) report damage."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise error(f"{origin} is not valid JSON: {exc}") from exc
-
-
 def moves_from_json(text: str) -> tuple[Move, ...]:
     """The renamed table files that a model.json records; none if it cannot be read."""
     try:
@@ -218,9 +210,7 @@ def moves_from_json(text: str) -> tuple[Move, ...]:
 
 def snapshots_from_json(text: str, origin: str) -> dict[str, Snapshot]:
     """Read back what ``model_json`` wrote, by table key; ``origin`` names it in errors."""
-    document = parse_json(text, origin, ModelFileError)
-    if not isinstance(document, dict) or document.get("generator") != _MODEL_KIND:
-        raise ModelFileError(f"{origin} was not written by this generator")
+    document = read_own(text, origin, _MODEL_KIND, ModelFileError)
     if document.get("format") != _MODEL_FORMAT:
         raise ModelFileError(
             f"{origin} has model format {document.get('format')!r}; "

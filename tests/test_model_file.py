@@ -102,6 +102,6 @@ def test_values_are_shown_as_the_table_file_writes_them() -> None:
 
 
 def test_damaged_json_is_reported_with_its_origin_and_position() -> None:
-    with pytest.raises(model_file.ModelFileError, match=r"^x/model.json is not valid JSON: "
-                       r"Expecting value: line 1 column 1 \(char 0\)$"):
+    with pytest.raises(model_file.ModelFileError, match=r"^x/model.json is not valid JSON \("
+                       r"Expecting value: line 1 column 1 \(char 0\)\)$"):
         model_file.snapshots_from_json("", "x/model.json")

@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
     "generator.diagnostics": "vocabulary",
     "generator.hclfmt": "vocabulary",
     "generator.invocation": "vocabulary",
+    "generator.json_files": "vocabulary",
     "generator.json_printer": "vocabulary",
     "generator.keys": "vocabulary",
     "generator.naming": "vocabulary",
