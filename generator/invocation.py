@@ -56,11 +56,13 @@ EXIT_CODES: dict[str, dict[Exit, str]] = {
     },
     "plan": {
         Exit.OK: "every change is safe and deployable in one update",
-        Exit.FINDINGS: "otherwise (a replace or remove without --allow-replace, or several "
-        "CloudFormation updates needed, or a change that takes several deployments)",
-        Exit.INVALID: "invalid input or options",
-        Exit.UNAVAILABLE: "no readable baseline (model.json, the file, the live tables or the "
-        "stack)",
+        Exit.FINDINGS: "otherwise: a replace or remove without --allow-replace (which accepts "
+        "replacements and removals, not changes that need several deployments), several "
+        "CloudFormation updates needed, or a change that takes several deployments",
+        Exit.INVALID: "invalid input or options (also a baseline file of the wrong shape, an "
+        "unknown region, --against live without --region)",
+        Exit.UNAVAILABLE: "no readable baseline (no model.json, a missing file, an unreachable "
+        "endpoint, a stack that does not exist)",
     },
     "import": {
         Exit.OK: "written",

@@ -209,3 +209,10 @@ def run_cli_help(*command: str) -> str:
     result = subprocess.run([sys.executable, "-m", "generator", *command, "--help"], cwd=REPO,
                             capture_output=True, text=True, check=True)
     return result.stdout
+
+
+def test_the_readme_lists_each_commands_exit_codes_from_the_one_exit_enum() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command, codes in EXIT_CODES.items():
+        line = f"- `{command}`: " + ", ".join(f"`{int(c)}` {text}" for c, text in codes.items())
+        assert f"\n{line}\n" in readme, command

@@ -12,7 +12,7 @@ from generator.json_files import read_own
 from generator.model_file import ModelFileError, snapshots_from_json
 
 
-class _Problem(Exception):
+class _ProblemError(Exception):
     pass
 
 
@@ -23,8 +23,8 @@ class _Problem(Exception):
     ('{"generator": "another"}', "f.json was not written by this tool; delete it"),
 ])
 def test_a_damaged_or_foreign_file_names_itself_and_the_fix(text: str, message: str) -> None:
-    with pytest.raises(_Problem) as raised:
-        read_own(text, "f.json", "ours", _Problem, "delete it")
+    with pytest.raises(_ProblemError) as raised:
+        read_own(text, "f.json", "ours", _ProblemError, "delete it")
     assert str(raised.value) == message
 
 

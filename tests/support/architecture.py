@@ -231,7 +231,7 @@ def private_names_in_tests(root: Path = ROOT) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator"):
                 for alias in node.names:
-                    if alias.name.startswith("_"):
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.add(f"{node.module}.{alias.name}")
                     else:
                         aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
