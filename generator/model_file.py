@@ -113,6 +113,10 @@ GLOBAL_SECONDARY_INDEX = Record(model.GlobalSecondaryIndex, (
     Field("contributor_insights_mode", "contributor_insights_mode", "contributor_insights_mode",
           when_set=True),
 ))
+# The fields fixed when a global secondary index is created: an index whose other fields
+# differ changes in place, one whose these differ is another index.
+INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection", "more_partition_keys",
+                  "more_sort_keys")
 LOCAL_SECONDARY_INDEX = Record(model.LocalSecondaryIndex, _same("name", "sort_key", "projection"))
 TABLE = Record(Table, (
     #     model.json key                     model attribute                      table file key

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +27,13 @@ from generator.invocation import MODULE_COMMAND
 from generator.model import Project, Table
 from generator.model_file import (
     GLOBAL_SECONDARY_INDEX,
+    INDEX_IDENTITY,
     TABLE,
     ModelFileError,
     Snapshot,
     table_snapshot,
 )
+from generator.moves import renames
 from generator.naming import table_logical_id
 from generator.plan_wording import (
     CLOUDFORMATION,
@@ -66,9 +67,6 @@ _TERRAFORM_ELSEWHERE = frozenset(
 # Findings whose change the table resource does not apply: a TTL that is only removed, the
 # capacity of a scaled index (read back from the live table).
 _TERRAFORM_IGNORES = frozenset({"P103", "P110"})
-# What identifies a global secondary index; other index settings change in place.
-_INDEX_IDENTITY = ("name", "partition_key", "sort_key", "projection", "more_partition_keys",
-                   "more_sort_keys")
 
 
 # --- the diff ---------------------------------------------------------------------------
@@ -174,7 +172,7 @@ def _gsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
             continue
         field = f"global_secondary_indexes[{name}]"
         if was is not None and now is not None and all(
-            was.get(k) == now.get(k) for k in _INDEX_IDENTITY
+            was.get(k) == now.get(k) for k in INDEX_IDENTITY
         ):
             for setting in sorted(was.keys() | now.keys()):
                 if was.get(setting) != now.get(setting):
@@ -382,27 +380,6 @@ def diff(
             f"{origin or against} is damaged: {exc!r} missing or malformed"
         ) from exc
     return Plan(against, tables, notes)
-
-
-def _identity(table: Snapshot) -> tuple[Any, ...]:
-    """What makes two tables under different keys the same table: name, keys, indexes."""
-    indexes = sorted(
-        tuple(json.dumps(ix.get(k), sort_keys=True) for k in _INDEX_IDENTITY)
-        for ix in table["global_secondary_indexes"]
-    )
-    keys = [table[k] for k in ("name", "partition_key", "sort_key", "local_secondary_indexes")]
-    return (json.dumps(keys, sort_keys=True), tuple(indexes))
-
-
-def renames(old: Mapping[str, Snapshot], new: Mapping[str, Snapshot]) -> dict[str, str]:
-    """Old key by new key, for each table key that disappears while another appears with
-    the same physical name, keys and indexes: a renamed table file, not a new table."""
-    removed = {_identity(old[k]): k for k in sorted(old.keys() - new.keys())}
-    return {
-        key: removed[_identity(new[key])]
-        for key in sorted(new.keys() - old.keys())
-        if _identity(new[key]) in removed
-    }
 
 
 def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
