@@ -77,6 +77,7 @@ STAGES: dict[str, str] = {
     "generator.workbench": "commands",
     "generator.sources": "commands",
     "generator.cli": "cli",
+    "generator.cli_args": "cli",
     "generator.__main__": "cli",
 }
 RULE_CODE = re.compile(r"^[EWYSPN]\d{3}$")
