@@ -13,8 +13,8 @@ import enum
 # tools to run (the pre-commit hooks of `init`) call, and the help's name outside this
 # repository.
 COMMAND = "dynamodb-schema-generator"
-# The tool as a module (``__main__``): the README's first line, and how messages tell the
-# user what to run next (it works wherever the package is installed, with its Python).
+# The tool as a module (``__main__``): the README's first line, and how every message names
+# the command to run next.
 MODULE_COMMAND = "python -m generator"
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator.invocation import MODULE_COMMAND
 from generator.json_files import read_own
 
 MANIFEST = ".generator-manifest.json"
@@ -159,7 +160,7 @@ Files = Mapping[str, str] | Iterable[tuple[str, str]]
 def _refuse_interrupted(out: Path) -> None:
     if (out / JOURNAL).exists() or (out / JOURNAL).is_symlink():
         raise OutputError(
-            f"{out} holds an interrupted build ({JOURNAL}); run `python -m generator build` "
+            f"{out} holds an interrupted build ({JOURNAL}); run `{MODULE_COMMAND} build` "
             "to finish it"
         )
 
