@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator.cli_args import parser
-from generator.invocation import COMMAND, Exit
+from generator.invocation import COMMAND, MODULE_COMMAND, Exit
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
     from generator.diagnostics import InputError
@@ -93,11 +94,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         print(f"{_count(tables, 'table file')} {'is' if tables == 1 else 'are'} valid", file=out)
         return Exit.OK
     if args.command == "verify":
-        from generator import verify
-
         try:
-            return verify.command(project, args.out, out, err, jobs=args.jobs,
-                                  strict=args.strict)
+            return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict)
         except InputError as error:  # a stack over a CloudFormation quota
             return _invalid(error, err, args.command)
     if args.command == "export":
@@ -174,6 +172,31 @@ def _import(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO
         print(f"error: {error}", file=err)
         return Exit.UNAVAILABLE
     return Exit.OK
+
+
+def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: int | None,
+            strict: bool) -> Exit:
+    """Each check's outcome as it comes, then a summary."""
+    from generator import verify
+
+    if not out_dir.is_dir():
+        print(f"error: {out_dir} does not exist; run `{MODULE_COMMAND} build`", file=err)
+        return Exit.UNAVAILABLE
+    started = time.monotonic()
+    outcomes: list[verify.Outcome] = []
+    for outcome in verify.run_checks(project, out_dir, jobs=jobs):
+        outcomes.append(outcome)
+        print(outcome.format(), file=out, flush=True)
+    failed = [o.check for o in outcomes if o.status == verify.FAILED]
+    skipped = [o.check for o in outcomes if o.status == verify.SKIPPED]
+    if failed:
+        print(f"failed: {', '.join(sorted(failed))}", file=out)
+    if skipped and strict:
+        print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
+    passed = sum(o.status == verify.PASSED for o in outcomes)
+    print(f"{out_dir}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped in "
+          f"{time.monotonic() - started:.0f} s", file=out)
+    return Exit.FINDINGS if failed or (strict and skipped) else Exit.OK
 
 
 def _invalid(error: InputError, err: TextIO, command: str) -> Exit:
