@@ -28,7 +28,8 @@ def _invoked_as(argv: Sequence[str] | None) -> str:
 
 def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
     from generator.sources import SourceError, pairs
-    from generator.sources.command import Source, command
+    from generator.sources.command import Source, read_source, render_files, write_table_file
+    from generator.writer import OutputError
 
     files = (("cloudformation", args.cloudformation), ("terraform", args.terraform),
              ("nosql-workbench", args.nosql_workbench))
@@ -43,8 +44,41 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
         print(f"error: {error}", file=err)
         return error.exit_code
     source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table), parameters)
-    return command(source, args.schemas, prefix=args.name_prefix, suffix=args.name_suffix,
-                   force=args.force, out=out, err=err)
+    summary: list[str] = []
+    try:
+        tables = read_source(source, args.name_prefix, args.name_suffix, summary)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    try:
+        texts = render_files(tables, args.schemas)
+    except SourceError as error:
+        # Most often a value that could not be resolved, which the notes name.
+        for table in tables:
+            for note in table.notes:
+                print(f"{table.origin}: {note.text}", file=err)
+        print(f"error: {error}\nnothing was written", file=err)
+        return error.exit_code
+    existing = sorted(str(p) for p in texts if p.exists())
+    if existing and not args.force:
+        print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
+              "or --schemas DIR for another folder", file=err)
+        return Exit.INVALID
+    for table in tables:
+        written = args.schemas / f"{table.file_stem}.yaml"
+        try:
+            write_table_file(written, texts[written])
+        except (OSError, OutputError) as error:
+            print(f"error: cannot write {written}: {error}", file=err)
+            return Exit.UNAVAILABLE
+        print(f"{written}: adopted from {table.origin}", file=out)
+        for note in table.notes:
+            print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
+    for line in summary:
+        print(f"note: {line}", file=out)
+    print(f"{_count(len(tables), 'table file')} written to {args.schemas}; review the "
+          f"NOT ADOPTED comments, then run `{MODULE_COMMAND} build`", file=out)
+    return Exit.OK
 
 
 def _where(args: argparse.Namespace) -> Any:

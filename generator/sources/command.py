@@ -1,4 +1,4 @@
-"""The `adopt` command: read tables from one source, write one table file per table.
+"""What `adopt` does: read tables from one source, and the one table file per table.
 
 Every file is printed and put through the same stages as `build` (load, schema, rules)
 before anything is written, so `adopt` never leaves a table file that does not build; and
@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
-from generator.invocation import MODULE_COMMAND, Exit
 from generator.sources import Adopted, SourceError
-from generator.writer import OutputError, write_file
+from generator.writer import write_file
 
 
 @dataclass(frozen=True)
@@ -114,48 +112,7 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
     return texts
 
 
-def _write(path: Path, text: str) -> None:
+def write_table_file(path: Path, text: str) -> None:
     """Atomically, as the writer does: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_file(path, text)
-
-
-def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, force: bool,
-            out: TextIO, err: TextIO) -> Exit:
-    """The `adopt` command (generator.cli lists what its exit codes mean)."""
-    summary: list[str] = []
-    try:
-        tables = read_source(source, prefix, suffix, summary)
-    except SourceError as error:
-        print(f"error: {error}", file=err)
-        return error.exit_code
-    try:
-        texts = render_files(tables, schemas_dir)
-    except SourceError as error:
-        # Most often a value that could not be resolved, which the notes name.
-        for table in tables:
-            for note in table.notes:
-                print(f"{table.origin}: {note.text}", file=err)
-        print(f"error: {error}\nnothing was written", file=err)
-        return error.exit_code
-    existing = sorted(str(p) for p in texts if p.exists())
-    if existing and not force:
-        print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
-              "or --schemas DIR for another folder", file=err)
-        return Exit.INVALID
-    for table in tables:
-        path = schemas_dir / f"{table.file_stem}.yaml"
-        try:
-            _write(path, texts[path])
-        except (OSError, OutputError) as error:
-            print(f"error: cannot write {path}: {error}", file=err)
-            return Exit.UNAVAILABLE
-        print(f"{path}: adopted from {table.origin}", file=out)
-        for note in table.notes:
-            print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
-    for line in summary:
-        print(f"note: {line}", file=out)
-    count = len(tables)
-    print(f"{count} table file{'s' if count != 1 else ''} written to {schemas_dir}; review the "
-          f"NOT ADOPTED comments, then run `{MODULE_COMMAND} build`", file=out)
-    return Exit.OK
