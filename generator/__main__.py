@@ -2,6 +2,7 @@
 
 import sys
 
-from generator.cli import MODULE_COMMAND, main
+from generator.cli import main
+from generator.invocation import MODULE_COMMAND
 
 sys.exit(main(prog=MODULE_COMMAND))

@@ -13,8 +13,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
 
 from generator import hclfmt
 from generator.deployed import (
@@ -149,47 +147,22 @@ CLOUDFORMATION_IMPORT_NOTE = (
 )
 
 
-def command(
-    project: Project,
-    *,
-    output_format: str,
-    module_address: str,
-    where: Where,
-    output: Path | None,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    """The `import` command: 0 written, 1 a live table would be replaced, 2 bad options,
-    3 the live tables cannot be read or the output file cannot be written."""
-    try:
-        deployment = where.deployment(LIVE, None)
-        names = physical_names(project, deployment.prefix, deployment.suffix,
-                               deployment.table_names)
-        if where.region is not None:
-            comparison = compare_live(deployment, project)
-            err.write(format_comparison(comparison))
-            if comparison.would_replace:
-                print("error: not writing imports; fix the key differences first", file=err)
-                return 1
-            names = comparison.existing
-        text = (
-            cloudformation_resources(project, names)
-            if output_format == "cloudformation"
-            else terraform_imports(project, names, module_address)
-        )
-    except SourceError as error:
-        print(f"error: {error}", file=err)
-        return error.exit_code
-    if output_format == "cloudformation":
-        print(CLOUDFORMATION_IMPORT_NOTE, file=err)
-    if output is None:
-        out.write(text)
-        return 0
-    from generator.writer import OutputError, write_file
+def to_import(project: Project, where: Where) -> tuple[dict[str, str], LiveComparison | None]:
+    """The physical names of the tables to import, by key, and with a region the comparison
+    with the live tables (then only those that exist are imported). SourceError for options
+    that do not fit the project, or live tables that cannot be read."""
+    deployment = where.deployment(LIVE, None)
+    names = physical_names(project, deployment.prefix, deployment.suffix, deployment.table_names)
+    if where.region is None:
+        return names, None
+    comparison = compare_live(deployment, project)
+    return comparison.existing, comparison
 
-    try:
-        write_file(output, text)
-    except OutputError as error:
-        print(f"error: {error}", file=err)
-        return 3
-    return 0
+
+def import_text(project: Project, names: Mapping[str, str], output_format: str,
+                module_address: str) -> str:
+    """What `import` writes: Terraform import blocks, or CloudFormation's
+    --resources-to-import JSON."""
+    if output_format == "cloudformation":
+        return cloudformation_resources(project, names)
+    return terraform_imports(project, names, module_address)

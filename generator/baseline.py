@@ -1,4 +1,5 @@
-"""What `plan` and `build` compare with: the deployed state, or the closest record of it.
+"""What `plan` and `build` compare with: the deployed state, or the closest record of it,
+and the plan against it.
 
 The build that was just made is never a baseline, since every build rewrites
 ``out/model.json``: the default is the model committed at the merge base of ``HEAD`` and its
@@ -13,7 +14,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import deployed
+from generator.invocation import MODULE_COMMAND
+from generator.model import Project
 from generator.model_file import MODEL_FILE, ModelFileError, Snapshot, snapshots_from_json
+from generator.plan import Plan, diff
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ def _working_copy(out_dir: Path, why: str) -> Baseline:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ModelFileError(
-            f"{path} does not exist; run `python -m generator build` first, "
+            f"{path} does not exist; run `{MODULE_COMMAND} build` first, "
             "or compare with a git revision with --against REF"
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -117,3 +122,54 @@ def read(out_dir: Path, against: str | None) -> Baseline:
         return _working_copy(out_dir, f"{path} is not committed at {label}, so each build "
                              "moves it")
     return _at_revision(root, path, revision, label)
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+def plan(project: Project, out_dir: Path, against: str | None, where: deployed.Where) -> Plan:
+    """The `plan` command's plan: the project against the committed model.json (the default,
+    or at git revision ``against``), or against what is deployed when ``against`` names a
+    deployment. ModelFileError: no readable baseline; SourceError: a deployment that cannot
+    be read, or options that do not fit it."""
+    target = deployed.parse_against(against) if against is not None else None
+    if target is None:
+        found = read(out_dir, against)
+        return diff(found.tables, project, found.label, found.origin)
+    deployment = where.deployment(*target)
+    gone = _gone_tables(out_dir, project) if target[0] == deployed.LIVE else {}
+    tables = deployed.read(deployment, project, gone)
+    return diff(tables.tables, deployed.with_common_tags(project, deployment.tags),
+                deployment.label, notes=tables.notes)
+
+
+def _gone_tables(out_dir: Path, project: Project) -> dict[str, str]:
+    """Names of the tables the committed baseline has and the table files no longer do: live
+    tables carry no table key, so these are looked up to show their removal."""
+    try:
+        recorded = read(out_dir, None).tables
+    except ModelFileError:
+        return {}
+    keys = {t.key for t in project.tables}
+    return {key: table["name"] for key, table in recorded.items() if key not in keys}
+
+
+def build_warning(out_dir: Path, project: Project) -> str | None:
+    """What `build` must say before it writes a change that replaces or removes a table."""
+    if not (out_dir / MODEL_FILE).exists():
+        return None  # nothing built here yet, or a build from before model.json
+    try:
+        found = read(out_dir, None)
+        plan = diff(found.tables, project, found.label, found.origin)
+    except ModelFileError as error:
+        return f"warning: cannot compare with the baseline, so no plan check: {error}"
+    if not plan.data_loss_risk:
+        return None
+    tables = ", ".join(
+        f"{t.key} ({t.action})" for t in plan.tables if t.data_loss_risk
+    )
+    return (
+        "WARNING: this build replaces or removes tables (their items may be lost), compared "
+        f"with {plan.against}: {tables}. Run `{MODULE_COMMAND} plan` for details before "
+        "committing."
+    )

@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import enum
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from generator import __version__
-from generator.naming import MODULE_NAME
-from generator.parallel import MIN_TABLES
+from generator.cli_args import parser
+from generator.invocation import COMMAND, MODULE_COMMAND, Exit
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
     from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
-
-
-# How the tool is called outside this repository (pyproject's [project.scripts]); in this
-# repository it is also `python -m generator` (``__main__``), which runs whatever package named
-# ``generator`` comes first on the path.
-COMMAND = "dynamodb-schema-generator"
-MODULE_COMMAND = "python -m generator"
-
-
-class Exit(enum.IntEnum):
-    OK = 0
-    CHANGED = 1  # --check found out/ stale
-    INVALID = 2  # the input has problems (also: bad command-line usage)
-    OUTPUT = 3  # the output folder cannot be read or written
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
-    return value
 
 
 def _invoked_as(argv: Sequence[str] | None) -> str:
@@ -51,119 +26,10 @@ def _invoked_as(argv: Sequence[str] | None) -> str:
     return COMMAND
 
 
-def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Render DynamoDB table files (YAML) into Terraform and CloudFormation.",
-        epilog="Exit codes: 0 ok; 1 build --check found out/ stale, plan found a change that is "
-        "unsafe or needs several deployments, import found a table it would replace, verify "
-        "found a failing check; 2 invalid input or usage; 3 the output folder (or plan's "
-        "baseline, or import's live tables) cannot be read or written.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
-                         help="folder of table files, one *.yaml or *.yml file per table; "
-                         "subfolders are not read (default: schemas)")
-        sub.add_argument("--settings", type=Path, metavar="FILE",
-                         help="project settings file (default: dynamodb-schema-generator.yaml "
-                         "beside the schemas folder, if there is one)")
-        sub.add_argument("--jobs", "-j", type=_positive, metavar="N",
-                         help="processes to load and render with (default: one per "
-                         f"processor from {MIN_TABLES} table files on, else 1)")
-
-    build = commands.add_parser("build", help="write out/terraform and out/cloudformation")
-    common(build)
-    build.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                       help="output folder (default: out)")
-    build.add_argument("--check", action="store_true",
-                       help="write nothing; exit 1 and list the stale files if the output "
-                       "folder is stale")
-    build.add_argument("--diff", action="store_true",
-                       help="with --check: print the unified diff of every stale file too")
-    validate = commands.add_parser("validate", help="check the table files only")
-    common(validate)
-    for strict in (build, validate):
-        strict.add_argument("--strict", action="store_true",
-                            help="treat warnings (W codes) as errors: exit 2, write nothing")
-    verify = commands.add_parser(
-        "verify", help="run the checks a user can run on the output folder: up to date, "
-        "cfn-lint, terraform fmt and validate; prints what ran and what was skipped",
-        epilog="Exit codes: 0 no check failed (some may have been skipped, unless --strict), "
-        "1 a check failed (or, with --strict, was skipped), "
-        "2 invalid input, 3 the output folder does not exist.")
-    common(verify)
-    verify.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                        help="output folder to verify (default: out)")
-    verify.add_argument("--strict", action="store_true",
-                        help="a skipped check (no cfn-lint, Terraform or provider) fails, "
-                        "for CI")
-    _add_change_commands(commands, common)
-    replay = commands.add_parser(
-        "replay", help="create scratch copies of the tables on an endpoint, write the examples, "
-        "run every access pattern and check what it returns; then delete the copies",
-        epilog="Exit codes: 0 every pattern served, 1 some pattern not served or an example "
-        "refused, 2 invalid input, 3 the endpoint cannot be used, 130 interrupted (the scratch "
-        "tables are deleted all the same).")
-    common(replay)
-    replay.add_argument("--endpoint-url", required=True, metavar="URL",
-                        help="DynamoDB endpoint: moto, DynamoDB Local, or a sandbox account's "
-                        "https://dynamodb.REGION.amazonaws.com")
-    replay.add_argument("--region", help="AWS region (default: as for the AWS CLI)")
-    _add_adopt_command(commands)
-    init = commands.add_parser(
-        "init", help="start a project: schemas/ with an example table and the JSON Schemas "
-        "for editors, a .pre-commit-config.yaml and a root module that calls the module",
-        epilog="Exit codes: 0 written, 2 a file it would write exists (nothing is written), "
-        "3 the folder cannot be written.")
-    init.add_argument("directory", nargs="?", type=Path, default=Path("."), metavar="DIR",
-                      help="the project folder (default: the current folder)")
-    schema = commands.add_parser(
-        "schema", help="print the JSON Schema of the table files (or of the settings file), "
-        "for an editor or another tool")
-    schema.add_argument("kind", nargs="?", choices=["table", "settings"], default="table",
-                        help="table: a table file's schema (default); settings: the project "
-                        "settings file's")
-    export = commands.add_parser(
-        "export", help="the table files in another tool's format: a NoSQL Workbench data model")
-    common(export)
-    export.add_argument("--format", choices=["nosql-workbench"], required=True,
-                        help="nosql-workbench: a data model to import into NoSQL Workbench")
-    return parser
-
-
-def _add_adopt_command(commands: Any) -> None:
-    """`adopt`: table files from tables that already exist."""
-    adopt = commands.add_parser(
-        "adopt", help="write table files from existing tables: live, a CloudFormation template, "
-        "Terraform show -json, or a NoSQL Workbench model",
-        epilog="Exit codes: 0 written, 2 invalid input or options (or a table file exists; "
-        "--force replaces it), 3 the source cannot be read.")
-    adopt.add_argument("--schemas", type=Path, default=Path("schemas"), metavar="DIR",
-                       help="folder to write the table files to (default: schemas)")
-    source = adopt.add_mutually_exclusive_group()
-    source.add_argument("--cloudformation", type=Path, metavar="FILE",
-                        help="a CloudFormation template, JSON or YAML")
-    source.add_argument("--terraform", type=Path, metavar="FILE",
-                        help="the output of `terraform show -json` for a plan or a state")
-    source.add_argument("--nosql-workbench", type=Path, metavar="FILE",
-                        help="a NoSQL Workbench data model (its JSON export)")
-    adopt.add_argument("--region", help="without a file: read the live tables of this region "
-                       "(credentials as for the AWS CLI); with a template: AWS::Region")
-    adopt.add_argument("--endpoint-url", help="DynamoDB endpoint, e.g. a local emulator")
-    adopt.add_argument("--table", nargs="+", default=[], metavar="NAME",
-                       help="live tables to adopt (default: all, or all with the affixes)")
-    adopt.add_argument("--parameter", action="append", default=[], metavar="K=V",
-                       help="a template parameter or pseudo parameter (AWS::AccountId=...)")
-    adopt.add_argument("--name-prefix", default="", help="stripped from the physical names")
-    adopt.add_argument("--name-suffix", default="", help="stripped from the physical names")
-    adopt.add_argument("--force", action="store_true", help="replace existing table files")
-
-
-def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.sources.command import Source, command
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
+    from generator.sources import SourceError, pairs
+    from generator.sources.command import Source, read_source, render_files, write_table_file
+    from generator.writer import OutputError
 
     files = (("cloudformation", args.cloudformation), ("terraform", args.terraform),
              ("nosql-workbench", args.nosql_workbench))
@@ -172,78 +38,58 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("error: adopt needs a source: --region R for live tables, --cloudformation, "
               "--terraform or --nosql-workbench FILE", file=err)
         return Exit.INVALID
-    source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table),
-                    tuple(args.parameter))
-    return command(source, args.schemas, prefix=args.name_prefix, suffix=args.name_suffix,
-                   force=args.force, out=out, err=err)
-
-
-def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """`plan` and `import`: what deploying the table files changes, and adopting live tables."""
-    plan = commands.add_parser(
-        "plan", help="what deploying the table files changes: create, update, replace, remove",
-        epilog="Exit codes: 0 every change is safe and deployable in one update, 1 otherwise "
-        "(a replace or remove without --allow-replace, or several CloudFormation updates "
-        "needed, or a change that takes several deployments), 2 invalid input or options, 3 "
-        "no readable baseline (model.json, the file, the live tables or the stack).")
-    common(plan)
-    plan.add_argument("--out", type=Path, default=Path("out"), metavar="DIR",
-                      help="output folder whose model.json is compared (default: out)")
-    plan.add_argument("--against", metavar="REF",
-                      help="compare with the output folder's model.json as committed at git "
-                      "revision REF (default: at the merge base of HEAD and its upstream "
-                      "branch, or at HEAD without one; outside git, the last build); or with "
-                      "what is deployed: 'live' (with --region), 'terraform:FILE' (the JSON "
-                      "of `terraform show -json` for a state or a plan), "
-                      "'cloudformation:FILE' (a template, e.g. from `aws cloudformation "
-                      "get-template`) or 'stack:NAME' (a deployed stack, with --region)")
-    plan.add_argument("--allow-replace", action="store_true",
-                      help="exit 0 even if a table is replaced or removed")
-    plan.add_argument("--format", choices=["text", "json"], default="text",
-                      help="text for people (default), json for pipelines")
-    _deployment_options(plan, "with --against live or stack:NAME: the region")
-    plan.add_argument("--parameter", action="append", default=[], metavar="K=V",
-                      help="with a CloudFormation baseline: a template parameter or pseudo "
-                      "parameter (a stack's own parameters are read from it)")
-    adopt = commands.add_parser(
-        "import", help="adopt existing tables: Terraform import blocks or CloudFormation "
-        "--resources-to-import JSON",
-        epilog="Exit codes: 0 written, 1 a live table differs in a way that would replace it, "
-        "2 invalid input or options, 3 the live tables cannot be read.")
-    common(adopt)
-    adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform",
-                       help="terraform: import blocks for the root module (default); "
-                       "cloudformation: the --resources-to-import JSON of an IMPORT change set")
-    adopt.add_argument("--module-address", default=f"module.{MODULE_NAME}", metavar="ADDR",
-                       help="address of the generated module in the root module (default: "
-                       f"module.{MODULE_NAME}, as in the module's README)")
-    adopt.add_argument("--output", type=Path, metavar="FILE",
-                       help="write to FILE (replaced atomically, and only on success) "
-                       "instead of standard output")
-    _deployment_options(adopt, "read the live tables (AWS credentials as for the AWS CLI) "
-                        "and report every difference; import only those that exist")
-
-
-def _deployment_options(parser: argparse.ArgumentParser, region_help: str) -> None:
-    """How the deployment names and tags the tables: `plan` and `import` read them alike."""
-    parser.add_argument("--region", help=region_help)
-    parser.add_argument("--endpoint-url", help="AWS endpoint, e.g. a local emulator")
-    parser.add_argument("--name-prefix", default="", help="as the module's name_prefix")
-    parser.add_argument("--name-suffix", default="", help="as the module's name_suffix")
-    parser.add_argument("--table-name", action="append", default=[], metavar="KEY=NAME",
-                        help="physical name of one table, as the module's table_names")
-    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
-                        help="a common tag of the deployment, as the module's tags or the "
-                        "stack's --tags, so that the comparison with what is deployed "
-                        "expects it")
+    try:
+        parameters = pairs("--parameter", "KEY=VALUE", args.parameter, empty=True)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    source = Source(kind, path, args.region, args.endpoint_url, tuple(args.table), parameters)
+    summary: list[str] = []
+    try:
+        tables = read_source(source, args.name_prefix, args.name_suffix, summary)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    try:
+        texts = render_files(tables, args.schemas)
+    except SourceError as error:
+        # Most often a value that could not be resolved, which the notes name.
+        for table in tables:
+            for note in table.notes:
+                print(f"{table.origin}: {note.text}", file=err)
+        print(f"error: {error}\nnothing was written", file=err)
+        return error.exit_code
+    existing = sorted(str(p) for p in texts if p.exists())
+    if existing and not args.force:
+        print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
+              "or --schemas DIR for another folder", file=err)
+        return Exit.INVALID
+    for table in tables:
+        written = args.schemas / f"{table.file_stem}.yaml"
+        try:
+            write_table_file(written, texts[written])
+        except (OSError, OutputError) as error:
+            print(f"error: cannot write {written}: {error}", file=err)
+            return Exit.UNAVAILABLE
+        print(f"{written}: adopted from {table.origin}", file=out)
+        for note in table.notes:
+            print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
+    for line in summary:
+        print(f"note: {line}", file=out)
+    print(f"{_count(len(tables), 'table file')} written to {args.schemas}; review the "
+          f"NOT ADOPTED comments, then run `{MODULE_COMMAND} build`", file=out)
+    return Exit.OK
 
 
 def _where(args: argparse.Namespace) -> Any:
+    """The deployment options; SourceError for a KEY=VALUE option that is not one."""
     from generator.deployed import Where
+    from generator.sources import pairs
 
     return Where(args.region, args.endpoint_url, args.name_prefix, args.name_suffix,
-                 tuple(args.table_name), tuple(args.tag),
-                 tuple(getattr(args, "parameter", ())))
+                 pairs("--table-name", "KEY=NAME", args.table_name),
+                 pairs("--tag", "KEY=VALUE", args.tag),
+                 pairs("--parameter", "KEY=VALUE", getattr(args, "parameter", ()), empty=True))
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
@@ -252,7 +98,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     prog = prog or _invoked_as(argv)
-    args = _parser(prog).parse_args(argv)
+    args = parser(prog).parse_args(argv)
     if args.command == "adopt":  # reads a source, not the table files
         return _adopt(args, out, err)
     if args.command in ("init", "schema"):  # before there are table files
@@ -282,11 +128,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         print(f"{_count(tables, 'table file')} {'is' if tables == 1 else 'are'} valid", file=out)
         return Exit.OK
     if args.command == "verify":
-        from generator import verify
-
         try:
-            return verify.command(project, args.out, out, err, jobs=args.jobs,
-                                  strict=args.strict)
+            return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict)
         except InputError as error:  # a stack over a CloudFormation quota
             return _invalid(error, err, args.command)
     if args.command == "export":
@@ -298,17 +141,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         out.write(text)
         return Exit.OK
     if args.command == "plan":
-        from generator import plan
-
-        return plan.command(project, out_dir=args.out, against=args.against,
-                            where=_where(args), allow_replace=args.allow_replace,
-                            output_format=args.format, out=out, err=err)
+        return _plan(project, args, out, err)
     if args.command == "import":
-        from generator import adopt
-
-        return adopt.command(project, output_format=args.format,
-                             module_address=args.module_address, where=_where(args),
-                             output=args.output, out=out, err=err)
+        return _import(project, args, out, err)
     if args.command == "replay":
         from generator import replay
 
@@ -324,7 +159,81 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return _invalid(error, err, args.command)
 
 
-def _invalid(error: InputError, err: TextIO, command: str) -> int:
+def _plan(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
+    from generator import baseline, plan_report
+    from generator.model_file import ModelFileError
+    from generator.sources import SourceError
+
+    try:
+        where = _where(args)
+        found = baseline.plan(project, args.out, args.against, where)
+    except ModelFileError as error:
+        print(f"error: {error}", file=err)
+        return Exit.UNAVAILABLE
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    code = Exit.OK if found.deployable(args.allow_replace) else Exit.FINDINGS
+    out.write(plan_report.format_json(found, code) if args.format == "json"
+              else plan_report.format_text(found, args.allow_replace))
+    return code
+
+
+def _import(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> Exit:
+    from generator import adopt
+    from generator.sources import SourceError
+    from generator.writer import OutputError, write_file
+
+    try:
+        names, comparison = adopt.to_import(project, _where(args))
+        if comparison is not None:
+            err.write(adopt.format_comparison(comparison))
+            if comparison.would_replace:
+                print("error: not writing imports; fix the key differences first", file=err)
+                return Exit.FINDINGS
+        text = adopt.import_text(project, names, args.format, args.module_address)
+    except SourceError as error:
+        print(f"error: {error}", file=err)
+        return error.exit_code
+    if args.format == "cloudformation":
+        print(adopt.CLOUDFORMATION_IMPORT_NOTE, file=err)
+    if args.output is None:
+        out.write(text)
+        return Exit.OK
+    try:
+        write_file(args.output, text)
+    except OutputError as error:
+        print(f"error: {error}", file=err)
+        return Exit.UNAVAILABLE
+    return Exit.OK
+
+
+def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: int | None,
+            strict: bool) -> Exit:
+    """Each check's outcome as it comes, then a summary."""
+    from generator import verify
+
+    if not out_dir.is_dir():
+        print(f"error: {out_dir} does not exist; run `{MODULE_COMMAND} build`", file=err)
+        return Exit.UNAVAILABLE
+    started = time.monotonic()
+    outcomes: list[verify.Outcome] = []
+    for outcome in verify.run_checks(project, out_dir, jobs=jobs):
+        outcomes.append(outcome)
+        print(outcome.format(), file=out, flush=True)
+    failed = [o.check for o in outcomes if o.status == verify.FAILED]
+    skipped = [o.check for o in outcomes if o.status == verify.SKIPPED]
+    if failed:
+        print(f"failed: {', '.join(sorted(failed))}", file=out)
+    if skipped and strict:
+        print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
+    passed = sum(o.status == verify.PASSED for o in outcomes)
+    print(f"{out_dir}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped in "
+          f"{time.monotonic() - started:.0f} s", file=out)
+    return Exit.FINDINGS if failed or (strict and skipped) else Exit.OK
+
+
+def _invalid(error: InputError, err: TextIO, command: str) -> Exit:
     for diagnostic in error.diagnostics:
         print(diagnostic.format(), file=err)
     # Problems of the folder itself are not located in a file.
@@ -336,7 +245,7 @@ def _invalid(error: InputError, err: TextIO, command: str) -> int:
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> int:
+           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> Exit:
     from generator import render, scaffold, writer
     from generator.moves import with_moves
 
@@ -369,18 +278,18 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
                   + ("" if diff or not changes.any
                      else " (`build --check --diff` shows the differences)"),
                   file=err)
-            return Exit.CHANGED
-        from generator.plan import build_warning
+            return Exit.FINDINGS
+        from generator.baseline import build_warning
 
         warning = build_warning(out_dir, project)
         changes = writer.write(out_dir, render.render_files(project, jobs=jobs, notes=notes))
         refreshed = scaffold.refresh_copies(schemas_dir)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)
-        return Exit.OUTPUT
+        return Exit.UNAVAILABLE
     except OSError as error:
         print(f"error: cannot write {error.filename}: {error.strerror}", file=err)
-        return Exit.OUTPUT
+        return Exit.UNAVAILABLE
     for note in notes:
         print(note.format(), file=err)
     for path in refreshed:

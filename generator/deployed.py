@@ -23,15 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.invocation import Exit
 from generator.model import Project
 from generator.model_file import Snapshot, table_snapshot
 from generator.naming import table_key
 from generator.sources import (
-    INVALID,
-    UNREADABLE,
     Adopted,
     SourceError,
-    pairs,
     strip_affixes,
 )
 
@@ -76,23 +74,19 @@ class Deployment:
 
 @dataclass(frozen=True)
 class Where:
-    """The command line's options about a deployment, as given (KEY=VALUE lists)."""
+    """The command line's options about a deployment, parsed (KEY=VALUE options as maps)."""
 
     region: str | None = None
     endpoint_url: str | None = None
     prefix: str = ""
     suffix: str = ""
-    table_names: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    parameters: tuple[str, ...] = ()
+    table_names: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     def deployment(self, kind: str, target: str | None) -> Deployment:
-        return Deployment(
-            kind, target, self.region, self.endpoint_url, self.prefix, self.suffix,
-            pairs("--table-name", "KEY=NAME", self.table_names),
-            pairs("--tag", "KEY=VALUE", self.tags),
-            pairs("--parameter", "KEY=VALUE", self.parameters, empty=True),
-        )
+        return Deployment(kind, target, self.region, self.endpoint_url, self.prefix,
+                          self.suffix, self.table_names, self.tags, self.parameters)
 
 
 @dataclass(frozen=True)
@@ -195,8 +189,7 @@ def _read_file(deployment: Deployment, summary: Callable[[str], None]) -> list[A
 
     lines: list[str] = []
     source = Source(deployment.kind, Path(deployment.target), deployment.region,
-                    parameters=tuple(f"{k}={v}" for k, v in deployment.parameters.items()),
-                    tables_only=True)
+                    parameters=deployment.parameters, tables_only=True)
     tables = read_source(source, "", "", lines)
     for line in lines:
         summary(line)
@@ -221,10 +214,10 @@ def _read_stack(deployment: Deployment, name: str, summary: Callable[[str], None
         stack = client.describe_stacks(StackName=name)["Stacks"][0]
     except (BotoCoreError, ClientError) as error:
         raise SourceError(f"cannot read the stack {name} in {deployment.region}: {error}",
-                          UNREADABLE) from error
+                          Exit.UNAVAILABLE) from error
     template = load_template_text(body) if isinstance(body, str) else body
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
-        raise SourceError(f"the stack {name}'s template has no Resources mapping", UNREADABLE)
+        raise SourceError(f"the stack {name}'s template has no Resources mapping", Exit.UNAVAILABLE)
     given = {p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
              for p in stack.get("Parameters", [])}
     hidden = sorted(k for k, v in given.items() if v == "****")
@@ -272,7 +265,7 @@ def _snapshots(by_key: Mapping[str, Adopted]) -> dict[str, Snapshot]:
         except InputError as error:  # render_files checked them: a reader's bug
             raise SourceError("the deployed tables do not read back as table files:\n"
                               + "\n".join(d.format() for d in error.diagnostics),
-                              INVALID) from error
+                              Exit.INVALID) from error
     return {t.key: table_snapshot(t) for t in project.tables}
 
 

@@ -8,7 +8,6 @@ documents that expand past a bounded size are errors, not surprises.
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
@@ -18,37 +17,27 @@ from typing import Any
 
 import yaml
 
+from generator import loader_fast
 from generator.diagnostics import Diagnostic, DocPath, InputError, Mark, format_path
-
-# Limits that keep a hostile file from costing unbounded time or memory.
-MAX_FILE_BYTES = 1024 * 1024
-MAX_DEPTH = 32
-MAX_NODES = 50_000
+from generator.yaml_core import (
+    BOOL,
+    CONSTRUCTOR,
+    CONTROL,
+    CORE_BOOLEANS,
+    LIBYAML,
+    MAP,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    MERGE,
+    PLAIN_TEXT_TAGS,
+    SCALAR_TAGS,
+    SEQ,
+    STR,
+    SURROGATE,
+)
 
 TABLE_FILE_SUFFIXES = (".yaml", ".yml")
-
-_STR = "tag:yaml.org,2002:str"
-_BOOL = "tag:yaml.org,2002:bool"
-# YAML 1.2 spells booleans only so; PyYAML, like YAML 1.1, also reads yes/no/on/off.
-_CORE_BOOLEANS = frozenset({"true", "false"})
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:null",
-    _BOOL,
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    _STR,
-}
-_PLAIN_TEXT_TAGS = {"tag:yaml.org,2002:timestamp"}
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-_MERGE = "tag:yaml.org,2002:merge"
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_constructor = yaml.SafeLoader("")
-# libyaml builds the same nodes with the same marks about ten times faster (a 1,000-table
-# build spent half its time in the pure-Python parser). It is stricter in places (a lone
-# surrogate escape, a BOM inside the text) and laxer with tabs, so texts with a tab, and
-# texts it refuses, go to the pure-Python parser, which alone decides and words errors.
-_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 @dataclass(frozen=True)
@@ -59,14 +48,14 @@ class Document:
     display: str
     data: Any
     text: str = field(repr=False)
+    libyaml: bool = field(default=True, repr=False)  # how positions are found again
 
     @cached_property
     def _marks(self) -> tuple[dict[DocPath, Mark], dict[DocPath, Mark]]:
         # Positions are only needed for a diagnostic, so they are found again from the text
-        # when one is made: recording them for every node of every file was a tenth of a
-        # 1,000-table build and most of the memory its documents held.
+        # when one is made rather than recorded for every node of every file.
         converter = _Converter(record_marks=True)
-        converter.convert(_parse(self.text), (), 0)
+        converter.convert(_parse(self.text, self.libyaml), (), 0)
         return converter.key_marks, converter.value_marks
 
     @property
@@ -81,7 +70,7 @@ class Document:
         """This document with only the top-level ``keys`` of its data; positions still
         come from the whole text."""
         data = {key: value for key, value in self.data.items() if key in keys}
-        return Document(self.path, self.display, data, self.text)
+        return Document(self.path, self.display, data, self.text, self.libyaml)
 
     def mark(self, path: DocPath, *, key: bool = False) -> Mark:
         """The position of the node at ``path`` (or of its key), else of its nearest parent."""
@@ -109,6 +98,14 @@ class _LocatedProblemError(Exception):
         self.code, self.mark, self.path, self.message, self.hint = code, mark, path, message, hint
 
 
+def _too_deep(mark: Mark, path: DocPath) -> _LocatedProblemError:
+    """Y009, wherever the depth limit is found."""
+    return _LocatedProblemError(
+        "Y009", mark, path, f"the document nests deeper than {MAX_DEPTH} levels",
+        "a table file needs only a few levels; flatten the structure",
+    )
+
+
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -118,18 +115,9 @@ def _event_mark(event: yaml.Event) -> Mark:
     return Mark(start.line + 1, start.column + 1) if start else Mark(1, 1)
 
 
-# C0 controls but tab, newline and carriage return; DEL; C1 controls; bidirectional overrides
-# and isolates. YAML allows them as escapes, but they reach terminals (ANSI sequences in
-# plan output), make code read differently from what it does (bidi), and cfn-lint cannot
-# read a template holding a raw DEL or C1 character.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
-
-
 def _require_clean(text: str, node: yaml.Node, path: DocPath) -> None:
     """Refuse control characters in any string, then strings Terraform would rewrite."""
-    found = _CONTROL.search(text)
+    found = CONTROL.search(text)
     if found:
         raise _LocatedProblemError(
             "Y012",
@@ -181,22 +169,16 @@ class _Converter:
                 "a table file is small; remove repeated aliases (*name) that multiply its size",
             )
         if depth > MAX_DEPTH:
-            raise _LocatedProblemError(
-                "Y009",
-                _mark(node),
-                path,
-                f"the document nests deeper than {MAX_DEPTH} levels",
-                "a table file needs only a few levels; flatten the structure",
-            )
+            raise _too_deep(_mark(node), path)
         if self.record_marks:
             self.value_marks[path] = _mark(node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
-            self._require_tag(node, (_SEQ,), path)
+            self._require_tag(node, (SEQ,), path)
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
-            self._require_tag(node, (_MAP,), path)
+            self._require_tag(node, (MAP,), path)
             return self._mapping(node, path, depth)
         raise _LocatedProblemError(
             "Y004", _mark(node), path, "unsupported YAML node", ""
@@ -213,10 +195,10 @@ class _Converter:
             )
 
     def _scalar(self, node: yaml.ScalarNode, path: DocPath) -> Any:
-        if node.tag in _PLAIN_TEXT_TAGS:
+        if node.tag in PLAIN_TEXT_TAGS:
             return node.value
-        self._require_tag(node, _SCALAR_TAGS, path)
-        if node.tag == _BOOL and node.value.lower() not in _CORE_BOOLEANS:
+        self._require_tag(node, SCALAR_TAGS, path)
+        if node.tag == BOOL and node.value.lower() not in CORE_BOOLEANS:
             raise _LocatedProblemError(
                 "Y013",
                 _mark(node),
@@ -225,8 +207,8 @@ class _Converter:
                 "it differently",
                 "write true or false, or quote it for the text",
             )
-        value = _constructor.yaml_constructors[node.tag](_constructor, node)
-        if isinstance(value, str) and _SURROGATE.search(value):
+        value = CONSTRUCTOR.yaml_constructors[node.tag](CONSTRUCTOR, node)
+        if isinstance(value, str) and SURROGATE.search(value):
             raise _LocatedProblemError(
                 "Y007",
                 _mark(node),
@@ -242,7 +224,7 @@ class _Converter:
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            if key_node.tag == MERGE:
                 raise _LocatedProblemError(
                     "Y004",
                     _mark(key_node),
@@ -250,7 +232,7 @@ class _Converter:
                     "YAML merge keys ('<<') are not supported",
                     "write the keys out in full so that every table file reads on its own",
                 )
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 raise _LocatedProblemError(
                     "Y003",
@@ -285,28 +267,10 @@ def _decode(raw: bytes, display: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError(
-            [
-                Diagnostic(
-                    display,
-                    line,
-                    column,
-                    "Y007",
-                    "(document)",
-                    f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    "save the file as UTF-8",
-                )
-            ]
-        ) from None
-
-
-def _compose(text: str) -> list[yaml.Node | None]:
-    if _FAST_LOADER is not None and "\t" not in text:
-        try:
-            return list(yaml.compose_all(text, Loader=_FAST_LOADER))
-        except (yaml.YAMLError, RecursionError):
-            pass
-    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        raise InputError([Diagnostic(
+            display, line, column, "Y007", "(document)",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8",
+        )]) from None
 
 
 def _position(text: str, index: int) -> Mark:
@@ -314,10 +278,34 @@ def _position(text: str, index: int) -> Mark:
     return Mark(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
 
 
-def _count_events(text: str, loader: type[yaml.SafeLoader]) -> None:
+def _prescan(text: str, libyaml: bool) -> None:
+    """Refuse deep or huge documents from the event stream, before any node tree is built.
+
+    Events are streamed and dropped, so this costs bounded memory and no recursion; the
+    node tree composed afterwards then has at most MAX_NODES nodes and MAX_DEPTH levels.
+    """
+    if libyaml and LIBYAML is not None:
+        try:
+            _count_events(text, LIBYAML)
+            return
+        except yaml.YAMLError:
+            pass  # the pure-Python parser alone decides and words syntax errors
+    _count_events(text, yaml.SafeLoader)
+
+
+def _compose(text: str, libyaml: bool) -> list[yaml.Node | None]:
+    if libyaml and LIBYAML is not None and "\t" not in text:
+        try:
+            return list(yaml.compose_all(text, Loader=LIBYAML))
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+
+
+def _count_events(text: str, parser: type[yaml.SafeLoader]) -> None:
     depth = 0
     nodes = 0
-    for event in yaml.parse(text, Loader=loader):
+    for event in yaml.parse(text, Loader=parser):
         if isinstance(event, yaml.NodeEvent):
             nodes += 1
             if nodes > MAX_NODES:
@@ -329,132 +317,17 @@ def _count_events(text: str, loader: type[yaml.SafeLoader]) -> None:
                     "a table file is small; split or trim it",
                 )
             if depth > MAX_DEPTH:
-                raise _LocatedProblemError(
-                    "Y009",
-                    _event_mark(event),
-                    (),
-                    f"the document nests deeper than {MAX_DEPTH} levels",
-                    "a table file needs only a few levels; flatten the structure",
-                )
+                raise _too_deep(_event_mark(event), ())
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
 
-def _prescan(text: str) -> None:
-    """Refuse deep or huge documents from the event stream, before any node tree is built.
-
-    Events are streamed and dropped, so this costs bounded memory and no recursion; the
-    node tree composed afterwards then has at most MAX_NODES nodes and MAX_DEPTH levels.
-    """
-    if _FAST_LOADER is not None:
-        try:
-            _count_events(text, _FAST_LOADER)
-            return
-        except yaml.YAMLError:
-            pass  # the pure-Python parser alone decides and words syntax errors
-    _count_events(text, yaml.SafeLoader)
-
-
-class _NotPlainError(Exception):
-    """The text uses something ``_plain_data`` leaves to the full path (which words errors)."""
-
-
-_EVENT_TYPES = (
-    yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.MappingEndEvent,
-    yaml.SequenceEndEvent, yaml.DocumentEndEvent,
-)
-
-
-def _plain_string(text: str) -> None:
-    if _CONTROL.search(text) or (not text.isascii() and (
-        _SURROGATE.search(text) or not unicodedata.is_normalized("NFC", text)
-    )):
-        raise _NotPlainError
-
-
-def _plain_data(text: str) -> Any:
-    """The data of a plain table file, built from libyaml's events in one pass.
-
-    The full path (event pre-pass, node tree, conversion) took twice as long; this one
-    handles what table files hold: one document of mappings, lists and scalars within the
-    limits. Anything else (tags, anchors, aliases, merge keys, duplicate or non-string
-    keys, unwanted characters, an error) raises _NotPlainError, and the full path decides.
-    """
-    if _FAST_LOADER is None or "\t" in text:
-        raise _NotPlainError  # the pure-Python parser alone judges tabs
-    scalar, mapping_start, sequence_start, mapping_end, sequence_end, document_end = _EVENT_TYPES
-    parser: Any = _FAST_LOADER(text)  # libyaml's parser: untyped in PyYAML's stubs
-    resolve: Any = _constructor.resolve
-    try:
-        get = parser.get_event
-        get()  # the stream's start
-        if type(get()) is not yaml.DocumentStartEvent:
-            raise _NotPlainError
-        # Open collections: [the collection, the pending key, whether a key is pending].
-        open_: list[list[Any]] = []
-        nodes = 0
-        data: Any = None
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is document_end:
-                break
-            if kind is mapping_end or kind is sequence_end:
-                item = open_.pop()[0]
-                is_key_text = False
-            else:
-                nodes += 1
-                if event.anchor is not None or event.tag is not None or nodes > MAX_NODES:
-                    raise _NotPlainError
-                if kind is mapping_start or kind is sequence_start:
-                    if len(open_) >= MAX_DEPTH:
-                        raise _NotPlainError
-                    open_.append([{} if kind is mapping_start else [], None, False])
-                    continue
-                if kind is not scalar:
-                    raise _NotPlainError
-                item = event.value
-                tag = resolve(yaml.ScalarNode, item, event.implicit)
-                if tag == _BOOL and item.lower() not in _CORE_BOOLEANS:
-                    raise _NotPlainError  # a YAML 1.1 boolean: the full path refuses it
-                is_key_text = tag == _STR
-                if tag in _SCALAR_TAGS and not is_key_text:
-                    item = _constructor.yaml_constructors[tag](
-                        _constructor, yaml.ScalarNode(tag, item)
-                    )
-                elif not is_key_text and tag not in _PLAIN_TEXT_TAGS:
-                    raise _NotPlainError  # e.g. the merge key '<<'
-                if isinstance(item, str):
-                    _plain_string(item)
-            if not open_:
-                data = item
-                continue
-            top = open_[-1]
-            if type(top[0]) is list:
-                top[0].append(item)
-            elif top[2]:
-                top[0][top[1]] = item
-                top[2] = False
-            elif is_key_text and item not in top[0]:
-                top[1] = item
-                top[2] = True
-            else:
-                raise _NotPlainError  # a duplicate key, or one that is not a string
-        if type(get()) is not yaml.StreamEndEvent:
-            raise _NotPlainError  # more than one document
-        return data
-    except yaml.YAMLError:
-        raise _NotPlainError from None
-    finally:
-        parser.dispose()
-
-
-def _parse(text: str) -> yaml.Node:
+def _parse(text: str, libyaml: bool) -> yaml.Node:
     """The one document's node tree; the size and depth limits hold before it is built."""
-    _prescan(text)
-    documents = [node for node in _compose(text) if node is not None]
+    _prescan(text, libyaml)
+    documents = [node for node in _compose(text, libyaml) if node is not None]
     if not documents:
         raise _LocatedProblemError(
             "Y006",
@@ -474,8 +347,22 @@ def _parse(text: str) -> yaml.Node:
     return documents[0]
 
 
-def load_text(text: str, path: Path, display: str) -> Document:
-    """Parse one YAML text; raise InputError with a located diagnostic if it is unusable."""
+def _data(text: str, one_pass: bool, libyaml: bool) -> Any:
+    if one_pass and libyaml:
+        try:
+            return loader_fast.plain_data(text)
+        except loader_fast.NotPlainError:
+            pass
+    return _Converter(record_marks=False).convert(_parse(text, libyaml), (), 0)
+
+
+def load_text(text: str, path: Path, display: str, *, one_pass: bool = True,
+              libyaml: bool = True) -> Document:
+    """Parse one YAML text; raise InputError with a located diagnostic if it is unusable.
+
+    The speed paths, each with the reference path's results (which the parity tests pin by
+    turning them off): ``one_pass``, plain texts built by ``loader_fast``; ``libyaml``, the
+    node tree built by libyaml where it accepts the text (without it, neither is used)."""
 
     def fail(code: str, mark: Mark, doc_path: DocPath, message: str, hint: str) -> InputError:
         return InputError(
@@ -496,10 +383,7 @@ def load_text(text: str, path: Path, display: str) -> Document:
             "remove it; only the very start of a file may carry a byte order mark",
         )
     try:
-        try:
-            data = _plain_data(text)
-        except _NotPlainError:
-            data = _Converter(record_marks=False).convert(_parse(text), (), 0)
+        data = _data(text, one_pass, libyaml)
     except _LocatedProblemError as located:
         raise fail(
             located.code, located.mark, located.path, located.message, located.hint
@@ -530,14 +414,9 @@ def load_text(text: str, path: Path, display: str) -> Document:
     except yaml.YAMLError as exc:
         raise fail("Y001", Mark(1, 1), (), f"invalid YAML: {exc}", "fix the YAML syntax") from None
     except RecursionError:
-        raise fail(
-            "Y009",
-            Mark(1, 1),
-            (),
-            f"the document nests deeper than {MAX_DEPTH} levels",
-            "a table file needs only a few levels; flatten the structure",
-        ) from None
-    return Document(path, display, data, text)
+        deep = _too_deep(Mark(1, 1), ())
+        raise fail(deep.code, deep.mark, deep.path, deep.message, deep.hint) from None
+    return Document(path, display, data, text, libyaml)
 
 
 def load_file(path: Path, display: str) -> Document:
@@ -545,35 +424,18 @@ def load_file(path: Path, display: str) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(
-                [
-                    Diagnostic(
-                        display,
-                        1,
-                        1,
-                        "Y008",
-                        "(document)",
-                        f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
-                        "a table file is a few kilobytes; split or trim it",
-                    )
-                ]
-            )
+            raise InputError([Diagnostic(
+                display, 1, 1, "Y008", "(document)",
+                f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
+                "a table file is a few kilobytes; split or trim it",
+            )])
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError(
-            [
-                Diagnostic(
-                    display,
-                    1,
-                    1,
-                    "Y000",
-                    "(document)",
-                    f"cannot read the file: {exc.strerror}",
-                    "check that the file exists and is readable",
-                )
-            ]
-        ) from None
+        raise InputError([Diagnostic(
+            display, 1, 1, "Y000", "(document)", f"cannot read the file: {exc.strerror}",
+            "check that the file exists and is readable",
+        )]) from None
     return load_text(_decode(raw, display), path, display)
 
 

@@ -14,7 +14,6 @@ that this run created, and a name that already exists stops the run.
 from __future__ import annotations
 
 import contextlib
-import enum
 import secrets
 import signal
 import threading
@@ -24,8 +23,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
-from generator.cli import Exit as CliExit
-from generator.model import KeyAttribute, Project, Projection, Table
+from generator.invocation import Exit
+from generator.model import Project, Projection, Table
 from generator.patterns import (
     AccessPattern,
     AttributeValue,
@@ -34,6 +33,7 @@ from generator.patterns import (
     item_from_boto3,
     to_boto3_item,
 )
+from generator.replay_judge import Outcome, Status, judge_read, key_names, names
 
 SCRATCH_PREFIX = "replay-"
 MAX_TABLE_NAME = 255
@@ -45,28 +45,6 @@ POLL_INTERVAL = 1.0  # seconds between DescribeTable calls while waiting
 # A global secondary index is eventually consistent: a read right after the writes may miss
 # an item that is still on its way. Reads on one are retried after these pauses (seconds).
 INDEX_SETTLE_PAUSES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
-
-
-class Exit(enum.IntEnum):
-    SERVED = 0  # every pattern returned what the examples say
-    NOT_SERVED = 1  # some pattern did not, or an example could not be written
-    INVALID = CliExit.INVALID  # the input or the options (endpoint URL, region)
-    ENDPOINT = 3  # the endpoint cannot be used: no boto3, no credentials, unreachable
-    INTERRUPTED = 130  # Ctrl-C or SIGTERM; the scratch tables were deleted all the same
-
-
-class Status(enum.Enum):
-    SERVED = "served"
-    NOT_SERVED = "NOT SERVED"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What running one pattern showed."""
-
-    status: Status
-    detail: str
 
 
 class ReplayError(Exception):
@@ -290,44 +268,6 @@ class _Expressions:
 # --- running patterns -------------------------------------------------------------------
 
 
-def _key_names(table: Table) -> tuple[str, ...]:
-    return tuple(k.name for k in (table.partition_key, table.sort_key) if k is not None)
-
-
-def _view(table: Table, pattern: AccessPattern, example: Example) -> dict[str, AttributeValue]:
-    """The attributes of ``example`` that ``pattern`` returns: its projection, or what the
-    index it reads projects."""
-    item = dict(example.item)
-    names = set(item)
-    if pattern.projection:
-        names &= set(pattern.projection)
-    else:
-        indexes: dict[str, tuple[Projection, tuple[KeyAttribute | None, ...]]] = {
-            i.name: (i.projection, (*i.partition_keys, *i.sort_keys))
-            for i in table.global_secondary_indexes}
-        indexes.update({i.name: (i.projection, (i.sort_key,))
-                        for i in table.local_secondary_indexes})
-        projection, index_keys = indexes.get(pattern.index or "", (None, ()))
-        if projection is not None and projection.type != "ALL":
-            keys = {*_key_names(table), *(k.name for k in index_keys if k is not None)}
-            names &= keys | set(projection.non_key_attributes)
-    return {name: item[name] for name in names}
-
-
-def _sort_key(table: Table, pattern: AccessPattern) -> str | None:
-    """The attribute that orders what the pattern returns: the sort key of what a query reads.
-    A scan, a count, and a query of an index without a sort key return items in no order."""
-    if not pattern.ordered:
-        return None
-    if pattern.index is None:
-        return table.sort_key.name if table.sort_key else None
-    for gsi in table.global_secondary_indexes:
-        if gsi.name == pattern.index:
-            return gsi.sort_key.name if gsi.sort_key else None
-    return next((lsi.sort_key.name for lsi in table.local_secondary_indexes
-                 if lsi.name == pattern.index), None)
-
-
 def _missing_values(pattern: AccessPattern) -> list[str]:
     return [c.attribute for c in (*pattern.key, *pattern.filter) if not c.complete]
 
@@ -376,60 +316,6 @@ def _read(client: Any, name: str, table: Table, pattern: AccessPattern) -> list[
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-SHOWN_NAMES = 3  # a line names this many examples, then counts the rest
-
-
-def _names(examples: Sequence[Example | None]) -> str:
-    names = [e.name if e else "an item unlike any example" for e in examples]
-    if len(names) > SHOWN_NAMES:
-        return ", ".join(names[:SHOWN_NAMES]) + f" and {len(names) - SHOWN_NAMES} more"
-    return ", ".join(names) or "nothing"
-
-
-def _judge_read(table: Table, pattern: AccessPattern, result: list[Any] | int) -> Outcome:
-    """Whether the result holds the examples that name the pattern, each for one returned
-    item as the pattern sees it (its projection or its index's), and for a query in the
-    declared order, except among examples whose sort key values are equal: DynamoDB returns
-    those in no particular order."""
-    usage = table.usage
-    expected = list(usage.returned(pattern))
-    if isinstance(result, int):
-        detail = f"counted {result}, the examples naming it: {len(expected)}"
-        return Outcome(Status.SERVED if result == len(expected) else Status.NOT_SERVED, detail)
-    returned = [item_from_boto3(item) for item in result]
-    matched: list[Example | None] = [None] * len(returned)
-    positions: list[int] = []
-    for example in expected:
-        view = _view(table, pattern, example)
-        position = next((i for i, item in enumerate(returned)
-                         if matched[i] is None and item == view), None)
-        if position is not None:
-            matched[position] = example
-            positions.append(position)
-    views = [(example, _view(table, pattern, example)) for example in usage.examples]
-    shown = [found or next((e for e, view in views if view == item), None)
-             for found, item in zip(matched, returned, strict=True)]
-    described = _names(shown)
-    sort_key = _sort_key(table, pattern)
-    in_order = sort_key is None or all(
-        positions[i] < positions[j] or _value(expected[i], sort_key) == _value(
-            expected[j], sort_key)
-        for i in range(len(positions)) for j in range(i + 1, len(positions)))
-    if len(positions) == len(expected) and in_order:
-        extra = sum(found is None for found in matched)
-        if not expected:
-            described += "; no example names it"
-        elif extra:
-            described += f" ({extra} not naming it)"
-        return Outcome(Status.SERVED, f"returned {described}")
-    order = " in this order" if sort_key is not None and len(expected) > 1 else ""
-    return Outcome(Status.NOT_SERVED, f"expected {_names(expected)}{order}; returned {described}")
-
-
-def _value(example: Example, attribute: str) -> AttributeValue | None:
-    return dict(example.item).get(attribute)
-
-
 def _targets(table: Table, pattern: AccessPattern) -> tuple[Example, ...]:
     """The examples a write runs on: those that name it, else every example of the table."""
     return table.usage.returned(pattern) or table.usage.examples
@@ -439,7 +325,7 @@ def _write(client: Any, name: str, table: Table, pattern: AccessPattern) -> Outc
     """A put writes each target example, an update sets each one's attributes to their
     values, a delete removes each one (then writes it back for the patterns after it); each
     must find the example stored as written."""
-    keys = _key_names(table)
+    keys = key_names(table)
     targets = _targets(table, pattern)
     if not targets:
         return Outcome(Status.NOT_SERVED, "no example to run it on: add one to 'examples:'")
@@ -468,7 +354,7 @@ def _write(client: Any, name: str, table: Table, pattern: AccessPattern) -> Outc
         if stored is None or item_from_boto3(stored) != dict(example.item):
             return Outcome(Status.NOT_SERVED, f"{example.name} reads back otherwise")
     verb = {"put": "written", "update": "updated", "delete": "deleted and written back"}
-    return Outcome(Status.SERVED, f"{_names(targets)} {verb[pattern.operation]}")
+    return Outcome(Status.SERVED, f"{names(targets)} {verb[pattern.operation]}")
 
 
 def run_pattern(client: Any, name: str, table: Table, pattern: AccessPattern) -> Outcome:
@@ -485,12 +371,12 @@ def run_pattern(client: Any, name: str, table: Table, pattern: AccessPattern) ->
         if pattern.operation not in ("get", "query", "scan"):
             return _write(client, name, table, pattern)
         on_gsi = pattern.index in {g.name for g in table.global_secondary_indexes}
-        outcome = _judge_read(table, pattern, _read(client, name, table, pattern))
+        outcome = judge_read(table, pattern, _read(client, name, table, pattern))
         for pause in INDEX_SETTLE_PAUSES if on_gsi else ():
             if outcome.status is Status.SERVED:
                 break
             time.sleep(pause)
-            outcome = _judge_read(table, pattern, _read(client, name, table, pattern))
+            outcome = judge_read(table, pattern, _read(client, name, table, pattern))
         return outcome
     except ClientError as error:
         info = error.response.get("Error", {})
@@ -587,42 +473,42 @@ def _client(endpoint_url: str, region: str | None) -> Any:
 
 def command(project: Project, *, endpoint_url: str, region: str | None, out: TextIO,
             err: TextIO, prefix: str | None = None,
-            client_factory: Callable[[str, str | None], Any] = _client) -> int:
-    """The `replay` command; see ``Exit`` for what it returns."""
+            client_factory: Callable[[str, str | None], Any] = _client) -> Exit:
+    """The `replay` command (generator.invocation lists what its exit codes mean)."""
     prefix = prefix or scratch_prefix()
     try:
         client = client_factory(endpoint_url, region)
     except ReplayError as error:
         print(f"error: {error}", file=err)
-        return Exit.INVALID if isinstance(error, OptionError) else Exit.ENDPOINT
+        return Exit.INVALID if isinstance(error, OptionError) else Exit.UNAVAILABLE
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     print(f"replay: scratch tables {prefix}* on {endpoint_url}", file=err)
     scratch = ScratchTables(client, prefix, err)
-    code: int
+    code: Exit
     try:
         with _sigterm_interrupts(), scratch:
             tally = _run(client, scratch, project, out)
-        code = Exit.SERVED if tally.all_served else Exit.NOT_SERVED
+        code = Exit.OK if tally.all_served else Exit.FINDINGS
         print("replay: " + tally.summary(), file=out)
     except KeyboardInterrupt:
         print("replay: interrupted", file=err)
         code = Exit.INTERRUPTED
     except ReplayError as error:
         print(f"error: {error}", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     except NoCredentialsError as error:
         print(f"error: {error}; for an emulator any will do, e.g. AWS_ACCESS_KEY_ID=x "
               "AWS_SECRET_ACCESS_KEY=x", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     except (BotoCoreError, ClientError) as error:
         print(f"error: the endpoint cannot be used: {error}", file=err)
-        code = Exit.ENDPOINT
+        code = Exit.UNAVAILABLE
     deleted = len(scratch.created) - len(scratch.left_behind)
     if scratch.created:
         print(f"replay: {deleted} scratch table{'s' if deleted != 1 else ''} deleted", file=err)
     if scratch.left_behind:
         print(f"error: could not delete {', '.join(scratch.left_behind)}; delete them with "
               "`aws dynamodb delete-table --table-name NAME`", file=err)
-        code = max(code, Exit.ENDPOINT)
+        code = max(code, Exit.UNAVAILABLE)
     return code

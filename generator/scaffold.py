@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import hclfmt, settings, validate
+from generator.invocation import COMMAND, Exit
 from generator.naming import MODULE_NAME
 
 SCHEMAS_DIR = "schemas"
@@ -36,7 +37,6 @@ def project_files() -> dict[str, str]:
     """What ``init`` writes, by path relative to the project folder. The files name the
     console script, which works wherever the tool is installed (``python -m generator`` would
     run a project's own package named ``generator``)."""
-    from generator.cli import COMMAND
     from generator.render import OUT_DIR, TERRAFORM_DIR, environment
 
     def render(template: str, **context: str) -> str:
@@ -63,10 +63,9 @@ def project_files() -> dict[str, str]:
     return files
 
 
-def init(directory: Path, command: str, out: TextIO, err: TextIO) -> int:
+def init(directory: Path, command: str, out: TextIO, err: TextIO) -> Exit:
     """The `init` command: write ``project_files`` into ``directory``, or nothing;
     ``command`` is how the user called the tool, for the hints."""
-    from generator.cli import Exit
     from generator.render import OUT_DIR
 
     files = project_files()
@@ -89,7 +88,7 @@ def init(directory: Path, command: str, out: TextIO, err: TextIO) -> int:
             path.unlink(missing_ok=True)
         print(f"error: cannot write {error.filename}: {error.strerror}; nothing was kept",
               file=err)
-        return Exit.OUTPUT
+        return Exit.UNAVAILABLE
     for rel in files:
         print(f"wrote {directory / rel}", file=out)
     print(f"next: edit {EXAMPLE_TABLE}, then `{command} build` in {directory} writes "

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from generator.invocation import MODULE_COMMAND
 from generator.sources import Adopted, Note
 from generator.validate import table_schema
 
@@ -171,7 +172,7 @@ def render(table: Adopted, schemas_dir: Path) -> str:
     for note in table.notes:
         notes.setdefault(note.at if note.at in known else "", []).append(note)
     lines = [modeline(schemas_dir)]
-    lines += _comment(f"Adopted from {table.origin} by `python -m generator adopt`.")
+    lines += _comment(f"Adopted from {table.origin} by `{MODULE_COMMAND} adopt`.")
     for note in notes.get("", []):
         lines += _comment(note.text, "NOT ADOPTED: ")
     for key in order:

@@ -14,14 +14,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from generator import parallel, stacks
+from generator.invocation import MODULE_COMMAND
 from generator.model import Project
 
 PASSED = "passed"
@@ -56,7 +55,7 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -
         return Outcome("up to date with the table files", PASSED)
     stale = [*changes.added, *changes.changed, *changes.removed]
     return Outcome("up to date with the table files", FAILED,
-                   "stale: " + ", ".join(sorted(stale)) + "; run `python -m generator build`")
+                   "stale: " + ", ".join(sorted(stale)) + f"; run `{MODULE_COMMAND} build`")
 
 
 def _named(check: str, environment: str | None) -> str:
@@ -210,28 +209,3 @@ def _ordered(outcomes: list[Outcome]) -> list[Outcome]:
     first = [o for o in outcomes[:1] if not o.check.startswith("cfn-lint ")]
     rest = [o for o in outcomes[1:] if not o.check.startswith("cfn-lint ")]
     return first + lint + rest
-
-
-def command(project: Project, out_dir: Path, out: TextIO, err: TextIO,
-            *, jobs: int | None = None, strict: bool = False) -> int:
-    """Print each outcome as it comes, then a summary; exit 1 if any check failed (or, with
-    ``strict``, was skipped), 3 if out/ is missing."""
-    if not out_dir.is_dir():
-        print(f"error: {out_dir} does not exist; run `python -m generator build`", file=err)
-        return 3
-    started = time.monotonic()
-    outcomes: list[Outcome] = []
-    for outcome in run_checks(project, out_dir, jobs=jobs):
-        outcomes.append(outcome)
-        print(outcome.format(), file=out, flush=True)
-    counts = {status: sum(o.status == status for o in outcomes)
-              for status in (PASSED, FAILED, SKIPPED)}
-    failed = [o.check for o in outcomes if o.status == FAILED]
-    skipped = [o.check for o in outcomes if o.status == SKIPPED]
-    if failed:
-        print(f"failed: {', '.join(sorted(failed))}", file=out)
-    if skipped and strict:
-        print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
-    print(f"{out_dir}: {counts[PASSED]} passed, {counts[FAILED]} failed, "
-          f"{counts[SKIPPED]} skipped in {time.monotonic() - started:.0f} s", file=out)
-    return 1 if failed or (strict and skipped) else 0

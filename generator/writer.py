@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator.invocation import MODULE_COMMAND
+from generator.json_files import read_own
+
 MANIFEST = ".generator-manifest.json"
 JOURNAL = ".generator-journal.json"
 _MANIFEST_KIND = "dynamodb-schema-generator"
@@ -127,17 +130,11 @@ def read_manifest(out: Path) -> tuple[str, ...]:
     text = _read_text(out / MANIFEST)
     if text is None:
         return ()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise OutputError(
-            f"{out / MANIFEST} is not valid JSON ({exc}); delete it and rebuild"
-        ) from exc
-    files = data.get("files") if isinstance(data, dict) else None
-    if data.get("generator") != _MANIFEST_KIND or not isinstance(files, list):
-        raise OutputError(
-            f"{out / MANIFEST} was not written by this tool; move it away and rebuild"
-        )
+    data = read_own(text, str(out / MANIFEST), _MANIFEST_KIND, OutputError,
+                    "move it away and rebuild")
+    files = data.get("files")
+    if not isinstance(files, list):
+        raise OutputError(f"{out / MANIFEST} is malformed; move it away and rebuild")
     return tuple(str(_check_relative(str(f))) for f in files)
 
 
@@ -163,7 +160,7 @@ Files = Mapping[str, str] | Iterable[tuple[str, str]]
 def _refuse_interrupted(out: Path) -> None:
     if (out / JOURNAL).exists() or (out / JOURNAL).is_symlink():
         raise OutputError(
-            f"{out} holds an interrupted build ({JOURNAL}); run `python -m generator build` "
+            f"{out} holds an interrupted build ({JOURNAL}); run `{MODULE_COMMAND} build` "
             "to finish it"
         )
 
@@ -299,12 +296,7 @@ def _journal_entries(
     out: Path, text: str, checked: set[Path] | None = None
 ) -> tuple[list[tuple[Path, Path]], list[Path]]:
     """The renames and removals of a journal, each checked to stay inside ``out``."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise OutputError(f"{out / JOURNAL} is not valid JSON ({exc}); delete it") from exc
-    if not isinstance(data, dict) or data.get("generator") != _MANIFEST_KIND:
-        raise OutputError(f"{out / JOURNAL} was not written by this tool; delete it")
+    data = read_own(text, str(out / JOURNAL), _MANIFEST_KIND, OutputError, "delete it")
     pairs, removals = data.get("replace"), data.get("remove")
     if not (isinstance(pairs, list) and isinstance(removals, list)) or not all(
         isinstance(pair, list) and len(pair) == 2 for pair in pairs

@@ -8,7 +8,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cli import MODULE_COMMAND, main
+from generator.cli import main
+from generator.invocation import MODULE_COMMAND
 
 
 @dataclass(frozen=True)

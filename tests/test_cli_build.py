@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from generator.invocation import EXIT_CODES, exit_codes_text
 from generator.pipeline import generate
 from generator.writer import MANIFEST
 from tests.conftest import REPO, SCHEMAS
@@ -188,16 +191,28 @@ def test_a_file_the_tool_wrote_before_is_still_rewritten(tmp_path: Path) -> None
     assert "expires" in (out / "terraform" / "table_a.tf").read_text(encoding="utf-8")
 
 
-def test_help_names_both_table_file_suffixes_and_every_meaning_of_exit_1() -> None:
+def test_help_names_both_table_file_suffixes_and_the_commands_each_exit_code_is_for() -> None:
     top = " ".join(run_cli_help().split())
     assert (
-        "1 build --check found out/ stale, plan found a change that is unsafe or needs several "
-        "deployments, import found a table it would replace, verify found a failing check"
+        "1 the command found something to act on (build, plan, import, verify, replay)"
     ) in top
     assert "one *.yaml or *.yml file per table" in " ".join(run_cli_help("build").split())
+
+
+@pytest.mark.parametrize("command", sorted(EXIT_CODES))
+def test_each_commands_help_lists_its_exit_codes_from_the_one_exit_enum(command: str) -> None:
+    # Compared without whitespace: argparse wraps the epilog, also at hyphens.
+    assert "".join(exit_codes_text(command).split()) in "".join(run_cli_help(command).split())
 
 
 def run_cli_help(*command: str) -> str:
     result = subprocess.run([sys.executable, "-m", "generator", *command, "--help"], cwd=REPO,
                             capture_output=True, text=True, check=True)
     return result.stdout
+
+
+def test_the_readme_lists_each_commands_exit_codes_from_the_one_exit_enum() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command, codes in EXIT_CODES.items():
+        line = f"- `{command}`: " + ", ".join(f"`{int(c)}` {text}" for c, text in codes.items())
+        assert f"\n{line}\n" in readme, command

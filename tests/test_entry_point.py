@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from generator import __version__
-from generator.cli import COMMAND, MODULE_COMMAND
+from generator.invocation import COMMAND, MODULE_COMMAND
 from tests.conftest import OUT, REPO, SCHEMAS
 
 ALIAS = "ddbgen"

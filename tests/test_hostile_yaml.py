@@ -1,7 +1,7 @@
 """Broken and hostile YAML gets one precise, located error: fast, in bounded memory, no code run.
 
 Table files come from pull requests, so the loader is the first thing an attacker reaches.
-The limits are the constants at the top of generator/loader.py (SECURITY.md lists them).
+The limits are the constants of generator/yaml_core.py (SECURITY.md lists them).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import loader
+from generator import loader, yaml_core
 from generator.diagnostics import InputError
 from tests.helpers import run_cli
 
@@ -60,23 +60,24 @@ CASES = {
     "alias-bomb": (
         BOMB.encode(),
         f"t.yaml:1:32: Y010 e[3][3][8][8][8]: the document expands to more than "
-        f"{loader.MAX_NODES} nodes; a table file is small; remove repeated aliases (*name) that "
+        f"{yaml_core.MAX_NODES} nodes; a table file is small; remove repeated aliases (*name) that "
         "multiply its size",
     ),
     "deep-nesting": (
         b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n",
-        f"t.yaml:1:{4 + loader.MAX_DEPTH}: Y009 (document): the document nests deeper than "
-        f"{loader.MAX_DEPTH} levels; a table file needs only a few levels; flatten the structure",
+        f"t.yaml:1:{4 + yaml_core.MAX_DEPTH}: Y009 (document): the document nests deeper "
+        f"than {yaml_core.MAX_DEPTH} levels; a table file needs only a few levels; flatten the "
+        "structure",
     ),
     "too-many-nodes": (
         b"a: [" + b"x," * 200_000 + b"x]\n",
-        f"t.yaml:1:{5 + 2 * (loader.MAX_NODES - 3)}: Y010 (document): the document has more than "
-        f"{loader.MAX_NODES} nodes; a table file is small; split or trim it",
+        f"t.yaml:1:{5 + 2 * (yaml_core.MAX_NODES - 3)}: Y010 (document): the document has "
+        f"more than {yaml_core.MAX_NODES} nodes; a table file is small; split or trim it",
     ),
     "oversized-file": (
-        GOOD.encode() + b"# " + b"x" * loader.MAX_FILE_BYTES + b"\n",
-        f"t.yaml:1:1: Y008 (document): the file has {len(GOOD) + loader.MAX_FILE_BYTES + 3} "
-        f"bytes, more than the limit of {loader.MAX_FILE_BYTES}; a table file is a few "
+        GOOD.encode() + b"# " + b"x" * yaml_core.MAX_FILE_BYTES + b"\n",
+        f"t.yaml:1:1: Y008 (document): the file has {len(GOOD) + yaml_core.MAX_FILE_BYTES + 3} "
+        f"bytes, more than the limit of {yaml_core.MAX_FILE_BYTES}; a table file is a few "
         "kilobytes; split or trim it",
     ),
     "duplicate-key": (

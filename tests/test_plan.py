@@ -109,7 +109,8 @@ IN_PLACE = [
      "global_secondary_indexes[by-owner]"),
     ("billing and capacity", "tags:", "billing_mode: PROVISIONED\ncapacity: {read: 1, write: 1}\n"
      "tags:", "billing_mode"),
-    ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream_view_type"),
+    # Changes are named by the table file's keys, not the model's (stream_view_type).
+    ("stream", "tags:", "stream: NEW_IMAGE\ntags:", "stream"),
     ("encryption", "tags:", "encryption: {type: aws_owned}\ntags:", "encryption"),
     ("point-in-time recovery", "tags:", "point_in_time_recovery: false\ntags:",
      "point_in_time_recovery"),

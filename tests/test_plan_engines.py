@@ -20,7 +20,8 @@ import pytest
 
 from generator.model_file import snapshots_from_json
 from generator.pipeline import load_project
-from generator.plan import CLOUDFORMATION, Action, diff
+from generator.plan import Action, diff
+from generator.plan_wording import CLOUDFORMATION
 from generator.render import CLOUDFORMATION_TEMPLATE, render_project
 from tests.conftest import REPO
 from tests.helpers import write_tables

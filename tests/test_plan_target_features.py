@@ -90,7 +90,7 @@ def test_strong_consistency_cannot_be_turned_on_in_place(tmp_path: Path) -> None
     table = _table(_plan(tmp_path, STRONG, after))
     assert table["action"] == "replace"
     (change,) = table["changes"]
-    assert change["field"] == "multi_region_consistency"
+    assert change["field"] == "consistency"  # the table file's key
     assert change["replaces_in"] == ["terraform", "cloudformation"]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator import replay
+from generator import replay, replay_judge
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
 from tests.helpers import run_cli, write_tables
@@ -308,19 +308,19 @@ def test_an_example_the_endpoint_refuses_is_reported_and_exits_1(
 
 
 @pytest.mark.parametrize(("order", "status", "detail"), [
-    ("abc", replay.Status.SERVED, "returned a, b, c"),
-    ("acb", replay.Status.SERVED, "returned a, c, b"),
-    ("bac", replay.Status.NOT_SERVED, "expected a, b, c in this order; returned b, a, c"),
-    ("ab", replay.Status.NOT_SERVED, "expected a, b, c in this order; returned a, b"),
+    ("abc", replay_judge.Status.SERVED, "returned a, b, c"),
+    ("acb", replay_judge.Status.SERVED, "returned a, c, b"),
+    ("bac", replay_judge.Status.NOT_SERVED, "expected a, b, c in this order; returned b, a, c"),
+    ("ab", replay_judge.Status.NOT_SERVED, "expected a, b, c in this order; returned a, b"),
 ])
 def test_a_query_returns_its_examples_in_order_except_among_equal_sort_keys(
-    order: str, status: replay.Status, detail: str, tmp_path: Path
+    order: str, status: replay_judge.Status, detail: str, tmp_path: Path
 ) -> None:
     (table,) = load_project(write_tables(tmp_path, ranked=RANKED)).tables
     examples = {e.name: e.to_boto3() for e in table.usage.examples}
-    outcome = replay._judge_read(table, table.usage.pattern("Ranked"),
+    outcome = replay_judge.judge_read(table, table.usage.pattern("Ranked"),
                                  [examples[name] for name in order])
-    assert outcome == replay.Outcome(status, detail)
+    assert outcome == replay_judge.Outcome(status, detail)
 
 
 def test_invalid_input_exits_2_before_the_endpoint_is_used(

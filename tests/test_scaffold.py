@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from generator import scaffold
-from generator.cli import COMMAND, Exit
+from generator.invocation import COMMAND, Exit
 from generator.validate import load_schema
 from tests.conftest import Terraform
 from tests.helpers import run_cli, tree
@@ -71,7 +71,7 @@ def test_init_refuses_a_folder_with_any_file_it_would_write_and_writes_nothing(
 def test_init_into_a_folder_it_cannot_write_keeps_nothing(tmp_path: Path) -> None:
     (tmp_path / "schemas").write_text("a file where the folder should be\n", encoding="utf-8")
     result = run_cli("init", str(tmp_path))
-    assert result.code == Exit.OUTPUT
+    assert result.code == Exit.UNAVAILABLE
     assert result.stderr.startswith("error: cannot write ")
     assert sorted(tree(tmp_path)) == ["schemas"]
 
@@ -83,7 +83,7 @@ def test_build_refreshes_a_stale_schema_copy_and_check_reports_it(tmp_path: Path
     copy = tmp_path / "schemas" / "table.schema.json"
     copy.write_text("{}\n", encoding="utf-8")
     check = run_cli("build", "--check", "--schemas", schemas, "--out", out)
-    assert check.code == Exit.CHANGED
+    assert check.code == Exit.FINDINGS
     assert check.stderr == (f"{copy}: stale copy of this version's JSON Schema\n"
                             "run `python -m generator build` and commit the result\n")
     build = run_cli("build", "--schemas", schemas, "--out", out)

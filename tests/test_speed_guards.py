@@ -10,14 +10,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import json_printer, loader
+from generator import json_printer, loader, loader_fast
 from generator.diagnostics import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,21 +68,21 @@ def _table_files() -> list[Path]:
     )
 
 
-@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+NO_LIBYAML = pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+
+
+@NO_LIBYAML
 @pytest.mark.parametrize("path", _table_files(), ids=lambda p: p.name)
-def test_libyaml_loads_every_table_file_exactly_as_the_python_parser(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_libyaml_loads_every_table_file_exactly_as_the_python_parser(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     fast = loader.load_text(text, path, path.name)
-    monkeypatch.setattr(loader, "_FAST_LOADER", None)
-    reference = loader.load_text(text, path, path.name)
+    reference = loader.load_text(text, path, path.name, libyaml=False)
     assert (fast.data, fast.key_marks, fast.value_marks) == (
         reference.data, reference.key_marks, reference.value_marks
     )
 
 
-@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@NO_LIBYAML
 @pytest.mark.parametrize(
     "text",
     [
@@ -95,44 +94,39 @@ def test_libyaml_loads_every_table_file_exactly_as_the_python_parser(
         "name: {a: 1}\n" + "x:\n" + "  - y\n" * 3,
     ],
 )
-def test_texts_libyaml_judges_differently_get_the_python_parsers_verdict(
-    text: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def outcome() -> object:
+def test_texts_libyaml_judges_differently_get_the_python_parsers_verdict(text: str) -> None:
+    def outcome(libyaml: bool) -> object:
         try:
-            document = loader.load_text(text, Path("t.yaml"), "t.yaml")
+            document = loader.load_text(text, Path("t.yaml"), "t.yaml", libyaml=libyaml)
         except InputError as error:
             return [d.format() for d in error.diagnostics]
         return document.data, document.key_marks, document.value_marks
 
-    fast = outcome()
-    monkeypatch.setattr(loader, "_FAST_LOADER", None)
-    assert fast == outcome()
+    assert outcome(libyaml=True) == outcome(libyaml=False)
 
 
 def _full_path(text: str) -> object:
     """What load_text gives without the one-pass builder: data, or the diagnostics."""
-    with mock.patch.object(loader, "_plain_data", side_effect=loader._NotPlainError):
-        try:
-            return loader.load_text(text, Path("t.yaml"), "t.yaml").data
-        except InputError as error:
-            return [d.format() for d in error.diagnostics]
+    try:
+        return loader.load_text(text, Path("t.yaml"), "t.yaml", one_pass=False).data
+    except InputError as error:
+        return [d.format() for d in error.diagnostics]
 
 
-@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@NO_LIBYAML
 @pytest.mark.parametrize("path", _table_files(), ids=lambda p: p.name)
 def test_every_table_file_is_built_in_one_pass_with_the_data_of_the_full_path(
     path: Path,
 ) -> None:
     text = path.read_text(encoding="utf-8")
-    assert loader._plain_data(text) == _full_path(text)
+    assert loader_fast.plain_data(text) == _full_path(text)
 
 
-@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@NO_LIBYAML
 @pytest.mark.parametrize("text", ["a: no\n", "a: [1, On]\n", "a: {b: OFF}\n", "a: Yes\n"])
 def test_yaml_1_1_booleans_are_left_to_the_full_path_which_refuses_them(text: str) -> None:
-    with pytest.raises(loader._NotPlainError):
-        loader._plain_data(text)
+    with pytest.raises(loader_fast.NotPlainError):
+        loader_fast.plain_data(text)
     found = _full_path(text)
     assert isinstance(found, list) and [line.split(" ")[1] for line in found] == ["Y013"]
 
@@ -154,7 +148,7 @@ _yaml_noise = st.sampled_from(
 )
 
 
-@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml")
+@NO_LIBYAML
 @settings(max_examples=300)
 @given(
     _yaml_data, st.booleans(), st.booleans(),
@@ -168,8 +162,8 @@ def test_the_one_pass_builder_gives_the_full_paths_data_or_leaves_the_text_to_it
         position = offset % (len(text) + 1)
         text = text[:position] + piece + text[position:]
     try:
-        fast = loader._plain_data(text)
-    except loader._NotPlainError:
+        fast = loader_fast.plain_data(text)
+    except loader_fast.NotPlainError:
         return
     assert repr(fast) == repr(_full_path(text))  # repr: NaN is not equal to itself
 

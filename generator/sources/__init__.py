@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The exit codes of `adopt` for bad input follow generator.cli.Exit: INVALID (2) for input that
-# is not what it should be, OUTPUT (3) for a source that cannot be read at all.
-INVALID = 2
-UNREADABLE = 3
+from generator.invocation import Exit
 
 # Tag keys that AWS sets itself and that no one may declare (E110 refuses them).
 RESERVED_TAG_PREFIX = "aws:"
@@ -29,7 +26,9 @@ RESERVED_TAG_PREFIX = "aws:"
 class SourceError(Exception):
     """The source cannot be adopted: its message says what is wrong and how to fix it."""
 
-    def __init__(self, message: str, exit_code: int = INVALID) -> None:
+    def __init__(self, message: str, exit_code: Exit = Exit.INVALID) -> None:
+        """``exit_code``: INVALID for input that is not what it should be, UNAVAILABLE for a
+        source that cannot be read at all."""
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -132,7 +131,7 @@ def read_json(path: Path, expected: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read {path}: {error}", UNREADABLE) from error
+        raise SourceError(f"cannot read {path}: {error}", Exit.UNAVAILABLE) from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

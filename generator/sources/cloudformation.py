@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from generator import keys as key_forms
+from generator.invocation import Exit
 from generator.sources import (
-    UNREADABLE,
     Adopted,
     SourceError,
     file_stem,
@@ -79,7 +79,7 @@ def load(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read {path}: {error}", UNREADABLE) from error
+        raise SourceError(f"cannot read {path}: {error}", Exit.UNAVAILABLE) from error
     try:
         template = load_template_text(text)
     except yaml.YAMLError as error:

@@ -1,4 +1,4 @@
-"""The `adopt` command: read tables from one source, write one table file per table.
+"""What `adopt` does: read tables from one source, and the one table file per table.
 
 Every file is printed and put through the same stages as `build` (load, schema, rules)
 before anything is written, so `adopt` never leaves a table file that does not build; and
@@ -7,15 +7,14 @@ nothing is written over an existing file without ``--force``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from generator import checks, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
-from generator.sources import INVALID, UNREADABLE, Adopted, SourceError, pairs
-from generator.writer import OutputError, write_file
+from generator.sources import Adopted, SourceError
+from generator.writer import write_file
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,8 @@ class Source:
     region: str | None = None
     endpoint_url: str | None = None
     tables: tuple[str, ...] = ()
-    parameters: tuple[str, ...] = ()
+    # Template parameters and pseudo parameters, as parsed from the command line's K=V.
+    parameters: Mapping[str, str] = field(default_factory=dict)
     tables_only: bool = False  # say nothing of what holds no table setting (for `plan`)
 
 
@@ -59,8 +59,7 @@ def _read(source: Source, prefix: str, suffix: str, summary: list[str]) -> list[
     if source.kind == "cloudformation":
         from generator.sources import cloudformation
 
-        given = pairs("--parameter", "KEY=VALUE", source.parameters, empty=True)
-        return cloudformation.read(source.path, given, source.region, prefix=prefix,
+        return cloudformation.read(source.path, source.parameters, source.region, prefix=prefix,
                                    suffix=suffix, summary=summary.append,
                                    tables_only=source.tables_only)
     if source.kind == "terraform":
@@ -113,48 +112,7 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
     return texts
 
 
-def _write(path: Path, text: str) -> None:
+def write_table_file(path: Path, text: str) -> None:
     """Atomically, as the writer does: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_file(path, text)
-
-
-def command(source: Source, schemas_dir: Path, *, prefix: str, suffix: str, force: bool,
-            out: TextIO, err: TextIO) -> int:
-    """0 written; 2 invalid input or existing files; 3 the source cannot be read."""
-    summary: list[str] = []
-    try:
-        tables = read_source(source, prefix, suffix, summary)
-    except SourceError as error:
-        print(f"error: {error}", file=err)
-        return error.exit_code
-    try:
-        texts = render_files(tables, schemas_dir)
-    except SourceError as error:
-        # Most often a value that could not be resolved, which the notes name.
-        for table in tables:
-            for note in table.notes:
-                print(f"{table.origin}: {note.text}", file=err)
-        print(f"error: {error}\nnothing was written", file=err)
-        return error.exit_code
-    existing = sorted(str(p) for p in texts if p.exists())
-    if existing and not force:
-        print(f"error: would overwrite {', '.join(existing)}; pass --force to replace them, "
-              "or --schemas DIR for another folder", file=err)
-        return INVALID
-    for table in tables:
-        path = schemas_dir / f"{table.file_stem}.yaml"
-        try:
-            _write(path, texts[path])
-        except (OSError, OutputError) as error:
-            print(f"error: cannot write {path}: {error}", file=err)
-            return UNREADABLE
-        print(f"{path}: adopted from {table.origin}", file=out)
-        for note in table.notes:
-            print(f"  not adopted{f' ({note.at})' if note.at else ''}: {note.text}", file=out)
-    for line in summary:
-        print(f"note: {line}", file=out)
-    count = len(tables)
-    print(f"{count} table file{'s' if count != 1 else ''} written to {schemas_dir}; review the "
-          "NOT ADOPTED comments, then run `python -m generator build`", file=out)
-    return 0

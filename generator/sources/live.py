@@ -11,9 +11,9 @@ from datetime import UTC
 from typing import Any
 
 from generator import keys as key_forms
+from generator.invocation import Exit
 from generator.model_file import LAST_ON_DEMAND_SWITCH
 from generator.sources import (
-    UNREADABLE,
     Adopted,
     SourceError,
     file_stem,
@@ -366,7 +366,8 @@ def read_existing(region: str, endpoint_url: str | None, names: Sequence[str]
             except dynamodb.exceptions.ResourceNotFoundException:
                 continue
     except (BotoCoreError, ClientError) as error:
-        raise SourceError(f"cannot read the tables in {region}: {error}", UNREADABLE) from error
+        raise SourceError(f"cannot read the tables in {region}: {error}",
+                          Exit.UNAVAILABLE) from error
     return found
 
 
@@ -394,4 +395,5 @@ def read(
                 raise SourceError(f"table {name!r} does not exist in {region}") from None
         return adopted
     except (BotoCoreError, ClientError) as error:
-        raise SourceError(f"cannot read the tables in {region}: {error}", UNREADABLE) from error
+        raise SourceError(f"cannot read the tables in {region}: {error}",
+                          Exit.UNAVAILABLE) from error

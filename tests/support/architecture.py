@@ -31,6 +31,8 @@ STAGES: dict[str, str] = {
     "generator.actions": "vocabulary",
     "generator.diagnostics": "vocabulary",
     "generator.hclfmt": "vocabulary",
+    "generator.invocation": "vocabulary",
+    "generator.json_files": "vocabulary",
     "generator.json_printer": "vocabulary",
     "generator.keys": "vocabulary",
     "generator.naming": "vocabulary",
@@ -38,6 +40,8 @@ STAGES: dict[str, str] = {
     "generator.patterns": "vocabulary",
     "generator.regions": "vocabulary",
     "generator.loader": "load",
+    "generator.loader_fast": "load",
+    "generator.yaml_core": "load",
     "generator.validate": "validate",
     "generator.environments": "validate",
     "generator.settings": "validate",
@@ -60,16 +64,20 @@ STAGES: dict[str, str] = {
     "generator.baseline": "commands",
     "generator.sequencing": "commands",
     "generator.plan": "commands",
+    "generator.plan_wording": "commands",
+    "generator.plan_report": "commands",
     "generator.moves": "commands",
     "generator.deployed": "commands",
     "generator.adopt": "commands",
     "generator.replay": "commands",
+    "generator.replay_judge": "commands",
     "generator.verify": "commands",
     "generator.scaffold": "commands",
     "generator.tablefile": "commands",
     "generator.workbench": "commands",
     "generator.sources": "commands",
     "generator.cli": "cli",
+    "generator.cli_args": "cli",
     "generator.__main__": "cli",
 }
 RULE_CODE = re.compile(r"^[EWYSPN]\d{3}$")
@@ -224,7 +232,7 @@ def private_names_in_tests(root: Path = ROOT) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("generator"):
                 for alias in node.names:
-                    if alias.name.startswith("_"):
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.add(f"{node.module}.{alias.name}")
                     else:
                         aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
