@@ -178,20 +178,19 @@ def concatenate(pieces: Iterable[str]) -> Rendered:
 
 class Separator:
     """Jinja's ``joiner`` for Rendered output: after ``{% set comma = separator(",") %}``,
-    ``{{ comma() }}`` before each member prints nothing the first time and the separator
-    after, so members that are optional or come from loops need no ``if`` for commas."""
+    ``{{ comma() }}`` before each member prints ``first`` (nothing unless given) the first
+    time and the separator after, so members that are optional or come from loops need no
+    ``if`` to place what separates them."""
 
-    __slots__ = ("_text", "_started")
+    __slots__ = ("_text", "_next")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, first: str = "") -> None:
         self._text = Rendered(text)
-        self._started = False
+        self._next = Rendered(first)
 
     def __call__(self) -> Rendered:
-        if self._started:
-            return self._text
-        self._started = True
-        return Rendered("")
+        printed, self._next = self._next, self._text
+        return printed
 
 
 # Names every template may call, besides the filters.
