@@ -182,7 +182,7 @@ class Separator:
     time and the separator after, so members that are optional or come from loops need no
     ``if`` to place what separates them."""
 
-    __slots__ = ("_text", "_next")
+    __slots__ = ("_next", "_text")
 
     def __init__(self, text: str, first: str = "") -> None:
         self._text = Rendered(text)

@@ -4,6 +4,7 @@ canonically; a template bug must stop the build instead of reaching ``out/``."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from generator.model import Project
 from generator.naming import DEFAULT_STACK
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
+from tests.helpers import write_tables
 
 
 def _only_stack(project: Project) -> stacks.Stack:
@@ -45,6 +47,34 @@ def test_a_logical_id_given_twice_stops_the_render() -> None:
     table = load_project(SCHEMAS).tables[0]
     with pytest.raises(render.RenderError, match="duplicate JSON key"):
         render.cloudformation_text(stacks.Stack(DEFAULT_STACK, (table, table)))
+
+
+def test_the_deletion_policy_follows_deletion_protection_through_the_model(
+    tmp_path: Path,
+) -> None:
+    schemas = write_tables(
+        tmp_path / "schemas",
+        kept="name: kept\npartition_key: {name: id, type: S}\n",
+        dropped="name: dropped\npartition_key: {name: id, type: S}\ndeletion_protection: false\n",
+        replicated=(
+            "name: replicated\npartition_key: {name: id, type: S}\ndeletion_protection: false\n"
+            "stream: NEW_AND_OLD_IMAGES\nreplicas: [{region: eu-west-1}]\n"
+        ),
+    )
+    project = load_project(schemas)
+    resources = json.loads(render.cloudformation_text(_only_stack(project)))["Resources"]
+    policies = {
+        table.key: (resources[table.logical_id]["DeletionPolicy"],
+                    resources[table.logical_id]["UpdateReplacePolicy"])
+        for table in project.tables
+    }
+    assert policies == {
+        "kept": ("Retain", "Retain"),
+        "dropped": ("Delete", "Delete"),
+        "replicated": ("Delete", "Delete"),
+    }
+    assert {t.key: t.deletion_policy for t in project.tables} == {
+        key: policy for key, (policy, _) in policies.items()}
 
 
 @pytest.mark.parametrize(
