@@ -392,8 +392,8 @@ class Table:
 
     @cached_property
     def checkov_skips(self) -> tuple[dict[str, str], ...]:
-        """checkov checks CloudFormation waives on the table resource, with their reasons
-        (CKV_AWS_119 checks AWS::DynamoDB::Table, not global tables)."""
+        """The checkov checks the CloudFormation table resource waives, with their reasons;
+        only an AWS::DynamoDB::Table carries them (tests/policy runs checkov on those)."""
         if not self.waives_customer_key_check or self.is_global:
             return ()
         return ({"id": "CKV_AWS_119", "comment": (

@@ -58,7 +58,7 @@ def environment() -> jinja2.Environment:
         # Compiling the templates is much of a cold build of few tables; the cache (a
         # private folder in the temp dir) is keyed by each template's source.
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
-        # Templates do not change during a run: no stat of the file at every include.
+        # Templates do not change during a run: no stat of the file at every import.
         auto_reload=False,
     )
     env.filters.update(FILTERS)
