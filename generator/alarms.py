@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.naming import Output, table_logical_id
 from generator.settings import AlarmOptions, Settings
 
 if TYPE_CHECKING:  # the model imports this module for the Alarm type
@@ -116,32 +117,26 @@ class Alarm:
     def comparison(self) -> str:
         return COMPARISON
 
+    @property
+    def table_logical_id(self) -> str | None:
+        """The logical id of the table whose name the alarm watches; None for the account."""
+        return table_logical_id(self.table_key) if self.table_key else None
+
 
 @dataclass(frozen=True)
 class AlarmOutputs:
     """The CloudFormation outputs that list an owner's alarms, comma-separated."""
 
-    names: str
-    arns: str
-    names_description: str
-    arns_description: str
-
-    @property
-    def names_export(self) -> str:
-        return "${AWS::StackName}-" + self.names
-
-    @property
-    def arns_export(self) -> str:
-        return "${AWS::StackName}-" + self.arns
+    names: Output
+    arns: Output
 
 
 def alarm_outputs(owner_id: str, owner: str) -> AlarmOutputs:
     """Outputs for the alarms of ``owner`` (``table sessions``, ``the account``), named
     after its logical id."""
     return AlarmOutputs(
-        f"{owner_id}AlarmNames", f"{owner_id}AlarmArns",
-        f"Comma-separated CloudWatch alarm names of {owner}",
-        f"Comma-separated CloudWatch alarm ARNs of {owner}",
+        Output(f"{owner_id}AlarmNames", f"Comma-separated CloudWatch alarm names of {owner}"),
+        Output(f"{owner_id}AlarmArns", f"Comma-separated CloudWatch alarm ARNs of {owner}"),
     )
 
 

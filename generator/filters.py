@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -167,6 +167,34 @@ _RAW_FILTERS: dict[str, Callable[..., Rendered]] = {
     "line": line_text,
 }
 FILTERS = {name: _defined(function) for name, function in _RAW_FILTERS.items()}
+
+
+def concatenate(pieces: Iterable[str]) -> Rendered:
+    """The environment's ``concat``, which joins what a template, a macro or a ``{% set %}``
+    block prints: template text and values that passed ``require_rendered``, so the result
+    is Rendered too, and a macro's output may be printed where the macro is called."""
+    return Rendered("".join(pieces))
+
+
+class Separator:
+    """Jinja's ``joiner`` for Rendered output: after ``{% set comma = separator(",") %}``,
+    ``{{ comma() }}`` before each member prints ``first`` (nothing unless given) the first
+    time and the separator after, so members that are optional or come from loops need no
+    ``if`` to place what separates them."""
+
+    __slots__ = ("_next", "_text")
+
+    def __init__(self, text: str, first: str = "") -> None:
+        self._text = Rendered(text)
+        self._next = Rendered(first)
+
+    def __call__(self) -> Rendered:
+        printed, self._next = self._next, self._text
+        return printed
+
+
+# Names every template may call, besides the filters.
+GLOBALS: dict[str, Callable[..., Any]] = {"separator": Separator}
 
 
 def require_rendered(value: Any) -> Any:

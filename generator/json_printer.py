@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 # The same serializer as json.dumps(value, ensure_ascii=False), built once, not per value.
@@ -28,47 +28,6 @@ def pretty_json(value: Any, end: str = "") -> str:
     _pretty(value, "\n", buffer.write)
     buffer.write(end)
     return buffer.getvalue()
-
-
-def pretty_json_member(key: str, value: Any, depth: int) -> str:
-    """``"key": value`` as ``pretty_json`` writes it in an object ``depth`` levels deep."""
-    buffer = io.StringIO()
-    buffer.write(encode_string(key) + ": ")
-    _pretty(value, "\n" + "  " * depth, buffer.write)
-    return buffer.getvalue()
-
-
-def pretty_json_with_members(
-    document: dict[str, Any], added: Mapping[str, Sequence[str]], end: str = ""
-) -> str:
-    """``pretty_json(document)``, with the printed members ``added[name]`` (each from
-    ``pretty_json_member(..., 2)``) appended to the object ``document[name]``.
-
-    A large template is printed a table at a time, so its whole tree never exists at once;
-    the pieces are joined once, so the text is never copied twice."""
-    pieces: list[str] = []
-    separator = "{\n  "
-    for key, value in document.items():
-        pieces.append(separator)
-        separator = ",\n  "
-        members = added.get(key, ())
-        if not members:
-            pieces.append(pretty_json_member(key, value, 1))
-            continue
-        if not isinstance(value, dict):
-            raise TypeError(f"members added to {key!r}, which is not an object")
-        pieces.append(encode_string(key) + ": {")
-        inner = "\n    "
-        for name, item in value.items():
-            pieces += (inner, pretty_json_member(name, item, 2))
-            inner = ",\n    "
-        for member in members:
-            pieces += (inner, member)
-            inner = ",\n    "
-        pieces.append("\n  }")
-    pieces.append("\n}" if document else "{}")
-    pieces.append(end)
-    return "".join(pieces)
 
 
 def _pretty(value: Any, newline: str, write: Callable[[str], object]) -> None:

@@ -21,10 +21,12 @@ from generator.diagnostics import Diagnostic
 from generator.features import ProviderTarget, default_target, version_floor
 from generator.naming import (
     DEFAULT_STACK,
+    Output,
     environment_output,
     logical_id,
     table_key,
     table_logical_id,
+    table_output,
 )
 from generator.patterns import Usage, build_usage
 
@@ -42,6 +44,22 @@ RECORDED_WHEN_SET = {"recorded_when_set": True}
 class KeyAttribute:
     name: str
     type: str
+
+    @property
+    def definition(self) -> dict[str, str]:
+        """The attribute as the DynamoDB API (and CloudFormation) defines it."""
+        return {"AttributeName": self.name, "AttributeType": self.type}
+
+
+def key_schema(
+    partition_keys: Sequence[KeyAttribute], sort_keys: Sequence[KeyAttribute]
+) -> tuple[dict[str, str], ...]:
+    """A key schema in the DynamoDB API's form, which CloudFormation takes as it is."""
+    return tuple(
+        {"AttributeName": attribute.name, "KeyType": kind}
+        for kind, attributes in (("HASH", partition_keys), ("RANGE", sort_keys))
+        for attribute in attributes
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,16 @@ class AutoscalingTarget:
     def logical_id(self) -> str:
         where = f"Index{self.index_position}" if self.index_name else ""
         return f"{self.table_logical_id}{where}{self.dimension}Scaling"
+
+    @property
+    def policy_logical_id(self) -> str:
+        """CloudFormation logical id of the target's scaling policy."""
+        return self.logical_id + "Policy"
+
+    @property
+    def policy_name(self) -> str:
+        """The scaling policy's name: its metric and the target's key, unique per target."""
+        return f"{self.metric}:{self.key}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +217,10 @@ class GlobalSecondaryIndex:
     @property
     def multi_attribute(self) -> bool:
         return bool(self.more_partition_keys or self.more_sort_keys)
+
+    @property
+    def key_schema(self) -> tuple[dict[str, str], ...]:
+        return key_schema(self.partition_keys, self.sort_keys)
 
     @property
     def scales_read(self) -> bool:
@@ -294,6 +326,11 @@ class AccessRole:
         """IAM descriptions allow only Latin-1, so this is generated, not the free text."""
         return f"Access role {self.name} on the DynamoDB table {self.table_key}."
 
+    @cached_property
+    def arn_output(self) -> Output:
+        """The CloudFormation output of the managed policy's ARN."""
+        return Output(self.logical_id + "Arn", self.policy_description)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -345,6 +382,23 @@ class Table:
         """checkov's CKV_AWS_119 (customer-managed key) is waived only where the table file
         says aws_managed on purpose, never for a default."""
         return self.encryption_stated and self.encryption.type == "aws_managed"
+
+    @cached_property
+    def deletion_policy(self) -> str:
+        """CloudFormation's DeletionPolicy and UpdateReplacePolicy: a protected table is kept
+        when its resource leaves the template or is replaced, as Terraform's prevent_destroy
+        refuses to destroy it."""
+        return "Retain" if self.deletion_protection else "Delete"
+
+    @cached_property
+    def checkov_skips(self) -> tuple[dict[str, str], ...]:
+        """The checkov checks the CloudFormation table resource waives, with their reasons;
+        only an AWS::DynamoDB::Table carries them (tests/policy runs checkov on those)."""
+        if not self.waives_customer_key_check or self.is_global:
+            return ()
+        return ({"id": "CKV_AWS_119", "comment": (
+            f"encryption aws_managed in {self.source}: the AWS-managed key unless the "
+            "KmsKeyArn parameter names a customer key")},)
 
     @cached_property
     def is_global(self) -> bool:
@@ -434,6 +488,49 @@ class Table:
     def alarm_outputs(self) -> AlarmOutputs:
         """CloudFormation outputs that list the table's alarms."""
         return alarm_outputs(self.logical_id, f"table {self.key}")
+
+    @cached_property
+    def variable_output(self) -> Output:
+        """The CloudFormation output of the table's name for its environment variable."""
+        return Output(self.environment_output,
+                      f"Value for the environment variable {self.environment_variable}")
+
+    @cached_property
+    def name_output(self) -> Output:
+        return Output(table_output(self.key, "Name"), f"Physical name of table {self.key}")
+
+    @cached_property
+    def arn_output(self) -> Output:
+        return Output(table_output(self.key, "Arn"), f"ARN of table {self.key}")
+
+    @cached_property
+    def stream_arn_output(self) -> Output:
+        return Output(table_output(self.key, "StreamArn"),
+                      f"DynamoDB Streams ARN of table {self.key}")
+
+    @cached_property
+    def index_names_output(self) -> Output:
+        return Output(table_output(self.key, "GsiNames"),
+                      f"Comma-separated global secondary index names of table {self.key}")
+
+    @cached_property
+    def index_names(self) -> str:
+        """The global secondary indexes' names, comma-separated, as index_names_output says."""
+        return ",".join(index.name for index in self.global_secondary_indexes)
+
+    @cached_property
+    def key_schema(self) -> tuple[dict[str, str], ...]:
+        sort_keys = () if self.sort_key is None else (self.sort_key,)
+        return key_schema((self.partition_key,), sort_keys)
+
+    def local_index_key_schema(self, index: LocalSecondaryIndex) -> tuple[dict[str, str], ...]:
+        """A local index's key schema: the table's partition key and the index's sort key."""
+        return key_schema((self.partition_key,), (index.sort_key,))
+
+    @cached_property
+    def attribute_definition_list(self) -> tuple[dict[str, str], ...]:
+        """``attribute_definitions`` in the DynamoDB API's form."""
+        return tuple(attribute.definition for attribute in self.attribute_definitions)
 
     @cached_property
     def attribute_definitions(self) -> tuple[KeyAttribute, ...]:

@@ -6,6 +6,7 @@ plan, adopt and the model need the same ones after, so they live below every sta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 # What the generated module is called in its README's example, and so in import's addresses.
@@ -36,3 +37,27 @@ def environment_output(variable: str) -> str:
     """The CloudFormation output for an environment variable: ``SENTINEL_SESSION_TABLE`` gives
     ``EnvSentinelSessionTable`` (output names and exports allow no underscores)."""
     return "Env" + logical_id(variable.lower())
+
+
+def table_output(key: str, attribute: str) -> str:
+    """The CloudFormation output of one attribute of the table whose key is ``key``:
+    ``table_output("sessions", "StreamArn")`` is ``SessionsTableStreamArn``."""
+    return table_logical_id(key) + attribute
+
+
+def export_name(output: str) -> str:
+    """The export of a CloudFormation output, as ``Fn::Sub`` text: the stack's name, then the
+    output's, so the same template deployed twice exports nothing twice."""
+    return "${AWS::StackName}-" + output
+
+
+@dataclass(frozen=True)
+class Output:
+    """A CloudFormation output's name and description; its export is named after it."""
+
+    name: str
+    description: str
+
+    @property
+    def export(self) -> str:
+        return export_name(self.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,8 +20,8 @@ import jinja2
 from generator import alarms, cloudformation_limits, hclfmt, parallel, stacks
 from generator.diagnostics import Diagnostic, InputError
 from generator.features import ProviderTarget
-from generator.filters import FILTERS, require_rendered
-from generator.json_printer import pretty_json_member, pretty_json_with_members
+from generator.filters import FILTERS, GLOBALS, concatenate, require_rendered
+from generator.json_printer import pretty_json
 from generator.model import Project, Table
 from generator.model_file import MODEL_FILE, model_json
 from generator.naming import DEFAULT_STACK, MODULE_NAME
@@ -55,13 +55,16 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=require_rendered,
-        # Compiling the templates took a third of a cold build of the Sentinel tables; the
-        # cache (a private folder in the temp dir) is keyed by each template's source.
+        # Compiling the templates is much of a cold build of few tables; the cache (a
+        # private folder in the temp dir) is keyed by each template's source.
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
-        # Templates do not change during a run: no stat of the file at every include.
+        # Templates do not change during a run: no stat of the file at every import.
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
+    # What a macro prints is Rendered, as the values in it are (filters.concatenate).
+    env.concat = concatenate  # type: ignore[method-assign]
     return env
 
 
@@ -103,90 +106,35 @@ def _parse_json(template: str, text: str) -> Any:
         raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
 
 
-# The CloudFormation template of 10,000 tables is 100 MB; parsed whole, it took 400 MB.
-# Instead, template.json.j2 gives the template but for each table's own members, and
-# table_entries.json.j2 those of one table, in named groups. Both are parsed and printed a
-# table at a time (in several processes), and each section is assembled from its groups
-# in this order, as if one template had looped over the tables.
-CLOUDFORMATION_FRAME = "cloudformation/template.json.j2"
-CLOUDFORMATION_TABLE = "cloudformation/table_entries.json.j2"
-FRAME = "(the members template.json.j2 gives)"
-CLOUDFORMATION_SECTIONS: dict[str, tuple[str, ...]] = {
-    "Parameters": (FRAME,),
-    "Conditions": (FRAME, "Conditions"),
-    "Resources": (FRAME, "Policies", "ScalingTargets", "Alarms", "Tables"),
-    # The environment outputs are the frame's: they come sorted by variable.
-    "Outputs": ("PolicyOutputs", FRAME, "TableOutputs", "AlarmOutputs"),
-}
-# Printed members by group (or by section, for the frame), as (key, text), in order.
-Members = dict[str, list[tuple[str, str]]]
-# A stack's frame with its sections emptied, and their members.
-Frame = tuple[dict[str, Any], Members]
+# Each stack's template is rendered whole from the one layout (CloudFormation's quotas
+# keep a valid stack small), in the rendering jobs, and parsed there once: for the
+# duplicate-key check, for the canonical printing and for the quotas, so only its text and
+# findings travel back.
+CLOUDFORMATION_LAYOUT = "cloudformation/template.json.j2"
 
 
-def _printed(entries: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(key, pretty_json_member(key, value, 2)) for key, value in entries.items()]
+@dataclass(frozen=True)
+class _StackTemplate:
+    """A stack's template as written, and what the checks across stacks need of it."""
+
+    stack: str
+    text: str
+    findings: tuple[cloudformation_limits.Finding, ...]
+    outputs: tuple[str, ...]
 
 
-def _cloudformation_frame(stack: stacks.Stack) -> Frame:
-    """The stack's frame with its sections emptied, and their members printed."""
-    frame = _parse_json(CLOUDFORMATION_FRAME, _render(
-        CLOUDFORMATION_FRAME, stack=stack, project=stack.project,
-        account_outputs=alarms.ACCOUNT_OUTPUTS,
-    ))
-    members: Members = {}
-    for section in CLOUDFORMATION_SECTIONS:
-        if not isinstance(frame.get(section), dict):
-            raise RenderError(f"{CLOUDFORMATION_FRAME} gives no object {section!r}")
-        members[section] = _printed(frame[section])
-        frame[section] = {}
-    return frame, members
+def _stack_template(stack: stacks.Stack) -> _StackTemplate:
+    rendered = environment().get_template(CLOUDFORMATION_LAYOUT).render(stack=stack)
+    template = _parse_json(CLOUDFORMATION_LAYOUT, rendered)
+    text = pretty_json(template, end="\n")
+    findings = cloudformation_limits.check_parsed(
+        template, len(text.encode("utf-8")), len(stack.tables))
+    return _StackTemplate(stack.name, text, tuple(findings), tuple(template.get("Outputs", {})))
 
 
-def _cloudformation_frames(layout: Sequence[stacks.Stack]) -> dict[str, Frame]:
-    return {stack.name: _cloudformation_frame(stack) for stack in layout}
-
-
-def _cloudformation_members(
-    tables: Sequence[Table], depends_on: Mapping[str, str]
-) -> dict[str, Members]:
-    """The printed members of ``tables``, by stack and group, in table order.
-
-    ``depends_on`` gives the logical id each table waits for (``Stack.depends_on``).
-    """
-    template = environment().get_template(CLOUDFORMATION_TABLE)
-    by_stack: dict[str, Members] = {}
-    for table in tables:
-        rendered = template.render(table=table, depends_on=depends_on.get(table.key))
-        members = by_stack.setdefault(table.stack, {})
-        for group, entries in _parse_json(CLOUDFORMATION_TABLE, rendered).items():
-            members.setdefault(group, []).extend(_printed(entries))
-    return by_stack
-
-
-def _cloudformation_template(
-    frame: dict[str, Any], frame_members: Members, parts: Sequence[Members]
-) -> str:
-    """The template from its frame and the tables' members, ``parts`` in table order."""
-    placed = {group for groups in CLOUDFORMATION_SECTIONS.values() for group in groups}
-    unplaced = sorted({group for part in parts for group in part} - placed)
-    if unplaced:
-        raise RenderError(f"{CLOUDFORMATION_TABLE} gives groups no section takes: {unplaced}")
-    added: dict[str, list[str]] = {}
-    for section, groups in CLOUDFORMATION_SECTIONS.items():
-        names: set[str] = set()
-        printed = added[section] = []
-        for group in groups:
-            sources = [frame_members.get(section, [])] if group == FRAME else [
-                part.get(group, []) for part in parts
-            ]
-            for members in sources:
-                for key, member in members:
-                    if key in names:
-                        raise RenderError(f"duplicate JSON key {key!r} in {section}")
-                    names.add(key)
-                    printed.append(member)
-    return pretty_json_with_members(frame, added, end="\n")
+def cloudformation_text(stack: stacks.Stack) -> str:
+    """The text of a stack's template, as the build writes it."""
+    return _stack_template(stack).text
 
 
 def _terraform_module(project: Project) -> dict[str, str]:
@@ -243,18 +191,18 @@ def _table_files(tables: Sequence[Table], provider: ProviderTarget) -> dict[str,
 
 @dataclass(frozen=True)
 class _Part:
-    """What one rendering job gives: whole files, or pieces of the CloudFormation template."""
+    """What one rendering job gives: whole files, and stacks' templates with their findings."""
 
     files: dict[str, str] = field(default_factory=dict)
-    frames: dict[str, Frame] | None = None
-    members: dict[str, Members] | None = None
+    templates: tuple[_StackTemplate, ...] = ()
 
 
-def _tables_part(
-    tables: Sequence[Table], provider: ProviderTarget, depends_on: Mapping[str, str]
-) -> _Part:
-    return _Part(_table_files(tables, provider),
-                 members=_cloudformation_members(tables, depends_on))
+def _tables_part(tables: Sequence[Table], provider: ProviderTarget) -> _Part:
+    return _Part(_table_files(tables, provider))
+
+
+def _stacks_part(layout: Sequence[stacks.Stack]) -> _Part:
+    return _Part(templates=tuple(_stack_template(stack) for stack in layout))
 
 
 def _quota_diagnostic(stack: stacks.Stack, finding: cloudformation_limits.Finding) -> Diagnostic:
@@ -292,7 +240,6 @@ def render_files(
     commits nothing); ``notes`` receives the notes (N3xx) on the templates.
     """
     layout = stacks.layout(project)
-    depends_on = {key: after for stack in layout for key, after in stack.depends_on.items()}
     workers = parallel.processes(len(project.tables), jobs)
     # Longest first: workers take the next job when they finish one.
     parts: list[Callable[[], _Part]] = [
@@ -300,32 +247,24 @@ def render_files(
         lambda: _Part({"docs/tables.md": _finish(_render("docs/tables.md.j2", project=project))}),
         # The model itself, so that `plan` can compare a later build with this one.
         lambda: _Part({MODEL_FILE: model_json(project)}),
-        lambda: _Part(frames=_cloudformation_frames(layout)),
+        *(functools.partial(_stacks_part, piece) for piece in parallel.chunks(layout, 4 * workers)),
         *(
-            functools.partial(_tables_part, piece, project.provider, depends_on)
+            functools.partial(_tables_part, piece, project.provider)
             for piece in parallel.chunks(project.tables, 4 * workers)
         ),
     ]
-    frames: dict[str, Frame] = {}
-    members: dict[int, dict[str, Members]] = {}
-    for index, part in parallel.as_finished(parts, workers):
+    checked: dict[str, _StackTemplate] = {}
+    for _, part in parallel.as_finished(parts, workers):
         yield from part.files.items()
-        if part.frames is not None:
-            frames = part.frames
-        if part.members is not None:
-            members[index] = part.members
+        for template in part.templates:
+            yield cloudformation_template(template.stack), template.text
+            checked[template.stack] = dataclasses.replace(template, text="")
     problems: list[Diagnostic] = []
     noted: dict[str, list[str]] = {}  # stacks by note: the first says how many more
     outputs: dict[str, str] = {}  # stack by output name
     for stack in layout:
-        text = _cloudformation_template(
-            *frames[stack.name],
-            [members[index].get(stack.name, {}) for index in sorted(members)],
-        )
-        template = _parse_json(cloudformation_template(stack.name), text)
-        findings = cloudformation_limits.check_parsed(
-            template, len(text.encode("utf-8")), len(stack.tables))
-        for output in template.get("Outputs", {}):
+        findings = list(checked[stack.name].findings)
+        for output in checked[stack.name].outputs:
             if outputs.setdefault(output, stack.name) != stack.name:
                 findings.append(cloudformation_limits.duplicate_output(output, outputs[output]))
         # A diagnostic points at a table file: a stack without tables (the default one with
@@ -337,7 +276,6 @@ def render_files(
                     notes.append(_quota_diagnostic(stack, finding))
             else:
                 problems.append(_quota_diagnostic(stack, finding))
-        yield cloudformation_template(stack.name), text
     if notes is not None:
         notes[:] = [_others(note, len(noted[note.code]) - 1) for note in notes]
     if problems:

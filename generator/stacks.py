@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from generator.alarms import Alarm
+from generator.alarms import ACCOUNT_OUTPUTS, Alarm, AlarmOutputs
 from generator.model import Project, Table
 from generator.naming import DEFAULT_STACK
 
@@ -44,6 +44,23 @@ class Stack:
     def notifies(self) -> bool:
         """Whether the template needs the alarm topics: it has alarms or their output."""
         return self.holds_deployment_outputs or bool(self.project.alarms)
+
+    @property
+    def account_outputs(self) -> AlarmOutputs:
+        """The outputs that list the account's alarms, which are the default stack's."""
+        return ACCOUNT_OUTPUTS
+
+    @cached_property
+    def takes_kms_key(self) -> bool:
+        """Whether the template has the KmsKeyArn parameter and its condition: a table takes
+        the deployment's key, or the stack holds the deployment's outputs, which include it."""
+        return self.holds_deployment_outputs or self.project.uses_deployment_key
+
+    @cached_property
+    def takes_iam_switch(self) -> bool:
+        """Whether the template has the CreateIamPolicies parameter: a table has access
+        roles, or the stack holds the deployment's outputs, which include it."""
+        return self.holds_deployment_outputs or bool(self.project.access_roles)
 
     @cached_property
     def depends_on(self) -> Mapping[str, str]:

@@ -1,12 +1,24 @@
 """The code keeps the pipeline's shape: each module has a stage and imports only its own
-stage or earlier ones (the measurements live in tests/support/architecture.py)."""
+stage or earlier ones, and templates only print what the model names (the measurements
+live in tests/support/architecture.py)."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 from generator.invocation import MODULE_COMMAND
 from tests.support import architecture
+
+TEMPLATES = architecture.ROOT / "templates"
+
+
+def _templates_with(count: str) -> dict[str, int]:
+    return {
+        path: counts[count]
+        for path, counts in architecture.template_counts().items()
+        if counts[count]
+    }
 
 
 def test_every_module_of_the_package_has_a_stage() -> None:
@@ -45,3 +57,32 @@ def test_messages_name_the_tool_through_invocation_only() -> None:
 def _line_of(text: str) -> int:
     lines = (architecture.ROOT / "generator" / "invocation.py").read_text(encoding="utf-8")
     return next(n for n, line in enumerate(lines.splitlines(), 1) if line.startswith(text))
+def test_no_template_builds_a_name_with_concatenation() -> None:
+    # Logical ids, output and export names and descriptions come from the model.
+    assert _templates_with("concatenations") == {}
+
+
+def test_no_template_includes_another_macros_are_imported_instead() -> None:
+    assert _templates_with("includes") == {}
+
+
+def test_no_template_has_an_if_that_only_places_a_comma() -> None:
+    assert _templates_with("comma_ifs") == {}
+
+
+def test_separators_in_templates_come_from_separator_not_from_the_loop_position() -> None:
+    # `{% if not loop.last %}, {% endif %}` and its kin place separators by hand.
+    found = [
+        str(path.relative_to(architecture.ROOT))
+        for path in sorted(TEMPLATES.rglob("*.j2"))
+        if re.search(r"loop\.(first|last)", path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_every_macro_library_says_what_each_of_its_macros_takes() -> None:
+    for path in sorted(TEMPLATES.rglob("macros.*.j2")):
+        text = path.read_text(encoding="utf-8")
+        header = text[: text.index("-#}")]
+        for name, parameters in re.findall(r"\{% macro (\w+)\(([^)]*)\) %\}", text):
+            assert f"{name}({parameters})" in header, (path.name, name)

@@ -254,8 +254,8 @@ def test_alarm_outputs_list_each_table_alarms(stacks: Stacks) -> None:
         outputs = stacks.alarm_outputs[stack]
         for table in load_project(schemas).tables:
             names = [PREFIX + alarm.default_name for alarm in table.alarms]
-            assert outputs[table.alarm_outputs.names].split(",") == names
-            arns = outputs[table.alarm_outputs.arns].split(",")
+            assert outputs[table.alarm_outputs.names.name].split(",") == names
+            arns = outputs[table.alarm_outputs.arns.name].split(",")
             assert [arn.rsplit(":", 1)[1] for arn in arns] == names
 
 

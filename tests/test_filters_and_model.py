@@ -60,6 +60,26 @@ def test_template_printing_a_raw_value_fails_instead_of_emitting_it() -> None:
         template.render(value="x")
 
 
+def test_a_macro_prints_as_its_values_do_and_refuses_a_raw_value_inside() -> None:
+    template = environment().from_string(
+        "{% macro quoted(value) %}[{{ value | json }}]{% endmacro %}{{ quoted(value) }}"
+    )
+    assert template.render(value='a"b') == '["a\\"b"]'
+    raw = environment().from_string("{% macro bare(value) %}{{ value }}{% endmacro %}{{ bare(1) }}")
+    with pytest.raises(TypeError, match="unescaped int"):
+        raw.render()
+
+
+def test_separator_prints_first_once_then_its_text_before_each_later_item() -> None:
+    template = environment().from_string(
+        '{% set comma = separator(", ", ": ") %}{% for x in items %}{{ comma() }}{{ x | md }}'
+        '{% endfor %}|{% set comma = separator(",") %}{% for x in items %}{{ comma() }}'
+        "{{ x | md }}{% endfor %}"
+    )
+    assert template.render(items=["a", "b", "c"]) == ": a, b, c|a,b,c"
+    assert template.render(items=[]) == "|"
+
+
 def test_template_using_an_undefined_name_fails() -> None:
     with pytest.raises(jinja2.UndefinedError):
         environment().from_string("{{ missing | hcl }}").render()

@@ -1,44 +1,36 @@
-"""The CloudFormation template is printed a table at a time and assembled; assembled, it
-must be the one JSON document the templates describe, whatever the chunks, and a template
-bug must stop the build instead of reaching ``out/``."""
+"""A stack's CloudFormation template is rendered from one layout, parsed back and printed
+canonically; a template bug must stop the build instead of reaching ``out/``."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from generator import render, stacks
 from generator.json_printer import pretty_json
-from generator.model import Project, Table
+from generator.model import Project
 from generator.naming import DEFAULT_STACK
 from generator.pipeline import load_project
 from tests.conftest import REPO, SCHEMAS
+from tests.helpers import write_tables
 
 
-def _members(tables: list[Table] | tuple[Table, ...]) -> render.Members:
-    """The members of tables of the default stack, none waiting for another."""
-    return render._cloudformation_members(tables, {})[DEFAULT_STACK]
-
-
-def _frame(project: Project) -> render.Frame:
-    """The frame of the project's one stack, the default one."""
+def _only_stack(project: Project) -> stacks.Stack:
     (stack,) = stacks.layout(project)
-    return render._cloudformation_frame(stack)
+    return stack
 
 
-def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None:
+def test_a_stack_template_is_printed_canonically_in_the_layouts_order() -> None:
     project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
-    frame = _frame(project)
-    whole = render._cloudformation_template(
-        *frame, [_members(project.tables)]
-    )
-    one_by_one = render._cloudformation_template(
-        *frame, [_members([table]) for table in project.tables]
-    )
-    assert one_by_one == whole
-    document = json.loads(whole)
-    assert pretty_json(document, end="\n") == whole
+    text = render.cloudformation_text(_only_stack(project))
+    document = json.loads(text)
+    assert pretty_json(document, end="\n") == text
+    assert list(document) == [
+        "AWSTemplateFormatVersion", "Description", "Parameters", "Conditions", "Resources",
+        "Outputs",
+    ]
     # Each section: its groups in order, each group table by table.
     resources = list(document["Resources"])
     policies = [role.logical_id for table in project.tables for role in table.access_roles]
@@ -51,26 +43,38 @@ def test_the_template_is_the_same_whichever_way_the_tables_are_chunked() -> None
     assert outputs[start:start + len(variables)] == variables
 
 
-def test_every_group_a_table_gives_has_a_place_in_a_section() -> None:
-    project = load_project(REPO / "tests" / "golden" / "capabilities" / "input")
-    given = {group for table in project.tables
-             for group in _members([table])}
-    placed = {group for groups in render.CLOUDFORMATION_SECTIONS.values() for group in groups}
-    assert given <= placed and render.FRAME in placed
-
-
 def test_a_logical_id_given_twice_stops_the_render() -> None:
-    project = load_project(SCHEMAS)
-    frame = _frame(project)
-    members = _members(project.tables[:1])
+    table = load_project(SCHEMAS).tables[0]
     with pytest.raises(render.RenderError, match="duplicate JSON key"):
-        render._cloudformation_template(*frame, [members, members])
+        render.cloudformation_text(stacks.Stack(DEFAULT_STACK, (table, table)))
 
 
-def test_a_group_no_section_takes_stops_the_render() -> None:
-    frame = _frame(load_project(SCHEMAS))
-    with pytest.raises(render.RenderError, match=r"groups no section takes: \['Mappings'\]"):
-        render._cloudformation_template(*frame, [{"Mappings": [("A", '"A": {}')]}])
+def test_the_deletion_policy_follows_deletion_protection_through_the_model(
+    tmp_path: Path,
+) -> None:
+    schemas = write_tables(
+        tmp_path / "schemas",
+        kept="name: kept\npartition_key: {name: id, type: S}\n",
+        dropped="name: dropped\npartition_key: {name: id, type: S}\ndeletion_protection: false\n",
+        replicated=(
+            "name: replicated\npartition_key: {name: id, type: S}\ndeletion_protection: false\n"
+            "stream: NEW_AND_OLD_IMAGES\nreplicas: [{region: eu-west-1}]\n"
+        ),
+    )
+    project = load_project(schemas)
+    resources = json.loads(render.cloudformation_text(_only_stack(project)))["Resources"]
+    policies = {
+        table.key: (resources[table.logical_id]["DeletionPolicy"],
+                    resources[table.logical_id]["UpdateReplacePolicy"])
+        for table in project.tables
+    }
+    assert policies == {
+        "kept": ("Retain", "Retain"),
+        "dropped": ("Delete", "Delete"),
+        "replicated": ("Delete", "Delete"),
+    }
+    assert {t.key: t.deletion_policy for t in project.tables} == {
+        key: policy for key, (policy, _) in policies.items()}
 
 
 @pytest.mark.parametrize(

@@ -182,30 +182,6 @@ def test_pretty_json_is_byte_identical_to_json_dumps_with_indent(value: object) 
     assert json_printer.pretty_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
-@given(
-    st.dictionaries(st.text(max_size=5), _json_values, max_size=4),
-    st.dictionaries(
-        st.text(max_size=5), st.dictionaries(st.text(max_size=5), _json_values, max_size=3),
-        max_size=3,
-    ),
-)
-def test_members_printed_apart_give_the_text_of_the_whole_document(
-    frame: dict[str, object], added: dict[str, dict[str, object]]
-) -> None:
-    whole = dict(frame)
-    printed: dict[str, list[str]] = {}
-    for section, members in added.items():
-        own = whole.get(section)
-        own = dict(own) if isinstance(own, dict) else {}
-        fresh = {key: value for key, value in members.items() if key not in own}
-        whole[section] = {**own, **fresh}
-        frame = {**frame, section: own}
-        printed[section] = [json_printer.pretty_json_member(k, v, 2) for k, v in fresh.items()]
-    assert json_printer.pretty_json_with_members(frame, printed, end="\n") == (
-        json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
-    )
-
-
 def test_pretty_json_refuses_keys_json_dumps_would_silently_convert() -> None:
     with pytest.raises(TypeError, match="keys must be strings"):
         json_printer.pretty_json({1: "a"})
