@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from generator.model_file import LAST_ON_DEMAND_SWITCH, Snapshot
-from generator.naming import table_logical_id
+from generator.naming import table_output
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _ttl_dropped(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
 
 def _stream_outputs(key: str) -> str:
     return (f"the Terraform output table_stream_arns[\"{key}\"] and the CloudFormation "
-            f"output {table_logical_id(key)}StreamArn (and its export)")
+            f"output {table_output(key, 'StreamArn')} (and its export)")
 
 
 @_rule("P104", "the stream's view type changes: a new stream and a new stream ARN",
