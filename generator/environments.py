@@ -21,15 +21,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import loader, validate
-from generator.diagnostics import Diagnostic, DocPath, RuleCode, format_path
+from generator.diagnostics import Diagnostic, DocPath, Mark, Problem, RuleCode, format_path
 
 SETTINGS_KEY = "environments"
 
 
-RULES = (
-    RuleCode("E501", "an environment's billing mode and capacity go together"),
-    RuleCode("E502", "every table file is valid in every environment"),
+BILLING = RuleCode(
+    "E501", "an environment that makes the tables `PROVISIONED` gives `capacity`, and only "
+    "then (settings file)",
 )
+VALID_EVERYWHERE = RuleCode(
+    "E502", "every table file is valid in every environment: the table rules run again on "
+    "each table as the environment deploys it, and a break is reported at the environment's "
+    "override (settings file)",
+)
+RULES = (BILLING, VALID_EVERYWHERE)
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,8 @@ class Environment:
         line, column = marks[key]
         path: DocPath = (SETTINGS_KEY, self.name, key) if key else (SETTINGS_KEY, self.name)
         fix = "change the environment's overrides"
-        return Diagnostic(
-            self.source, line, column, "E502", format_path(path),
+        return VALID_EVERYWHERE.at(
+            self.source, Mark(line, column), format_path(path),
             f"in environment {self.name}, {where} breaks {table.code} at {table.path}: "
             f"{table.message}",
             f"{table.hint}; or {fix}" if table.hint else fix,
@@ -117,17 +123,17 @@ def settings_problems(document: loader.Document) -> Iterator[Diagnostic]:
         path: DocPath = (SETTINGS_KEY, name)
         billing = overrides.get("billing_mode")
         if billing == "PROVISIONED" and "capacity" not in overrides:
-            yield document.diagnostic(
-                "E501", (*path, "billing_mode"),
+            yield BILLING.stamp(document, Problem(
+                (*path, "billing_mode"),
                 f"environment {name} makes every table PROVISIONED but gives no capacity",
                 "add 'capacity: {read: N, write: N}' to the environment",
-            )
+            ))
         elif billing == "PAY_PER_REQUEST" and "capacity" in overrides:
-            yield document.diagnostic(
-                "E501", (*path, "capacity"),
+            yield BILLING.stamp(document, Problem(
+                (*path, "capacity"),
                 f"environment {name} has capacity but makes every table PAY_PER_REQUEST",
                 "remove 'capacity', or set 'billing_mode: PROVISIONED'",
-            )
+            ))
 
 
 def table_data(

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from generator.diagnostics import RuleCode
+
 ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
 SET_ELEMENT_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
 # Operation in the table file -> the DynamoDB action it calls (and the IAM action it needs).
@@ -53,12 +55,23 @@ OPERATOR_SYMBOLS = {
     "NOT_EXISTS": "attribute_not_exists",
 }
 # The warnings a pattern can have, and acknowledge; pattern_checks registers their rules.
-WARNING_TITLES = {
-    "W201": "a limit together with a filter",
-    "W202": "a filter on the sort key of the index queried",
-    "W203": "a scan used as a lookup",
-    "W204": "a count that does not follow LastEvaluatedKey",
-}
+LIMIT_BEFORE_FILTER = RuleCode(
+    "W201", "a limit together with a filter", "DynamoDB applies the limit before the filter, "
+    "so the pattern can return nothing while matching items exist",
+)
+FILTER_ON_SORT_KEY = RuleCode(
+    "W202", "a filter on the sort key of the index queried",
+    "the whole partition is read; use the key condition",
+)
+SCAN_AS_LOOKUP = RuleCode(
+    "W203", "a scan used as a lookup", "a scan with a filter reads the whole table"
+)
+COUNT_ONE_PAGE = RuleCode(
+    "W204", "a count that does not follow LastEvaluatedKey",
+    "it counts only the first 1 MB page",
+)
+WARNINGS = (LIMIT_BEFORE_FILTER, FILTER_ON_SORT_KEY, SCAN_AS_LOOKUP, COUNT_ONE_PAGE)
+WARNING_TITLES = {warning.code: warning.title for warning in WARNINGS}
 ORDERS = ("ascending", "descending")
 DEFAULT_ORDER = "ascending"
 
