@@ -165,7 +165,7 @@ def _distinct_key_attributes(doc: Document) -> Iterator[Problem]:
 @table_rule("E105", "`non_key_attributes` go with projection `INCLUDE`, and only with it")
 def _include_projection(doc: Document) -> Iterator[Problem]:
     for path, index in _indexes(doc.data):
-        projection = index.get("projection", "ALL")
+        projection = index["projection"]
         if projection == "INCLUDE" and "non_key_attributes" not in index:
             yield Problem(
                 (*path, "projection"),
@@ -203,7 +203,7 @@ def _projected_attribute_limit(doc: Document) -> Iterator[Problem]:
 @table_rule("E107", "capacity goes with `PROVISIONED` billing, on the table and every GSI")
 def _capacity_matches_billing(doc: Document) -> Iterator[Problem]:
     data = doc.data
-    provisioned = data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+    provisioned = data["billing_mode"] == "PROVISIONED"
     for path, scope in _table_and_global_indexes(data):
         what = "the table" if not path else f"index {scope['name']!r}"
         if provisioned and "capacity" not in scope:
@@ -236,9 +236,7 @@ def _ttl_attribute_is_number(doc: Document) -> Iterator[Problem]:
 
 @table_rule("E109", "`kms_key_arn` goes with encryption `customer_managed`, and only with it")
 def _kms_key_matches_type(doc: Document) -> Iterator[Problem]:
-    encryption = doc.data.get("encryption")
-    if encryption is None:
-        return
+    encryption = doc.data["encryption"]
     kind = encryption["type"]
     if kind == "customer_managed" and "kms_key_arn" not in encryption:
         yield Problem(
@@ -323,7 +321,7 @@ def _stream_actions_need_stream(doc: Document) -> Iterator[Problem]:
 
 @table_rule("E112", "autoscaling goes with `PROVISIONED` billing; min is at most max")
 def _autoscaling_rules(doc: Document) -> Iterator[Problem]:
-    provisioned = doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+    provisioned = doc.data["billing_mode"] == "PROVISIONED"
     for path, scope in _table_and_global_indexes(doc.data):
         scaling = scope.get("autoscaling")
         if scaling is None:
@@ -348,7 +346,7 @@ def _autoscaling_rules(doc: Document) -> Iterator[Problem]:
 
 @table_rule("E113", "on-demand throughput limits go with `PAY_PER_REQUEST` billing")
 def _on_demand_rules(doc: Document) -> Iterator[Problem]:
-    if doc.data.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST":
+    if doc.data["billing_mode"] == "PAY_PER_REQUEST":
         return
     for path, scope in _table_and_global_indexes(doc.data):
         if "on_demand_throughput" in scope:
@@ -379,7 +377,7 @@ def _replicas_need_new_and_old_images(doc: Document) -> Iterator[Problem]:
 @table_rule("E152", "a table with replicas has on-demand billing")
 def _replicas_need_on_demand(doc: Document) -> Iterator[Problem]:
     data = doc.data
-    if data.get("replicas") and data.get("billing_mode", "PAY_PER_REQUEST") != "PAY_PER_REQUEST":
+    if data.get("replicas") and data["billing_mode"] != "PAY_PER_REQUEST":
         yield Problem(
             ("replicas",), "replicated tables are generated for on-demand billing only",
             "use billing_mode PAY_PER_REQUEST for a table with replicas", key=True,
@@ -409,7 +407,7 @@ def _replica_regions_once(doc: Document) -> Iterator[Problem]:
 
 
 def _customer_key(data: dict[str, Any]) -> bool:
-    return bool(data.get("encryption", {}).get("type") == "customer_managed")
+    return bool(data["encryption"]["type"] == "customer_managed")
 
 
 @table_rule("E155", "a replica has a `kms_key_arn` when the table uses a customer-managed key, "
@@ -451,9 +449,7 @@ def _replica_keys_in_their_region(doc: Document) -> Iterator[Problem]:
 @table_rule("E115", "a recovery period needs point-in-time recovery")
 def _recovery_period_needs_recovery(doc: Document) -> Iterator[Problem]:
     data = doc.data
-    if "point_in_time_recovery_period_days" in data and not data.get(
-        "point_in_time_recovery", True
-    ):
+    if "point_in_time_recovery_period_days" in data and not data["point_in_time_recovery"]:
         yield Problem(
             ("point_in_time_recovery_period_days",),
             "a recovery period is set but point_in_time_recovery is false",
@@ -530,7 +526,7 @@ def _known_replica_regions(doc: Document) -> Iterator[Problem]:
     "`aws-us-gov`, …)",
 )
 def _one_partition(doc: Document) -> Iterator[Problem]:
-    table_key_arn = doc.data.get("encryption", {}).get("kms_key_arn")
+    table_key_arn = doc.data["encryption"].get("kms_key_arn")
     table_partition = regions.partition_of_arn(table_key_arn) if table_key_arn else None
     first: tuple[str, str] | None = None  # the first replica's region and partition
     for position, replica in enumerate(doc.data.get("replicas", [])):

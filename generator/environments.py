@@ -16,11 +16,12 @@ output is what it always was.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator import loader, validate
+from generator import loader
 from generator.diagnostics import Diagnostic, DocPath, Mark, Problem, RuleCode, format_path
 
 SETTINGS_KEY = "environments"
@@ -67,7 +68,7 @@ class Environment:
         billing = overrides.get("billing_mode")
         if billing is not None:
             result["billing_mode"] = billing
-        provisioned = result.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+        provisioned = result["billing_mode"] == "PROVISIONED"
         for scope in scopes:
             if not provisioned:
                 scope.pop("capacity", None)
@@ -136,15 +137,7 @@ def settings_problems(document: loader.Document) -> Iterator[Diagnostic]:
             ))
 
 
-def table_data(
-    document: loader.Document, environment: Environment
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """A sound table file's data in ``environment``, or None and the E502 problems."""
-    from generator import checks  # its model imports the settings, which import this module
-
-    data = environment.apply(document.data)
-    deployed = loader.Document(document.path, document.display, data, document.text)
-    found = validate.validate_document(deployed) or [
-        d for d in checks.check_table(deployed) if not d.is_warning
-    ]
-    return (None if found else data), [environment.problem(d) for d in found]
+def deployed(document: loader.Document, environment: Environment) -> loader.Document:
+    """A table file as ``environment`` deploys it; the pipeline validates and checks it again
+    (E502: ``Environment.problem``)."""
+    return dataclasses.replace(document, data=environment.apply(document.data))

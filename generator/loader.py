@@ -59,6 +59,9 @@ class Document:
     display: str
     data: Any
     text: str = field(repr=False)
+    # The keys the schema's defaults filled into ``data`` (generator/defaults.py): the file
+    # does not write them.
+    defaulted: frozenset[DocPath] = field(default=frozenset(), repr=False)
 
     @cached_property
     def _marks(self) -> tuple[dict[DocPath, Mark], dict[DocPath, Mark]]:
@@ -81,7 +84,12 @@ class Document:
         """This document with only the top-level ``keys`` of its data; positions still
         come from the whole text."""
         data = {key: value for key, value in self.data.items() if key in keys}
-        return Document(self.path, self.display, data, self.text)
+        defaulted = frozenset(path for path in self.defaulted if path[0] in keys)
+        return Document(self.path, self.display, data, self.text, defaulted)
+
+    def is_default(self, path: DocPath) -> bool:
+        """Whether the key at ``path`` is the schema's default, not written in the file."""
+        return path in self.defaulted
 
     def mark(self, path: DocPath, *, key: bool = False) -> Mark:
         """The position of the node at ``path`` (or of its key), else of its nearest parent."""

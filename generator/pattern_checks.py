@@ -399,7 +399,8 @@ def _options_fit_operation(doc: Document) -> Iterator[Problem]:
     for name, path, spec in _patterns(doc):
         operation = spec["operation"]
         for option, operations in _OPTIONS.items():
-            if option in spec and operation not in operations:
+            if option in spec and operation not in operations and not doc.is_default(
+                    (*path, option)):
                 yield Problem(
                     (*path, option),
                     f"pattern {name!r} is a {operation}, which takes no {option!r}",

@@ -73,7 +73,6 @@ COUNT_ONE_PAGE = RuleCode(
 WARNINGS = (LIMIT_BEFORE_FILTER, FILTER_ON_SORT_KEY, SCAN_AS_LOOKUP, COUNT_ONE_PAGE)
 WARNING_TITLES = {warning.code: warning.title for warning in WARNINGS}
 ORDERS = ("ascending", "descending")
-DEFAULT_ORDER = "ascending"
 
 
 def operand_count(operator: str) -> int:
@@ -447,11 +446,12 @@ def _conditions(
 
 
 def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
-    """The usage of a table from a document that passed the schema and the checks;
+    """The usage of a table from a document that passed the schema and the checks, its
+    defaults filled in;
     ``roles`` is its ``access`` mapping, to record which roles may run each pattern."""
     attributes = tuple(
         Attribute(
-            name, spec["type"], spec.get("optional", False), spec.get("empty", False),
+            name, spec["type"], spec["optional"], spec["empty"],
             spec.get("description", "").strip(),
         )
         for name, spec in data.get("attributes", {}).items()
@@ -476,11 +476,11 @@ def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
             index=spec.get("index"),
             key=_conditions(spec.get("key", {}), arguments, items),
             filter=_conditions(spec.get("filter", {}), arguments, items),
-            order=spec.get("order", DEFAULT_ORDER),
+            order=spec["order"],
             limit=spec.get("limit"),
             projection=tuple(spec.get("projection", ())),
-            count=spec.get("count", False),
-            paginated=spec.get("paginated", False),
+            count=spec["count"],
+            paginated=spec["paginated"],
             description=spec.get("description", "").strip(),
             not_served=spec["not_served"].strip() if "not_served" in spec else None,
             acknowledged=tuple(

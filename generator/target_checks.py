@@ -15,7 +15,6 @@ from generator.checks import table_rule
 from generator.diagnostics import Diagnostic, DocPath, Problem, RuleCode
 from generator.features import FEATURES, ProviderTarget
 from generator.loader import Document
-from generator.model import DEFAULT_BILLING_MODE
 from generator.settings import SETTINGS_FILE
 
 # The warm throughput every new on-demand table and index starts with; DynamoDB never lowers
@@ -105,7 +104,7 @@ def check_table_target(doc: Document, target: ProviderTarget) -> list[Diagnostic
     f"requires {_WARM_READ} and {_WARM_WRITE} on the table)",
 )
 def _warm_minimums(doc: Document) -> Iterator[Problem]:
-    if doc.data.get("billing_mode", DEFAULT_BILLING_MODE) != DEFAULT_BILLING_MODE:
+    if doc.data["billing_mode"] != "PAY_PER_REQUEST":
         return
     for path, warm in _warm_places(doc.data):
         for name, minimum in WARM_MINIMUMS.items():

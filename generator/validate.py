@@ -96,7 +96,8 @@ def _inline(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
 
 
 @cache
-def _inlined_schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+def inlined_schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A JSON Schema of the package with every local ``$ref`` replaced by its definition."""
     schema = load_schema(name)
     inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
     return inlined
@@ -107,7 +108,7 @@ def _validator(name: str = SCHEMA_FILE) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(load_schema(name))
-    return Draft202012Validator(_inlined_schema(name))
+    return Draft202012Validator(inlined_schema(name))
 
 
 Check = Callable[[Any], bool]
@@ -309,7 +310,7 @@ def quick_check(schema: Any) -> Check:
 @cache
 def _quick(name: str = SCHEMA_FILE) -> Check:
     try:
-        return quick_check(_inlined_schema(name))
+        return quick_check(inlined_schema(name))
     except UnsupportedSchemaError:  # pragma: no cover - tests pin that the schemas compile
         return _never
 

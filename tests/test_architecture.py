@@ -8,3 +8,22 @@ from tests.support import architecture
 
 def test_every_module_of_the_package_has_a_stage() -> None:
     assert architecture.unstaged(architecture.modules()) == []
+
+
+# Reads of a foreign format's own defaults, which the table schema does not state.
+FOREIGN_DEFAULTS = {
+    # An adopted CloudFormation table without DeletionProtectionEnabled has it off
+    # (CloudFormation's default), which the adopted file then states.
+    "generator.sources.cloudformation .get('deletion_protection', ...)",
+}
+
+
+def test_the_table_schema_alone_states_its_defaults() -> None:
+    places = architecture.restated_defaults(architecture.modules())
+    assert [p for p in places if _without_line(p) not in FOREIGN_DEFAULTS] == []
+
+
+def _without_line(place: str) -> str:
+    module, _, rest = place.partition(" ")
+    return f"{module.split(':')[0]} {rest}"
+

@@ -22,7 +22,7 @@ from tests.conftest import REPO, SCHEMAS
 VALID_FILES = sorted(
     [*SCHEMAS.glob("*.yaml"), *(REPO / "tests" / "golden").glob("*/input/*.yaml")]
 )
-SCHEMA = validate._inlined_schema()
+SCHEMA = validate.inlined_schema()
 QUICK = quick_check(SCHEMA)
 JSONSCHEMA = Draft202012Validator(SCHEMA)
 SEEN = Counter[str]()

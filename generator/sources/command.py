@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from generator import checks, loader, tablefile, validate
+from generator import checks, defaults, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
 from generator.sources import INVALID, UNREADABLE, Adopted, SourceError, pairs
 from generator.writer import OutputError, write_file
@@ -90,7 +90,8 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
         except InputError as error:
             problems += error.diagnostics
             continue
-        found = validate.validate_document(document) or checks.check_table(document)
+        found = validate.validate_document(document) or checks.check_table(
+            defaults.fill(document))
         problems += found
         if not found:
             views.append(checks.project_view(document))

@@ -39,6 +39,7 @@ STAGES: dict[str, str] = {
     "generator.regions": "vocabulary",
     "generator.loader": "load",
     "generator.validate": "validate",
+    "generator.defaults": "validate",
     "generator.environments": "validate",
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
