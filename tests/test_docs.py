@@ -12,6 +12,7 @@ from generator.environments import RULES as ENVIRONMENT_RULES
 from generator.filters import mermaid
 from generator.pipeline import generate, load_project
 from generator.target_checks import RULES as TARGET_RULES
+from generator.validate import SCHEMA_RULES
 from tests.conftest import OUT, REPO, SCHEMAS
 
 DOC = (OUT / "docs" / "tables.md").read_text(encoding="utf-8")
@@ -113,14 +114,14 @@ def test_replicas_and_autoscaling_are_in_the_docs_and_the_module_readme() -> Non
 
 
 def _rule_order(rule: RuleCode) -> tuple[str, int, str]:
-    """By hundreds (E1xx, E2xx and W2xx, ...), errors before warnings and notes, then code."""
-    return rule.code[1], "EWN".index(rule.code[0]), rule.code
+    """By hundreds (S0xx, E1xx, E2xx and W2xx, ...), errors before warnings and notes."""
+    return rule.code[1], "SEWN".index(rule.code[0]), rule.code
 
 
 def _rule_table() -> str:
     """The README's rule table as the registries declare it: every rule of every kind."""
-    rules = [*TABLE_RULES, *PROJECT_RULES, *cloudformation_limits.RULES, *ALARM_RULES,
-             *ENVIRONMENT_RULES, *TARGET_RULES]
+    rules = [*(rule for rule, _ in SCHEMA_RULES), *TABLE_RULES, *PROJECT_RULES,
+             *cloudformation_limits.RULES, *ALARM_RULES, *ENVIRONMENT_RULES, *TARGET_RULES]
     rows = [f"| {rule.code} | {rule.summary} |" for rule in sorted(rules, key=_rule_order)]
     return "\n".join(["| code | rule |", "|------|------|", *rows]) + "\n"
 

@@ -40,6 +40,7 @@ STAGES: dict[str, str] = {
     "generator.loader": "load",
     "generator.validate": "validate",
     "generator.defaults": "validate",
+    "generator.quick_check": "validate",
     "generator.environments": "validate",
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
