@@ -140,4 +140,9 @@ def settings_problems(document: loader.Document) -> Iterator[Diagnostic]:
 def deployed(document: loader.Document, environment: Environment) -> loader.Document:
     """A table file as ``environment`` deploys it; the pipeline validates and checks it again
     (E502: ``Environment.problem``)."""
-    return dataclasses.replace(document, data=environment.apply(document.data))
+    overridden = dict(environment.overrides)
+    return dataclasses.replace(
+        document, data=environment.apply(document.data),
+        # What the environment sets is no default of the file any more.
+        defaulted=frozenset(p for p in document.defaulted if p[0] not in overridden),
+    )
