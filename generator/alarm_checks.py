@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from generator import alarms
-from generator.diagnostics import Diagnostic, DocPath, RuleCode
+from generator.diagnostics import Diagnostic, DocPath, Problem, RuleCode
 from generator.loader import Document
 from generator.settings import AlarmOptions, Settings
 
@@ -26,13 +26,22 @@ _MINUTE = 60
 _HIGH_RESOLUTION = (10, 20, 30)
 
 
-RULES = (
-    RuleCode("E401", "an alarm period is a multiple of 60 seconds"),
-    RuleCode("E402", "datapoints to alarm fit the evaluation periods, which fit CloudWatch's "
-                      "evaluation range"),
-    RuleCode("E403", "an alarm is set only for what the table has"),
-    RuleCode("E404", "alarm names fit CloudWatch's 255 characters"),
+PERIOD = RuleCode(
+    "E401", "an alarm period is a multiple of 60 seconds (DynamoDB publishes once a minute, so "
+    "10, 20 and 30 s high-resolution periods would see no data)",
 )
+EVALUATION = RuleCode(
+    "E402", "`datapoints_to_alarm` is at most `evaluation_periods`; the evaluation periods times "
+    "the period fit CloudWatch's one day (periods under an hour) or seven days",
+)
+MISSING_FEATURE = RuleCode(
+    "E403", "an alarm is turned on only for what the table has: replicas, provisioned "
+    "capacity, an on-demand limit, a Kinesis destination",
+)
+NAME_LENGTH = RuleCode(
+    "E404", "alarm names (table name and the alarm's part) fit CloudWatch's 255 characters"
+)
+RULES = (PERIOD, EVALUATION, MISSING_FEATURE, NAME_LENGTH)
 
 
 def _merged(base: AlarmOptions, value: Any) -> AlarmOptions:
@@ -63,29 +72,30 @@ def option_problems(
             "once a minute, so the alarm would mostly see no data"
             if period in _HIGH_RESOLUTION else f"{period} seconds is not a whole number of minutes"
         )
-        yield doc.diagnostic("E401", (*path, "period"), resolution,
-                             "use 60 or another multiple of 60")
+        yield PERIOD.stamp(doc, Problem(
+            (*path, "period"), resolution, "use 60 or another multiple of 60"
+        ))
         return
     evaluated = options.evaluation_periods
     datapoints = options.datapoints_to_alarm or evaluated
     if datapoints > evaluated and {"datapoints_to_alarm", "evaluation_periods"} & set(value):
         where = "datapoints_to_alarm" if "datapoints_to_alarm" in value else "evaluation_periods"
-        yield doc.diagnostic(
-            "E402", (*path, where),
+        yield EVALUATION.stamp(doc, Problem(
+            (*path, where),
             f"datapoints_to_alarm {datapoints} is more than evaluation_periods {evaluated}",
             "an alarm counts breaching periods among the evaluated ones; make "
             "datapoints_to_alarm at most evaluation_periods",
-        )
+        ))
     limit = _SHORT_RANGE if period < _HOUR else _LONG_RANGE
     if period * evaluated > limit and {"period", "evaluation_periods"} & set(value):
         where = "evaluation_periods" if "evaluation_periods" in value else "period"
-        yield doc.diagnostic(
-            "E402", (*path, where),
+        yield EVALUATION.stamp(doc, Problem(
+            (*path, where),
             f"{evaluated} periods of {period} s evaluate {period * evaluated} s, more than "
             f"CloudWatch's {limit} s for periods {'under' if period < _HOUR else 'of'} an hour"
             f"{'' if period < _HOUR else ' or more'}",
             "use fewer evaluation periods or a shorter period",
-        )
+        ))
 
 
 def check_table_alarms(doc: Document, settings: Settings, table: Table | None) -> list[Diagnostic]:
@@ -111,20 +121,20 @@ def check_table_alarms(doc: Document, settings: Settings, table: Table | None) -
 def _missing_feature(doc: Document, path: DocPath, kind: alarms.Kind, table: Table
                      ) -> Iterator[Diagnostic]:
     if kind.needs and not alarms.table_has(kind, table):
-        yield doc.diagnostic(
-            "E403", path, f"{kind.name} watches {kind.what}, but the table has no "
+        yield MISSING_FEATURE.stamp(doc, Problem(
+            path, f"{kind.name} watches {kind.what}, but the table has no "
             f"{alarms.NEEDS[kind.needs]}",
             f"remove '{kind.name}', or set it to false", key=True,
-        )
+        ))
 
 
 def _name_length(doc: Document, table: Table) -> Iterator[Diagnostic]:
     added = alarms.longest_name_part(table)
     if len(table.name) + added > alarms.MAX_NAME:
-        yield doc.diagnostic(
-            "E404", ("name",),
+        yield NAME_LENGTH.stamp(doc, Problem(
+            ("name",),
             f"alarm names are the table name and up to {added} more characters, "
             f"{len(table.name) + added} in all, over CloudWatch's {alarms.MAX_NAME}",
             "shorten the table name (or an index name), or turn the alarms off with "
             "'alarms: false'",
-        )
+        ))

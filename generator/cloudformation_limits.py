@@ -13,36 +13,71 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator.diagnostics import RuleCode
+
 
 @dataclass(frozen=True)
 class Quota:
-    """One limit: its rule code, what it counts, and the most CloudFormation accepts."""
+    """One limit: its rule, what it counts, and the most CloudFormation accepts."""
 
-    code: str
+    rule: RuleCode
     counts: str
     maximum: int
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+
+# An export name holds the stack's name, which may have this many characters.
+STACK_NAME_MAX = 128
+
+
+def _quota(code: str, counts: str, maximum: int,
+           title: str = "a stack's template has at most {maximum} {counts}") -> Quota:
+    """A quota, its rule's title stating the maximum (``title`` is a format string)."""
+    rule = RuleCode(code, title.format(maximum=maximum, counts=counts, stack=STACK_NAME_MAX))
+    return Quota(rule, counts, maximum)
 
 
 # Entries per section of a template.
 SECTION_QUOTAS = {
-    "Resources": Quota("E301", "resources", 500),
-    "Outputs": Quota("E302", "outputs", 200),
-    "Parameters": Quota("E303", "parameters", 200),
-    "Mappings": Quota("E304", "mappings", 200),
+    "Resources": _quota("E301", "resources", 500),
+    "Outputs": _quota("E302", "outputs", 200),
+    "Parameters": _quota("E303", "parameters", 200),
+    "Mappings": _quota("E304", "mappings", 200),
 }
 # Bytes of the template body: through S3 (an error above it), and in the request itself.
-BODY_QUOTA = Quota("E305", "bytes of template body uploaded through S3", 1_000_000)
-DIRECT_BODY_QUOTA = Quota("N301", "bytes of template body in the request", 51_200)
+BODY_QUOTA = _quota(
+    "E305", "bytes of template body uploaded through S3", 1_000_000,
+    "a stack's template has at most {maximum:,} bytes (the limit through S3)",
+)
+DIRECT_BODY_QUOTA = _quota(
+    "N301", "bytes of template body in the request", 51_200,
+    "a note, not an error: the template is over the {maximum:,} bytes CloudFormation takes "
+    "in a request; deploy it through S3 (`--s3-bucket`)",
+)
 # Characters of a logical id, output, parameter or mapping name.
-NAME_QUOTA = Quota("E306", "characters in a name", 255)
-# Characters of an export name; the stack's name is part of it and may have STACK_NAME_MAX.
-EXPORT_NAME_QUOTA = Quota("E307", "characters in an export name", 255)
-STACK_NAME_MAX = 128
+NAME_QUOTA = _quota(
+    "E306", "characters in a name", 255,
+    "logical ids, output, parameter and mapping names have at most {maximum} characters",
+)
+# Characters of an export name, with a stack name of STACK_NAME_MAX characters.
+EXPORT_NAME_QUOTA = _quota(
+    "E307", "characters in an export name", 255,
+    "export names (`<stack name>-<output>`, with a stack name of up to {stack} characters) "
+    "have at most {maximum} characters",
+)
 # Not a quota, but a rule across templates: an output name belongs to one stack.
-UNIQUE_OUTPUT_CODE = "E308"
-# Every code of an error here (the README's rule table lists each).
-ERROR_CODES = (*(q.code for q in SECTION_QUOTAS.values()), BODY_QUOTA.code, NAME_QUOTA.code,
-               EXPORT_NAME_QUOTA.code, UNIQUE_OUTPUT_CODE)
+UNIQUE_OUTPUT = RuleCode(
+    "E308", "an output name belongs to one stack (names come from table keys and environment "
+    "variables)",
+)
+# Every rule here, the note's too (the README's rule table lists each).
+RULES = (*(q.rule for q in SECTION_QUOTAS.values()), BODY_QUOTA.rule, NAME_QUOTA.rule,
+         EXPORT_NAME_QUOTA.rule, UNIQUE_OUTPUT, DIRECT_BODY_QUOTA.rule)
+# Every code of an error here.
+ERROR_CODES = tuple(rule.code for rule in RULES if rule is not DIRECT_BODY_QUOTA.rule)
 STACK_NAME_VARIABLE = "${AWS::StackName}"
 
 
@@ -121,7 +156,7 @@ def check_parsed(template: dict[str, Any], size: int, tables: int) -> list[Findi
 def duplicate_output(output: str, stack: str) -> Finding:
     """An output name another stack has too: consumers could not tell the two apart."""
     return Finding(
-        UNIQUE_OUTPUT_CODE, f"has output {output}, which stack {stack} has too",
+        UNIQUE_OUTPUT.code, f"has output {output}, which stack {stack} has too",
         "output names come from table keys and environment variables: rename one", output)
 
 

@@ -16,20 +16,27 @@ output is what it always was.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator import loader, validate
-from generator.diagnostics import Diagnostic, DocPath, RuleCode, format_path
+from generator import loader
+from generator.diagnostics import Diagnostic, DocPath, Mark, Problem, RuleCode, format_path
 
 SETTINGS_KEY = "environments"
 
 
-RULES = (
-    RuleCode("E501", "an environment's billing mode and capacity go together"),
-    RuleCode("E502", "every table file is valid in every environment"),
+BILLING = RuleCode(
+    "E501", "an environment that makes the tables `PROVISIONED` gives `capacity`, and only "
+    "then (settings file)",
 )
+VALID_EVERYWHERE = RuleCode(
+    "E502", "every table file is valid in every environment: the table rules run again on "
+    "each table as the environment deploys it, and a break is reported at the environment's "
+    "override (settings file)",
+)
+RULES = (BILLING, VALID_EVERYWHERE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Environment:
         billing = overrides.get("billing_mode")
         if billing is not None:
             result["billing_mode"] = billing
-        provisioned = result.get("billing_mode", "PAY_PER_REQUEST") == "PROVISIONED"
+        provisioned = result["billing_mode"] == "PROVISIONED"
         for scope in scopes:
             if not provisioned:
                 scope.pop("capacity", None)
@@ -84,8 +91,8 @@ class Environment:
         line, column = marks[key]
         path: DocPath = (SETTINGS_KEY, self.name, key) if key else (SETTINGS_KEY, self.name)
         fix = "change the environment's overrides"
-        return Diagnostic(
-            self.source, line, column, "E502", format_path(path),
+        return VALID_EVERYWHERE.at(
+            self.source, Mark(line, column), format_path(path),
             f"in environment {self.name}, {where} breaks {table.code} at {table.path}: "
             f"{table.message}",
             f"{table.hint}; or {fix}" if table.hint else fix,
@@ -117,28 +124,25 @@ def settings_problems(document: loader.Document) -> Iterator[Diagnostic]:
         path: DocPath = (SETTINGS_KEY, name)
         billing = overrides.get("billing_mode")
         if billing == "PROVISIONED" and "capacity" not in overrides:
-            yield document.diagnostic(
-                "E501", (*path, "billing_mode"),
+            yield BILLING.stamp(document, Problem(
+                (*path, "billing_mode"),
                 f"environment {name} makes every table PROVISIONED but gives no capacity",
                 "add 'capacity: {read: N, write: N}' to the environment",
-            )
+            ))
         elif billing == "PAY_PER_REQUEST" and "capacity" in overrides:
-            yield document.diagnostic(
-                "E501", (*path, "capacity"),
+            yield BILLING.stamp(document, Problem(
+                (*path, "capacity"),
                 f"environment {name} has capacity but makes every table PAY_PER_REQUEST",
                 "remove 'capacity', or set 'billing_mode: PROVISIONED'",
-            )
+            ))
 
 
-def table_data(
-    document: loader.Document, environment: Environment
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """A sound table file's data in ``environment``, or None and the E502 problems."""
-    from generator import checks  # its model imports the settings, which import this module
-
-    data = environment.apply(document.data)
-    deployed = loader.Document(document.path, document.display, data, document.text)
-    found = validate.validate_document(deployed) or [
-        d for d in checks.check_table(deployed) if not d.is_warning
-    ]
-    return (None if found else data), [environment.problem(d) for d in found]
+def deployed(document: loader.Document, environment: Environment) -> loader.Document:
+    """A table file as ``environment`` deploys it; the pipeline validates and checks it again
+    (E502: ``Environment.problem``)."""
+    overridden = dict(environment.overrides)
+    return dataclasses.replace(
+        document, data=environment.apply(document.data),
+        # What the environment sets is no default of the file any more.
+        defaulted=frozenset(p for p in document.defaulted if p[0] not in overridden),
+    )

@@ -49,6 +49,9 @@ class Document:
     data: Any
     text: str = field(repr=False)
     libyaml: bool = field(default=True, repr=False)  # how positions are found again
+    # The keys the schema's defaults filled into ``data`` (generator/defaults.py): the file
+    # does not write them.
+    defaulted: frozenset[DocPath] = field(default=frozenset(), repr=False)
 
     @cached_property
     def _marks(self) -> tuple[dict[DocPath, Mark], dict[DocPath, Mark]]:
@@ -70,7 +73,12 @@ class Document:
         """This document with only the top-level ``keys`` of its data; positions still
         come from the whole text."""
         data = {key: value for key, value in self.data.items() if key in keys}
-        return Document(self.path, self.display, data, self.text, self.libyaml)
+        defaulted = frozenset(path for path in self.defaulted if path[0] in keys)
+        return Document(self.path, self.display, data, self.text, self.libyaml, defaulted)
+
+    def is_default(self, path: DocPath) -> bool:
+        """Whether the key at ``path`` is the schema's default, not written in the file."""
+        return path in self.defaulted
 
     def mark(self, path: DocPath, *, key: bool = False) -> Mark:
         """The position of the node at ``path`` (or of its key), else of its nearest parent."""

@@ -1,14 +1,14 @@
 """Stage 4: the typed, immutable description of the tables that the templates render.
 
-Defaults are applied here, once, and every derived name (Terraform resource names,
-CloudFormation logical ids, attribute definitions) is computed here, so templates only
-loop and branch over finished values.
+It is built from data whose defaults the schema filled in (generator/defaults.py), and every
+derived name (Terraform resource names, CloudFormation logical ids, attribute definitions) is
+computed here, so templates only loop and branch over finished values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 from generator import keys
 from generator.actions import INDEX_ACTIONS, STREAM_ACTIONS
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, DocPath
 from generator.features import ProviderTarget, default_target, version_floor
 from generator.naming import (
     DEFAULT_STACK,
@@ -30,13 +30,6 @@ from generator.naming import (
 )
 from generator.patterns import Usage, build_usage
 
-DEFAULT_BILLING_MODE = "PAY_PER_REQUEST"
-DEFAULT_TABLE_CLASS = "STANDARD"
-DEFAULT_PROJECTION = "ALL"
-DEFAULT_ENCRYPTION = "aws_managed"
-DEFAULT_POINT_IN_TIME_RECOVERY = True
-DEFAULT_DELETION_PROTECTION = True
-DEFAULT_TARGET_UTILIZATION = 70
 # Metadata of a model field added after model.json's format was fixed: the field is
 # recorded only when it differs from its default, so earlier builds' files stay as they were.
 RECORDED_WHEN_SET = {"recorded_when_set": True}
@@ -621,8 +614,7 @@ def _capacity(raw: dict[str, Any] | None) -> Capacity | None:
 def _scaling(raw: dict[str, Any] | None) -> Scaling | None:
     if raw is None:
         return None
-    target = raw.get("target_utilization", DEFAULT_TARGET_UTILIZATION)
-    return Scaling(raw["min"], raw["max"], target)
+    return Scaling(raw["min"], raw["max"], raw["target_utilization"])
 
 
 def _autoscaling(raw: dict[str, Any] | None) -> Autoscaling | None:
@@ -658,13 +650,15 @@ def _timeouts(raw: dict[str, Any] | None) -> Timeouts | None:
 
 
 def _projection(raw: dict[str, Any]) -> Projection:
-    return Projection(
-        raw.get("projection", DEFAULT_PROJECTION), tuple(raw.get("non_key_attributes", ()))
-    )
+    return Projection(raw["projection"], tuple(raw.get("non_key_attributes", ())))
 
 
-def build_table(path: Path, source: str, data: dict[str, Any], display: str = "") -> Table:
-    """Build one table from a document that passed the schema and the checks."""
+def build_table(
+    path: Path, source: str, data: dict[str, Any], display: str = "", *,
+    defaulted: Collection[DocPath] = (),
+) -> Table:
+    """Build one table from a document that passed the schema and the checks, its defaults
+    filled in; ``defaulted`` holds the paths of the keys filled (``Document.defaulted``)."""
     partition_key = _key(data["partition_key"])
     assert partition_key is not None  # required by the schema
     gsis = tuple(
@@ -676,7 +670,7 @@ def build_table(path: Path, source: str, data: dict[str, Any], display: str = ""
             _capacity(g.get("capacity")),
             autoscaling=_autoscaling(g.get("autoscaling")),
             on_demand_throughput=_on_demand(g.get("on_demand_throughput")),
-            contributor_insights=g.get("contributor_insights", False),
+            contributor_insights=g["contributor_insights"],
             warm_throughput=_warm_throughput(g.get("warm_throughput")),
             more_partition_keys=tuple(
                 KeyAttribute(**a) for a in keys.attributes(g["partition_key"])[1:]),
@@ -690,8 +684,8 @@ def build_table(path: Path, source: str, data: dict[str, Any], display: str = ""
         LocalSecondaryIndex(ix["name"], KeyAttribute(**ix["sort_key"]), _projection(ix))
         for ix in data.get("local_secondary_indexes", [])
     )
-    encryption = data.get("encryption", {})
-    pitr = data.get("point_in_time_recovery", DEFAULT_POINT_IN_TIME_RECOVERY)
+    encryption = data["encryption"]
+    pitr = data["point_in_time_recovery"]
     key = table_key(path)
     has_indexes = bool(gsis or lsis)
     access = data.get("access", {})
@@ -706,18 +700,16 @@ def build_table(path: Path, source: str, data: dict[str, Any], display: str = ""
         description=data.get("description", "").strip(),
         partition_key=partition_key,
         sort_key=_key(data.get("sort_key")),
-        billing_mode=data.get("billing_mode", DEFAULT_BILLING_MODE),
+        billing_mode=data["billing_mode"],
         capacity=_capacity(data.get("capacity")),
         global_secondary_indexes=gsis,
         local_secondary_indexes=lsis,
         ttl_attribute=data.get("ttl_attribute"),
         stream_view_type=data.get("stream"),
-        table_class=data.get("table_class", DEFAULT_TABLE_CLASS),
-        encryption=Encryption(
-            encryption.get("type", DEFAULT_ENCRYPTION), encryption.get("kms_key_arn")
-        ),
+        table_class=data["table_class"],
+        encryption=Encryption(encryption["type"], encryption.get("kms_key_arn")),
         point_in_time_recovery=pitr,
-        deletion_protection=data.get("deletion_protection", DEFAULT_DELETION_PROTECTION),
+        deletion_protection=data["deletion_protection"],
         tags=tuple(sorted(data.get("tags", {}).items())),
         environment_variable=data.get("environment_variable"),
         access_roles=roles,
@@ -728,7 +720,7 @@ def build_table(path: Path, source: str, data: dict[str, Any], display: str = ""
             Replica(r["region"], r.get("kms_key_arn"), r.get("point_in_time_recovery", pitr))
             for r in data.get("replicas", [])
         ),
-        contributor_insights=data.get("contributor_insights", False),
+        contributor_insights=data["contributor_insights"],
         kinesis_stream_arn=data.get("kinesis_stream_arn"),
         resource_policy=(
             json.dumps(data["resource_policy"], sort_keys=True)
@@ -737,8 +729,8 @@ def build_table(path: Path, source: str, data: dict[str, Any], display: str = ""
         ),
         import_source=_import_source(data.get("import_from_s3")),
         timeouts=_timeouts(data.get("timeouts")),
-        ttl_disabled=data.get("ttl_enabled") is False and "ttl_attribute" in data,
-        encryption_stated="encryption" in data,
+        ttl_disabled=not data["ttl_enabled"] and "ttl_attribute" in data,
+        encryption_stated=("encryption",) not in defaulted,
         usage=usage,
         warm_throughput=_warm_throughput(data.get("warm_throughput")),
         multi_region_consistency="STRONG" if data.get("consistency") == "strong" else None,

@@ -17,13 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import keys as key_forms
-from generator.checks import table_rule
-from generator.diagnostics import Diagnostic, DocPath, format_path
+from generator.checks import TableCheck, table_rule
+from generator.diagnostics import DocPath, Problem, RuleCode, format_path
 from generator.loader import Document
 from generator.patterns import (
     ATTRIBUTE_TYPES,
+    COUNT_ONE_PAGE,
+    FILTER_ON_SORT_KEY,
+    LIMIT_BEFORE_FILTER,
+    SCAN_AS_LOOKUP,
     SET_ELEMENT_TYPES,
-    WARNING_TITLES,
+    WARNINGS,
     AttributeValue,
     Condition,
     is_base64,
@@ -268,23 +272,27 @@ def _conditions(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
 # --- patterns ---------------------------------------------------------------------------
 
 
-@table_rule("E201", "an access pattern uses an index the table has, with an operation that can")
-def _pattern_index_exists(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E201",
+    "an access pattern uses an index the table has (or is declared `not_served`); get, put, "
+    "update and delete work on the table only",
+)
+def _pattern_index_exists(doc: Document) -> Iterator[Problem]:
     indexes = _index_keys(doc.data)
     for name, path, spec in _patterns(doc):
         if "index" not in spec:
             continue
         index, operation = spec["index"], spec["operation"]
         if operation in _WRITES_ONE_ITEM:
-            yield doc.diagnostic(
-                "E201", (*path, "index"),
+            yield Problem(
+                (*path, "index"),
                 f"pattern {name!r} is a {operation}, which works on the table, not an index",
                 "remove 'index:'; only query and scan read a secondary index",
             )
         elif index not in indexes and "not_served" not in spec:
             known = ", ".join(sorted(indexes)) or "none"
-            yield doc.diagnostic(
-                "E201", (*path, "index"),
+            yield Problem(
+                (*path, "index"),
                 f"pattern {name!r} uses the index {index!r}, which the table does not have "
                 f"(indexes: {known})",
                 "add the index, name an existing one, or declare the pattern "
@@ -292,8 +300,8 @@ def _pattern_index_exists(doc: Document) -> Iterator[Diagnostic]:
             )
 
 
-@table_rule("E202", "a key condition binds only keys of the index or table it reads")
-def _key_binds_keys(doc: Document) -> Iterator[Diagnostic]:
+@table_rule("E202", "a key condition binds only keys of the index or table the pattern reads")
+def _key_binds_keys(doc: Document) -> Iterator[Problem]:
     for name, path, spec in _patterns(doc):
         keys = _pattern_keys(doc.data, spec)
         if keys is None:
@@ -302,8 +310,8 @@ def _key_binds_keys(doc: Document) -> Iterator[Diagnostic]:
         where = f"index {spec['index']!r}" if reads_index else "the table"
         for attribute in spec.get("key", {}):
             if attribute not in keys.names:
-                yield doc.diagnostic(
-                    "E202", (*path, "key", attribute),
+                yield Problem(
+                    (*path, "key", attribute),
                     f"pattern {name!r} binds {attribute!r}, which is not a key of {where} "
                     f"(keys: {', '.join(keys.names)})",
                     "bind only the partition and sort key in 'key:'; conditions on other "
@@ -312,8 +320,8 @@ def _key_binds_keys(doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-@table_rule("E203", "a key condition puts only EQ on a partition key")
-def _partition_key_equality(doc: Document) -> Iterator[Diagnostic]:
+@table_rule("E203", "a key condition puts only `EQ` on a partition key")
+def _partition_key_equality(doc: Document) -> Iterator[Problem]:
     for name, path, spec in _patterns(doc):
         keys = _pattern_keys(doc.data, spec)
         if keys is None:
@@ -321,8 +329,8 @@ def _partition_key_equality(doc: Document) -> Iterator[Diagnostic]:
         for partition in keys.partitions:
             operator = spec.get("key", {}).get(partition)
             if operator not in (None, "EQ"):
-                yield doc.diagnostic(
-                    "E203", (*path, "key", partition),
+                yield Problem(
+                    (*path, "key", partition),
                     f"pattern {name!r} puts {operator} on the partition key {partition!r}; "
                     "DynamoDB finds a partition only by equality",
                     "use EQ on the partition key; a range over partitions needs a scan, or an "
@@ -330,14 +338,18 @@ def _partition_key_equality(doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-@table_rule("E204", "a pattern binds the keys its operation needs")
-def _operation_keys(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E204",
+    "a pattern binds the keys its operation needs: a query its partition key, a get, put, "
+    "update or delete the whole table key by `EQ`, a scan none",
+)
+def _operation_keys(doc: Document) -> Iterator[Problem]:
     table = _table_keys(doc.data)
     for name, path, spec in _patterns(doc):
         operation, key = spec["operation"], spec.get("key", {})
         if operation == "scan" and key:
-            yield doc.diagnostic(
-                "E204", (*path, "key"), f"pattern {name!r} is a scan, which has no key condition",
+            yield Problem(
+                (*path, "key"), f"pattern {name!r} is a scan, which has no key condition",
                 "move the conditions to 'filter:', or make it a query", key=True,
             )
         elif operation == "query":
@@ -345,8 +357,8 @@ def _operation_keys(doc: Document) -> Iterator[Diagnostic]:
             unbound = [p for p in keys.partitions if p not in key] if keys is not None else []
             if unbound and keys is not None:
                 add = f"add '{', '.join(f'{p}: EQ' for p in unbound)}' to 'key:'"
-                yield doc.diagnostic(
-                    "E204", path,
+                yield Problem(
+                    path,
                     f"pattern {name!r} is a query but does not bind the partition key "
                     f"{', '.join(repr(p) for p in unbound)}",
                     f"{add}; DynamoDB refuses a query that leaves out an attribute of a "
@@ -358,8 +370,8 @@ def _operation_keys(doc: Document) -> Iterator[Diagnostic]:
             loose = [a for a in table.names if key.get(a) != "EQ"]
             if loose:
                 wanted = ", ".join(f"{a}: EQ" for a in table.names)
-                yield doc.diagnostic(
-                    "E204", (*path, "key") if key else path,
+                yield Problem(
+                    (*path, "key") if key else path,
                     f"pattern {name!r} is a {operation} of one item but does not bind "
                     f"{', '.join(repr(a) for a in loose)} by EQ",
                     f"a {operation} names the item by its whole key: 'key: {{{wanted}}}'",
@@ -377,29 +389,39 @@ _OPTIONS = {
 }
 
 
-@table_rule("E205", "a pattern's options go with its operation")
-def _options_fit_operation(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E205",
+    "a pattern's options go with its operation (`order` with query; `limit`, `filter`, "
+    "`count`, `paginated` with query and scan; `projection` not with writes, nor with "
+    "`count`)",
+)
+def _options_fit_operation(doc: Document) -> Iterator[Problem]:
     for name, path, spec in _patterns(doc):
         operation = spec["operation"]
         for option, operations in _OPTIONS.items():
-            if option in spec and operation not in operations:
-                yield doc.diagnostic(
-                    "E205", (*path, option),
+            if option in spec and operation not in operations and not doc.is_default(
+                    (*path, option)):
+                yield Problem(
+                    (*path, option),
                     f"pattern {name!r} is a {operation}, which takes no {option!r}",
                     f"{option!r} goes with {' and '.join(operations)}; remove it",
                     key=True,
                 )
         if spec.get("count") and "projection" in spec:
-            yield doc.diagnostic(
-                "E205", (*path, "projection"),
+            yield Problem(
+                (*path, "projection"),
                 f"pattern {name!r} counts items (Select COUNT) and also projects attributes",
                 "remove 'projection:' or 'count:'; DynamoDB refuses both together",
                 key=True,
             )
 
 
-@table_rule("E206", "a pattern's arguments fit its conditions")
-def _arguments_fit(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E206",
+    "a pattern's arguments fit its conditions: one per conditioned attribute, two for "
+    "`BETWEEN`, none for `EXISTS`, of the attribute's type",
+)
+def _arguments_fit(doc: Document) -> Iterator[Problem]:
     types = _key_types(doc.data)
     declared = doc.data.get("attributes", {})
     for name, path, spec in _patterns(doc):
@@ -408,8 +430,8 @@ def _arguments_fit(doc: Document) -> Iterator[Diagnostic]:
             where = (*path, "arguments", attribute)
             operator = operators.get(attribute)
             if operator is None:
-                yield doc.diagnostic(
-                    "E206", where, f"pattern {name!r} has no condition on {attribute!r}",
+                yield Problem(
+                    where, f"pattern {name!r} has no condition on {attribute!r}",
                     "give arguments only for attributes in 'key:' or 'filter:'", key=True,
                 )
                 continue
@@ -417,8 +439,8 @@ def _arguments_fit(doc: Document) -> Iterator[Diagnostic]:
             if len(values) != wanted or (wanted != 2 and isinstance(
                     spec["arguments"][attribute], list)):
                 form = {0: "no argument", 1: "one typed value", 2: "a list of two typed values"}
-                yield doc.diagnostic(
-                    "E206", where, f"{operator} on {attribute!r} takes {form[wanted]}",
+                yield Problem(
+                    where, f"{operator} on {attribute!r} takes {form[wanted]}",
                     "e.g. {S: alice}; BETWEEN takes [low, high]; EXISTS and NOT_EXISTS none",
                 )
                 continue
@@ -427,20 +449,25 @@ def _arguments_fit(doc: Document) -> Iterator[Diagnostic]:
                 position = (index,) if wanted == 2 else ()
                 problems = list(value_problems(raw, (*where, *position)))
                 for problem_path, message, hint in problems:
-                    yield doc.diagnostic("E206", problem_path, message, hint)
+                    yield Problem(problem_path, message, hint)
                 value = None if problems else value_from_yaml(raw)
                 kind = types.get(attribute, ((), declared.get(attribute, {}).get("type")))[1]
                 if value is not None and kind is not None and value.type != kind:
-                    yield doc.diagnostic(
-                        "E206", (*where, *position),
+                    yield Problem(
+                        (*where, *position),
                         f"the argument for {attribute!r} is {value.type}, but the attribute "
                         f"is {kind}",
                         f"give a value of type {kind}",
                     )
 
 
-@table_rule("E207", "the examples a pattern must return are ones it can return")
-def _returned_examples(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E207",
+    "the examples a pattern must return are ones it can return: declared patterns, within its "
+    "limit, meeting its conditions, holding the keys of the index it reads, listed in the "
+    "order a query returns them",
+)
+def _returned_examples(doc: Document) -> Iterator[Problem]:
     specs = doc.data.get("access_patterns", {})
     indexes = _index_keys(doc.data)
     returned: dict[str, list[tuple[DocPath, dict[str, AttributeValue | None]]]] = {}
@@ -451,8 +478,8 @@ def _returned_examples(doc: Document) -> Iterator[Diagnostic]:
                 "returned_by", [])):
             if pattern not in specs:
                 known = ", ".join(sorted(specs)) or "none"
-                yield doc.diagnostic(
-                    "E207", (*by_path, position),
+                yield Problem(
+                    (*by_path, position),
                     f"the pattern {pattern!r} is not declared (patterns: {known})",
                     "name a pattern from 'access_patterns:'",
                 )
@@ -473,14 +500,14 @@ def _returned_examples(doc: Document) -> Iterator[Diagnostic]:
 def _returnable(
     doc: Document, name: str, path: DocPath, spec: Mapping[str, Any], *,
     found: list[tuple[DocPath, dict[str, AttributeValue | None]]], index: _Keys | None,
-) -> Iterator[Diagnostic]:
+) -> Iterator[Problem]:
     limit = spec.get("limit")
     if spec["operation"] == "get":
         limit = 1
     if limit is not None and not spec.get("paginated") and not spec.get("count") and (
             len(found) > limit):
-        yield doc.diagnostic(
-            "E207", (*path, "limit") if "limit" in spec else path,
+        yield Problem(
+            (*path, "limit") if "limit" in spec else path,
             f"{len(found)} examples name pattern {name!r}, which returns at most {limit}",
             "name only the examples it returns, or raise the limit",
         )
@@ -490,8 +517,8 @@ def _returnable(
         if attribute not in arguments and operator == "EQ":
             seen = {item.get(attribute) for _, item in found}
             if len(seen) > 1 and None not in seen:
-                yield doc.diagnostic(
-                    "E207", (*path, part, attribute),
+                yield Problem(
+                    (*path, part, attribute),
                     f"the examples that pattern {name!r} returns differ in {attribute!r}, "
                     "which it matches by EQ",
                     f"give 'arguments: {{{attribute}: ...}}', and name the pattern only in "
@@ -506,8 +533,8 @@ def _returnable(
             if attribute in item and item[attribute] is None:
                 continue  # a malformed value, reported by E214
             if not condition.matches(item.get(attribute)):
-                yield doc.diagnostic(
-                    "E207", where,
+                yield Problem(
+                    where,
                     f"pattern {name!r} cannot return this example: its {part} condition "
                     f"{condition.expression} does not hold for it",
                     "fix the example, the pattern's arguments, or remove the pattern from "
@@ -518,8 +545,8 @@ def _returnable(
         for where, item in found:
             missing = [a for a in index.names if a not in item]
             if missing:
-                yield doc.diagnostic(
-                    "E207", where,
+                yield Problem(
+                    where,
                     f"pattern {name!r} reads index {spec['index']!r}, but this example has "
                     f"no {', '.join(repr(a) for a in missing)}: it is not in that index",
                     "an item is in an index only if it has all of the index's keys",
@@ -529,7 +556,7 @@ def _returnable(
 def _listed_in_order(
     doc: Document, name: str, spec: Mapping[str, Any],
     found: list[tuple[DocPath, dict[str, AttributeValue | None]]],
-) -> Iterator[Diagnostic]:
+) -> Iterator[Problem]:
     """A query returns its examples in the order the file lists them: by its sort key."""
     keys = _pattern_keys(doc.data, spec)
     if spec["operation"] != "query" or spec.get("count") or keys is None or keys.sort is None:
@@ -544,8 +571,8 @@ def _listed_in_order(
         if (sort_key(value) > sort_key(before)) if descending else (
                 sort_key(value) < sort_key(before)):
             order = "descending" if descending else "ascending"
-            yield doc.diagnostic(
-                "E207", where,
+            yield Problem(
+                where,
                 f"pattern {name!r} returns its examples by {sort!r} {order}, but this one "
                 "is listed after one it returns later",
                 "list the examples in the order the pattern returns them",
@@ -557,27 +584,30 @@ def _listed_in_order(
 
 
 @table_rule("E208", "an example holds the table's key")
-def _example_has_table_key(doc: Document) -> Iterator[Diagnostic]:
+def _example_has_table_key(doc: Document) -> Iterator[Problem]:
     keys = _table_keys(doc.data)
     for name, path, item in _examples(doc):
         for attribute in keys.names:
             if attribute not in item:
-                yield doc.diagnostic(
-                    "E208", path,
+                yield Problem(
+                    path,
                     f"example {name!r} has no {attribute!r}, a key of the table",
                     f"add '{attribute}:'; DynamoDB refuses an item without the table's key",
                     key=True,
                 )
 
 
-@table_rule("E209", "key and index-key attributes have their key's type")
-def _key_attribute_types(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E209",
+    "key and index-key attributes have their key's type, in `attributes` and in examples",
+)
+def _key_attribute_types(doc: Document) -> Iterator[Problem]:
     types = _key_types(doc.data)
     for attribute, spec in doc.data.get("attributes", {}).items():
         if attribute in types and spec["type"] != types[attribute][1]:
             where, kind = types[attribute]
-            yield doc.diagnostic(
-                "E209", ("attributes", attribute, "type"),
+            yield Problem(
+                ("attributes", attribute, "type"),
                 f"{attribute!r} is declared {spec['type']} but is a key of type {kind} "
                 f"({format_path(where)})",
                 f"declare it as {kind}: a key attribute has its key's type",
@@ -588,24 +618,28 @@ def _key_attribute_types(doc: Document) -> Iterator[Diagnostic]:
                 where, kind = types[attribute]
                 (written,) = raw
                 if written != kind:
-                    yield doc.diagnostic(
-                        "E209", (*path, attribute),
+                    yield Problem(
+                        (*path, attribute),
                         f"example {name!r} writes {attribute!r} as {written}, but it is a key "
                         f"of type {kind}",
                         f"write it as {{{kind}: ...}}; DynamoDB refuses the item otherwise",
                     )
 
 
-@table_rule("E210", "no empty string or binary in a key or index-key attribute")
-def _empty_key_values(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E210",
+    "no empty string or binary in a key or index-key attribute of an example (DynamoDB "
+    "refuses the whole item)",
+)
+def _empty_key_values(doc: Document) -> Iterator[Problem]:
     types = _key_types(doc.data)
     for name, path, _ in _examples(doc):
         for attribute, value in _items(doc)[name].items():
             if attribute in types and value is not None and value.is_empty:
                 scope = types[attribute][0][:-1]
                 where = f"index {_index_name(doc, scope)!r}" if scope else "the table"
-                yield doc.diagnostic(
-                    "E210", (*path, attribute),
+                yield Problem(
+                    (*path, attribute),
                     f"example {name!r} has an empty {value.type} in {attribute!r}, a key of "
                     f"{where}; DynamoDB refuses the whole item",
                     "leave the attribute out (a sparse index), write a value, or remove "
@@ -613,8 +647,8 @@ def _empty_key_values(doc: Document) -> Iterator[Diagnostic]:
                 )
 
 
-@table_rule("E211", "an example item is at most 400 KB")
-def _item_size(doc: Document) -> Iterator[Diagnostic]:
+@table_rule("E211", f"an example item is at most {MAX_ITEM_BYTES // 1024} KB")
+def _item_size(doc: Document) -> Iterator[Problem]:
     for name, path, _ in _examples(doc):
         values = _items(doc)[name]
         if None in values.values():
@@ -623,21 +657,24 @@ def _item_size(doc: Document) -> Iterator[Diagnostic]:
             len(a.encode("utf-8")) + v.size for a, v in values.items() if v is not None
         )
         if size > MAX_ITEM_BYTES:
-            yield doc.diagnostic(
-                "E211", path,
+            yield Problem(
+                path,
                 f"example {name!r} is {size} bytes, over DynamoDB's item limit of "
                 f"{MAX_ITEM_BYTES} (400 KB)",
                 "store large values elsewhere (S3) and keep a reference in the item",
             )
 
 
-@table_rule("E212", "the TTL attribute of an example is a Number of epoch seconds")
-def _ttl_values(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E212",
+    "the TTL attribute of an example is a Number of epoch seconds (milliseconds never expire)",
+)
+def _ttl_values(doc: Document) -> Iterator[Problem]:
     ttl = doc.data.get("ttl_attribute")
     declared = doc.data.get("attributes", {}).get(ttl)
     if declared is not None and declared["type"] != "N":
-        yield doc.diagnostic(
-            "E212", ("attributes", ttl, "type"),
+        yield Problem(
+            ("attributes", ttl, "type"),
             f"the TTL attribute {ttl!r} is declared {declared['type']}",
             "time to live reads a Number of epoch seconds; declare it N",
         )
@@ -648,29 +685,33 @@ def _ttl_values(doc: Document) -> Iterator[Diagnostic]:
         if value is None:
             continue
         if value.type != "N":
-            yield doc.diagnostic(
-                "E212", (*path, ttl),
+            yield Problem(
+                (*path, ttl),
                 f"example {name!r} writes the TTL attribute {ttl!r} as {value.type}; "
                 "DynamoDB ignores it and the item never expires",
                 "write the expiry as a Number of Unix epoch seconds, e.g. {N: \"1767225600\"}",
             )
         elif abs(decimal.Decimal(value.text)) >= _MILLISECONDS_FROM:
-            yield doc.diagnostic(
-                "E212", (*path, ttl),
+            yield Problem(
+                (*path, ttl),
                 f"example {name!r} has {ttl!r} {value.text}, which as epoch seconds is "
                 "past the year 5000: it looks like milliseconds, and the item never expires",
                 "write seconds, not milliseconds (divide by 1000)",
             )
 
 
-@table_rule("E213", "an attribute that may be empty or left out is no key that forbids it")
-def _declared_empty_keys(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E213",
+    "an attribute that may be empty is no key of the table or an index (the application "
+    "leaves it out instead, a sparse index, or the index goes); a table key is not optional",
+)
+def _declared_empty_keys(doc: Document) -> Iterator[Problem]:
     declared = doc.data.get("attributes", {})
     table = _table_keys(doc.data)
     for attribute in table.names:
         if declared.get(attribute, {}).get("optional"):
-            yield doc.diagnostic(
-                "E213", ("attributes", attribute, "optional"),
+            yield Problem(
+                ("attributes", attribute, "optional"),
                 f"{attribute!r} is a key of the table, which every item has",
                 "remove 'optional: true'", key=True,
             )
@@ -678,8 +719,8 @@ def _declared_empty_keys(doc: Document) -> Iterator[Diagnostic]:
         if not declared.get(attribute, {}).get("empty"):
             continue
         scope = "the table" if len(where) == 1 else f"index {_index_name(doc, where)!r}"
-        yield doc.diagnostic(
-            "E213", where,
+        yield Problem(
+            where,
             f"{attribute!r} is a key of {scope}, but the application may write it empty "
             f"(attributes.{attribute}.empty): DynamoDB refuses every such item",
             "have the application leave the attribute out instead of writing it empty "
@@ -692,28 +733,37 @@ def _index_name(doc: Document, where: DocPath) -> str:
     return str(doc.data[kind][position]["name"])
 
 
-@table_rule("E214", "example values and arguments are well-formed DynamoDB values")
-def _well_formed_values(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E214",
+    "example values and arguments are well-formed DynamoDB values (numbers, base64, `NULL: "
+    "true`, sets without duplicates, typed members of maps and lists); only S and B may be "
+    "empty",
+)
+def _well_formed_values(doc: Document) -> Iterator[Problem]:
     for attribute, spec in doc.data.get("attributes", {}).items():
         if spec.get("empty") and spec["type"] not in ("S", "B"):
-            yield doc.diagnostic(
-                "E214", ("attributes", attribute, "empty"),
+            yield Problem(
+                ("attributes", attribute, "empty"),
                 f"{attribute!r} is {spec['type']}, which cannot be empty",
                 "only strings (S) and binary (B) can be empty; remove 'empty: true'", key=True,
             )
     for where, message, hint in _value_problems(doc):
-        yield doc.diagnostic("E214", where, message, hint)
+        yield Problem(where, message, hint)
 
 
-@table_rule("E215", "examples write declared attributes as declared")
-def _examples_follow_declarations(doc: Document) -> Iterator[Diagnostic]:
+@table_rule(
+    "E215",
+    "examples write declared attributes as declared: present unless `optional`, of the "
+    "declared type, empty only if `empty`",
+)
+def _examples_follow_declarations(doc: Document) -> Iterator[Problem]:
     declared = doc.data.get("attributes", {})
     for name, path, item in _examples(doc):
         for attribute, spec in declared.items():
             if attribute not in item:
                 if not spec.get("optional"):
-                    yield doc.diagnostic(
-                        "E215", path,
+                    yield Problem(
+                        path,
                         f"example {name!r} has no {attribute!r}, which the application "
                         "always writes",
                         f"add '{attribute}:', or declare it 'optional: true'", key=True,
@@ -723,15 +773,15 @@ def _examples_follow_declarations(doc: Document) -> Iterator[Diagnostic]:
             if value is None:
                 continue
             if value.type != spec["type"]:
-                yield doc.diagnostic(
-                    "E215", (*path, attribute),
+                yield Problem(
+                    (*path, attribute),
                     f"example {name!r} writes {attribute!r} as {value.type}, but it is "
                     f"declared {spec['type']}",
                     f"write {{{spec['type']}: ...}}, or fix the declaration",
                 )
             elif value.is_empty and not spec.get("empty"):
-                yield doc.diagnostic(
-                    "E215", (*path, attribute),
+                yield Problem(
+                    (*path, attribute),
                     f"example {name!r} writes {attribute!r} empty, but it is not declared "
                     "'empty: true'",
                     "declare 'empty: true' if the application writes it empty",
@@ -743,7 +793,7 @@ def _examples_follow_declarations(doc: Document) -> Iterator[Diagnostic]:
 
 @dataclass(frozen=True)
 class _Warning:
-    code: str
+    rule: RuleCode
     pattern: str
     path: DocPath
     message: str
@@ -768,7 +818,7 @@ def _find_warnings(doc: Document) -> Iterator[_Warning]:
         filtered = spec.get("filter", {})
         if "limit" in spec and filtered and not spec.get("paginated"):
             yield _Warning(
-                "W201", name, (*path, "limit"),
+                LIMIT_BEFORE_FILTER, name, (*path, "limit"),
                 f"pattern {name!r} has limit {spec['limit']} and a filter: DynamoDB applies "
                 "the limit to the items it reads, before the filter, so it can return "
                 "nothing while matching items exist",
@@ -780,7 +830,7 @@ def _find_warnings(doc: Document) -> Iterator[_Warning]:
         sort = keys.sort if keys is not None else None
         if operation == "query" and sort is not None and sort in filtered:
             yield _Warning(
-                "W202", name, (*path, "filter", sort),
+                FILTER_ON_SORT_KEY, name, (*path, "filter", sort),
                 f"pattern {name!r} filters on {sort!r}, the sort key of what it "
                 "queries: the whole partition is read and the filter drops items afterwards",
                 f"put the condition on {sort!r} in 'key:' instead",
@@ -788,13 +838,13 @@ def _find_warnings(doc: Document) -> Iterator[_Warning]:
             )
         if operation == "scan" and filtered:
             yield _Warning(
-                "W203", name, (*path, "operation"),
+                SCAN_AS_LOOKUP, name, (*path, "operation"),
                 f"pattern {name!r} scans to find items: every request reads the whole table",
                 "query an index whose key is the filtered attribute instead",
             )
         if spec.get("count") and not spec.get("paginated"):
             yield _Warning(
-                "W204", name, (*path, "count"),
+                COUNT_ONE_PAGE, name, (*path, "count"),
                 f"pattern {name!r} counts without following LastEvaluatedKey: it counts "
                 "only the items of the first 1 MB page",
                 "follow LastEvaluatedKey and add up the counts ('paginated: true')",
@@ -802,63 +852,55 @@ def _find_warnings(doc: Document) -> Iterator[_Warning]:
             )
 
 
-def _unacknowledged(doc: Document, code: str) -> Iterator[Diagnostic]:
-    specs = doc.data.get("access_patterns", {})
-    for warning in _warnings(doc):
-        if warning.code == code and code not in specs[warning.pattern].get("acknowledge", {}):
-            yield doc.diagnostic(code, warning.path, warning.message,
-                                 f"{warning.hint}; or acknowledge it with "
-                                 f"'acknowledge: {{{code}: reason}}'", key=warning.key)
+def _unacknowledged(rule: RuleCode) -> TableCheck:
+    """The check of one warning: its findings that their patterns do not acknowledge."""
+
+    def check(doc: Document) -> Iterator[Problem]:
+        specs = doc.data.get("access_patterns", {})
+        for warning in _warnings(doc):
+            if warning.rule == rule and rule.code not in specs[warning.pattern].get(
+                    "acknowledge", {}):
+                yield Problem(
+                    warning.path, warning.message,
+                    f"{warning.hint}; or acknowledge it with "
+                    f"'acknowledge: {{{rule.code}: reason}}'", key=warning.key,
+                )
+
+    return check
 
 
-@table_rule("W201", WARNING_TITLES["W201"])
-def _limit_before_filter(doc: Document) -> Iterator[Diagnostic]:
-    return _unacknowledged(doc, "W201")
-
-
-@table_rule("W202", WARNING_TITLES["W202"])
-def _filter_on_sort_key(doc: Document) -> Iterator[Diagnostic]:
-    return _unacknowledged(doc, "W202")
-
-
-@table_rule("W203", WARNING_TITLES["W203"])
-def _scan_as_lookup(doc: Document) -> Iterator[Diagnostic]:
-    return _unacknowledged(doc, "W203")
-
-
-@table_rule("W204", WARNING_TITLES["W204"])
-def _count_one_page(doc: Document) -> Iterator[Diagnostic]:
-    return _unacknowledged(doc, "W204")
+for _rule in WARNINGS:
+    table_rule(_rule.code, _rule.title, _rule.detail)(_unacknowledged(_rule))
 
 
 @table_rule("E216", "a pattern acknowledges only warnings it has")
-def _acknowledgements_apply(doc: Document) -> Iterator[Diagnostic]:
-    found = {(w.pattern, w.code) for w in _warnings(doc)}
+def _acknowledgements_apply(doc: Document) -> Iterator[Problem]:
+    found = {(w.pattern, w.rule.code) for w in _warnings(doc)}
     for name, path, spec in _patterns(doc):
         for code in spec.get("acknowledge", {}):
             if (name, code) not in found:
-                yield doc.diagnostic(
-                    "E216", (*path, "acknowledge", code),
+                yield Problem(
+                    (*path, "acknowledge", code),
                     f"pattern {name!r} acknowledges {code}, which it does not have",
                     "remove the acknowledgement, so that it cannot hide a later warning",
                     key=True,
                 )
 
 
-@table_rule("E217", "an access role names actions or patterns of its table")
-def _roles_name_patterns(doc: Document) -> Iterator[Diagnostic]:
+@table_rule("E217", "an access role names actions or patterns, and only declared patterns")
+def _roles_name_patterns(doc: Document) -> Iterator[Problem]:
     specs = doc.data.get("access_patterns", {})
     for role, spec in doc.data.get("access", {}).items():
         if "actions" not in spec and "patterns" not in spec:
-            yield doc.diagnostic(
-                "E217", ("access", role), f"role {role!r} names no actions and no patterns",
+            yield Problem(
+                ("access", role), f"role {role!r} names no actions and no patterns",
                 "add 'patterns: [...]' (access patterns of this table) or 'actions: [...]'",
             )
         for position, pattern in enumerate(spec.get("patterns", [])):
             if pattern not in specs:
                 known = ", ".join(sorted(specs)) or "none"
-                yield doc.diagnostic(
-                    "E217", ("access", role, "patterns", position),
+                yield Problem(
+                    ("access", role, "patterns", position),
                     f"role {role!r} names the pattern {pattern!r}, which is not declared "
                     f"(patterns: {known})",
                     "name a pattern from 'access_patterns:'",

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from generator.diagnostics import RuleCode
+
 ATTRIBUTE_TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
 SET_ELEMENT_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
 # Operation in the table file -> the DynamoDB action it calls (and the IAM action it needs).
@@ -53,14 +55,24 @@ OPERATOR_SYMBOLS = {
     "NOT_EXISTS": "attribute_not_exists",
 }
 # The warnings a pattern can have, and acknowledge; pattern_checks registers their rules.
-WARNING_TITLES = {
-    "W201": "a limit together with a filter",
-    "W202": "a filter on the sort key of the index queried",
-    "W203": "a scan used as a lookup",
-    "W204": "a count that does not follow LastEvaluatedKey",
-}
+LIMIT_BEFORE_FILTER = RuleCode(
+    "W201", "a limit together with a filter", "DynamoDB applies the limit before the filter, "
+    "so the pattern can return nothing while matching items exist",
+)
+FILTER_ON_SORT_KEY = RuleCode(
+    "W202", "a filter on the sort key of the index queried",
+    "the whole partition is read; use the key condition",
+)
+SCAN_AS_LOOKUP = RuleCode(
+    "W203", "a scan used as a lookup", "a scan with a filter reads the whole table"
+)
+COUNT_ONE_PAGE = RuleCode(
+    "W204", "a count that does not follow LastEvaluatedKey",
+    "it counts only the first 1 MB page",
+)
+WARNINGS = (LIMIT_BEFORE_FILTER, FILTER_ON_SORT_KEY, SCAN_AS_LOOKUP, COUNT_ONE_PAGE)
+WARNING_TITLES = {warning.code: warning.title for warning in WARNINGS}
 ORDERS = ("ascending", "descending")
-DEFAULT_ORDER = "ascending"
 
 
 def operand_count(operator: str) -> int:
@@ -434,11 +446,12 @@ def _conditions(
 
 
 def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
-    """The usage of a table from a document that passed the schema and the checks;
+    """The usage of a table from a document that passed the schema and the checks, its
+    defaults filled in;
     ``roles`` is its ``access`` mapping, to record which roles may run each pattern."""
     attributes = tuple(
         Attribute(
-            name, spec["type"], spec.get("optional", False), spec.get("empty", False),
+            name, spec["type"], spec["optional"], spec["empty"],
             spec.get("description", "").strip(),
         )
         for name, spec in data.get("attributes", {}).items()
@@ -463,11 +476,11 @@ def build_usage(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Usage:
             index=spec.get("index"),
             key=_conditions(spec.get("key", {}), arguments, items),
             filter=_conditions(spec.get("filter", {}), arguments, items),
-            order=spec.get("order", DEFAULT_ORDER),
+            order=spec["order"],
             limit=spec.get("limit"),
             projection=tuple(spec.get("projection", ())),
-            count=spec.get("count", False),
-            paginated=spec.get("paginated", False),
+            count=spec["count"],
+            paginated=spec["paginated"],
             description=spec.get("description", "").strip(),
             not_served=spec["not_served"].strip() if "not_served" in spec else None,
             acknowledged=tuple(

@@ -12,6 +12,7 @@ from generator import (
     alarm_checks,
     alarms,
     checks,
+    defaults,
     environments,
     features,
     loader,
@@ -51,11 +52,14 @@ def _one_file(
     problems = validate.validate_document(document)
     if problems:
         return _FileResult(problems, [], None, None)
+    # From here on every stage reads the data with the schema's defaults filled in.
+    document = defaults.fill(document)
     found = checks.check_table(document)
     problems = [d for d in found if not d.is_warning]
     # Output names the source by folder and file only, so it never depends on the cwd.
     table = None if problems else model.build_table(
-        document.path, f"{folder}/{document.path.name}", document.data, document.display
+        document.path, f"{folder}/{document.path.name}", document.data, document.display,
+        defaulted=document.defaulted,
     )
     problems += alarm_checks.check_table_alarms(document, settings, table)
     problems += target_checks.check_table_target(document, features.provider_target(settings))
@@ -65,16 +69,32 @@ def _one_file(
         return _FileResult(problems, warnings, view, None)
     deployed = []
     for environment in settings.environments:
-        data, wrong = environments.table_data(document, environment)
-        problems += wrong
-        if data is not None:
-            deployed.append(_with_alarms(
-                model.build_table(document.path, table.source, data), data, settings
-            ))
+        in_environment = _in_environment(document, environment)
+        if isinstance(in_environment, list):
+            problems += in_environment
+            continue
+        deployed.append(_with_alarms(
+            model.build_table(document.path, table.source, in_environment.data,
+                              defaulted=in_environment.defaulted),
+            in_environment.data, settings,
+        ))
     if problems:
         return _FileResult(problems, warnings, view, None)
     return _FileResult([], warnings, view, _with_alarms(table, document.data, settings),
                        tuple(deployed))
+
+
+def _in_environment(
+    document: loader.Document, environment: environments.Environment
+) -> loader.Document | list[Diagnostic]:
+    """A sound table file as ``environment`` deploys it, valid against the schema and the
+    table rules again, else the E502 problems its overrides make."""
+    deployed = environments.deployed(document, environment)
+    found = validate.validate_document(deployed)
+    if not found:
+        deployed = defaults.fill(deployed)
+        found = [d for d in checks.check_table(deployed) if not d.is_warning]
+    return [environment.problem(d) for d in found] if found else deployed
 
 
 def _with_alarms(table: model.Table, data: dict[str, Any], settings: Settings) -> model.Table:

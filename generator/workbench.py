@@ -12,14 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from generator.json_printer import pretty_json
-from generator.model import (
-    DEFAULT_TABLE_CLASS,
-    KeyAttribute,
-    Project,
-    Scaling,
-    Table,
-)
+from generator.model import KeyAttribute, Project, Scaling, Table
 from generator.patterns import AccessPattern, Item
+from generator.validate import table_schema
 
 MODEL_VERSION = "3.0"
 _SERVICE_ROLE = "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
@@ -51,7 +46,8 @@ def _not_exported(table: Table) -> list[str]:
         ("index capacity and autoscaling", any(
             g.capacity or g.autoscaling for g in table.global_secondary_indexes)),
         ("TTL", bool(table.ttl_attribute)), ("stream", bool(table.stream_view_type)),
-        ("table class", table.table_class != DEFAULT_TABLE_CLASS),
+        ("table class",
+         table.table_class != table_schema()["properties"]["table_class"]["default"]),
         ("encryption", table.encryption_stated),
         ("point-in-time recovery", True), ("deletion protection", True),
         ("on-demand throughput", bool(table.on_demand_throughput)),

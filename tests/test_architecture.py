@@ -26,15 +26,7 @@ def test_every_module_of_the_package_has_a_stage() -> None:
 
 
 def test_no_module_imports_a_module_of_a_later_stage() -> None:
-    # Left for #15's other helpers, and removed by them (the lead tightens this to [] at
-    # merge): environments -> checks and target_checks -> model are r15's; settings ->
-    # alarm_checks needs the alarm rules E401/E402 (r15's checks modules) moved to the
-    # validate stage.
-    assert architecture.backward_imports(architecture.modules()) == [
-        ("generator.environments", "generator.checks"),
-        ("generator.settings", "generator.alarm_checks"),
-        ("generator.target_checks", "generator.model"),
-    ]
+    assert architecture.backward_imports(architecture.modules()) == []
 
 
 def test_messages_name_the_tool_through_invocation_only() -> None:
@@ -57,6 +49,8 @@ def test_messages_name_the_tool_through_invocation_only() -> None:
 def _line_of(text: str) -> int:
     lines = (architecture.ROOT / "generator" / "invocation.py").read_text(encoding="utf-8")
     return next(n for n, line in enumerate(lines.splitlines(), 1) if line.startswith(text))
+
+
 def test_no_template_builds_a_name_with_concatenation() -> None:
     # Logical ids, output and export names and descriptions come from the model.
     assert _templates_with("concatenations") == {}
@@ -86,3 +80,26 @@ def test_every_macro_library_says_what_each_of_its_macros_takes() -> None:
         header = text[: text.index("-#}")]
         for name, parameters in re.findall(r"\{% macro (\w+)\(([^)]*)\) %\}", text):
             assert f"{name}({parameters})" in header, (path.name, name)
+
+
+# Reads of a foreign format's own defaults, which the table schema does not state.
+FOREIGN_DEFAULTS = {
+    # An adopted CloudFormation table without DeletionProtectionEnabled has it off
+    # (CloudFormation's default), which the adopted file then states.
+    "generator.sources.cloudformation .get('deletion_protection', ...)",
+}
+
+
+def test_the_table_schema_alone_states_its_defaults() -> None:
+    places = architecture.restated_defaults(architecture.modules())
+    assert [p for p in places if _without_line(p) not in FOREIGN_DEFAULTS] == []
+
+
+def _without_line(place: str) -> str:
+    module, _, rest = place.partition(" ")
+    return f"{module.split(':')[0]} {rest}"
+
+
+def test_each_rule_code_is_written_once() -> None:
+    sites = architecture.rule_code_sites(architecture.modules())
+    assert {code: n for code, n in sites.items() if n > 1} == {}

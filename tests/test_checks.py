@@ -266,10 +266,10 @@ encryption:
     ]
 
 
-def test_e110_reserved_tag_prefix(tmp_path: Path) -> None:
+def test_e150_reserved_tag_prefix(tmp_path: Path) -> None:
     found = one_table(tmp_path, BASE + "tags: {'aws:owner': me}\n")
     assert found == [
-        "t.yaml:3:8: E110 tags[\"aws:owner\"]: the tag key 'aws:owner' uses the reserved prefix "
+        "t.yaml:3:8: E150 tags[\"aws:owner\"]: the tag key 'aws:owner' uses the reserved prefix "
         "'aws:'; AWS reserves tags starting with 'aws:'; choose another key"
     ]
 
@@ -282,10 +282,10 @@ def test_e110_tag_value_with_forbidden_character(tmp_path: Path) -> None:
     ]
 
 
-def test_e110_tag_keys_that_differ_only_in_case(tmp_path: Path) -> None:
+def test_e151_tag_keys_that_differ_only_in_case(tmp_path: Path) -> None:
     found = one_table(tmp_path, BASE + "tags: {'true': a, Team: b, 'True': c}\n")
     assert found == [
-        "t.yaml:3:28: E110 tags.True: the tag key 'True' differs from 'true' only in letter "
+        "t.yaml:3:28: E151 tags.True: the tag key 'True' differs from 'true' only in letter "
         "case; use one spelling: IAM and cost allocation read tag keys without case, and "
         "cfn-lint reports such keys as duplicates"
     ]
@@ -372,7 +372,51 @@ def test_e114_replicas_without_new_and_old_images_stream(tmp_path: Path) -> None
     ]
 
 
-def test_e114_replica_key_in_the_wrong_region(tmp_path: Path) -> None:
+def test_e152_replicas_with_provisioned_billing(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + """\
+billing_mode: PROVISIONED
+capacity: {read: 1, write: 1}
+replicas: [{region: eu-west-1}]
+""")
+    assert found == [
+        "t.yaml:6:1: E152 replicas: replicated tables are generated for on-demand billing only; "
+        "use billing_mode PAY_PER_REQUEST for a table with replicas"
+    ]
+
+
+def test_e153_replicas_with_an_s3_import(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + """\
+import_from_s3: {bucket: my-bucket, input_format: ION}
+replicas: [{region: eu-west-1}]
+""")
+    assert found == [
+        "t.yaml:4:1: E153 import_from_s3: a table with replicas cannot import from S3; import "
+        "into a table without replicas, then add the replicas"
+    ]
+
+
+def test_e154_replica_region_listed_twice(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + "replicas: [{region: eu-west-1}, {region: eu-west-1}]\n")
+    assert found == [
+        "t.yaml:4:42: E154 replicas[1].region: region 'eu-west-1' is listed twice; list each "
+        "replica region once"
+    ]
+
+
+def test_e155_replica_key_on_a_table_without_a_customer_key(tmp_path: Path) -> None:
+    found = one_table(tmp_path, GLOBAL + """\
+replicas:
+  - region: eu-west-1
+    kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/def
+""")
+    assert found == [
+        "t.yaml:6:5: E155 replicas[0].kms_key_arn: kms_key_arn is set on a replica of a table "
+        "without encryption customer_managed; set the table's encryption to customer_managed, "
+        "or remove this kms_key_arn"
+    ]
+
+
+def test_e156_replica_key_in_the_wrong_region(tmp_path: Path) -> None:
     found = one_table(tmp_path, BASE + """\
 stream: NEW_AND_OLD_IMAGES
 encryption:
@@ -384,9 +428,9 @@ replicas:
   - region: eu-central-1
 """)
     assert found == [
-        "t.yaml:9:18: E114 replicas[0].kms_key_arn: the key is in us-east-1 but the replica is in "
+        "t.yaml:9:18: E156 replicas[0].kms_key_arn: the key is in us-east-1 but the replica is in "
         "eu-west-1; give a KMS key in eu-west-1; KMS keys are regional",
-        "t.yaml:10:5: E114 replicas[1]: the table uses a customer-managed key but replica "
+        "t.yaml:10:5: E155 replicas[1]: the table uses a customer-managed key but replica "
         "'eu-central-1' has no kms_key_arn; give 'kms_key_arn:' of a key in eu-central-1; KMS "
         "keys are regional",
     ]
@@ -404,7 +448,7 @@ point_in_time_recovery_period_days: 7
     ]
 
 
-def test_e115_csv_options_for_another_input_format(tmp_path: Path) -> None:
+def test_e157_csv_options_for_another_input_format(tmp_path: Path) -> None:
     found = one_table(tmp_path, BASE + """\
 import_from_s3:
   bucket: my-bucket
@@ -412,7 +456,7 @@ import_from_s3:
   csv: {delimiter: ","}
 """)
     assert found == [
-        "t.yaml:6:3: E115 import_from_s3.csv: csv options are set but input_format is ION; set "
+        "t.yaml:6:3: E157 import_from_s3.csv: csv options are set but input_format is ION; set "
         "'input_format: CSV', or remove the csv options"
     ]
 

@@ -221,13 +221,13 @@ def test_e502_a_table_file_the_environment_makes_invalid(tmp_path: Path) -> None
     lines = _errors(tmp_path, settings).splitlines()
     assert lines[0] == (
         f"{SETTINGS_FILE}:2:3: E502 environments.load: in environment load, "
-        "schemas/replicated-default-key.yaml:7:1 breaks E114 at replicas: replicated tables are "
+        "schemas/replicated-default-key.yaml:7:1 breaks E152 at replicas: replicated tables are "
         "generated for on-demand billing only; use billing_mode PAY_PER_REQUEST for a table "
         "with replicas; or change the environment's overrides"
     )
     assert lines[2] == (
         f"{SETTINGS_FILE}:5:5: E502 environments.load.tags: in environment load, "
-        "schemas/imported.yaml:3:1 breaks E110 at tags[\"aws:env\"]: the tag key 'aws:env' uses "
+        "schemas/imported.yaml:3:1 breaks E150 at tags[\"aws:env\"]: the tag key 'aws:env' uses "
         "the reserved prefix 'aws:'; AWS reserves tags starting with 'aws:'; choose another "
         "key; or change the environment's overrides"
     )

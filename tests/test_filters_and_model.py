@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import hclfmt, model, naming
+from generator import defaults, hclfmt, loader, model, naming
 from generator.filters import hcl, hcl_comment, hcl_quote, markdown, to_json
 from generator.hclfmt import align
 from generator.render import environment
-from generator.validate import table_schema
 
 
 @pytest.mark.parametrize(
@@ -95,20 +95,16 @@ def test_align_leaves_multi_line_values_alone() -> None:
     assert align(source) == source
 
 
-def test_schema_defaults_are_the_model_defaults() -> None:
-    schema = table_schema()
-    properties = schema["properties"]
-    assert properties["billing_mode"]["default"] == model.DEFAULT_BILLING_MODE
-    assert properties["table_class"]["default"] == model.DEFAULT_TABLE_CLASS
-    assert properties["point_in_time_recovery"]["default"] == model.DEFAULT_POINT_IN_TIME_RECOVERY
-    assert properties["deletion_protection"]["default"] == model.DEFAULT_DELETION_PROTECTION
-    assert properties["encryption"]["properties"]["type"]["default"] == model.DEFAULT_ENCRYPTION
-    assert schema["$defs"]["projection"]["default"] == model.DEFAULT_PROJECTION
+def _table(data: dict[str, Any]) -> model.Table:
+    """The model of a schema-valid table file's data, its defaults filled in as a build does."""
+    document = defaults.fill(loader.Document(Path("t.yaml"), "t.yaml", data, ""))
+    return model.build_table(Path("t.yaml"), "schemas/t.yaml", document.data,
+                             defaulted=document.defaulted)
 
 
 def test_defaults_are_the_safe_production_ones() -> None:
     data = {"name": "tbl", "partition_key": {"name": "k", "type": "S"}}
-    table = model.build_table(Path("t.yaml"), "schemas/t.yaml", data)
+    table = _table(data)
     assert table.billing_mode == "PAY_PER_REQUEST"
     assert table.encryption == model.Encryption("aws_managed", None)
     assert table.point_in_time_recovery and table.deletion_protection
@@ -126,7 +122,7 @@ def test_attribute_definitions_list_each_key_attribute_once_in_order_of_use() ->
         ],
         "local_secondary_indexes": [{"name": "l1", "sort_key": {"name": "lsk", "type": "S"}}],
     }
-    table = model.build_table(Path("t.yaml"), "schemas/t.yaml", data)
+    table = _table(data)
     assert [(a.name, a.type) for a in table.attribute_definitions] == [
         ("pk", "S"), ("sk", "N"), ("other", "B"), ("lsk", "S"),
     ]

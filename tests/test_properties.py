@@ -153,7 +153,7 @@ def tables(draw: st.DrawFn, name: str, lintable: bool = False) -> dict[str, Any]
         "point_in_time_recovery": st.booleans(),
         "deletion_protection": st.booleans(),
         "description": st.text(TEXT_CHARACTERS, max_size=40).filter(_nfc),
-        # E110: tag keys are unique ignoring case.
+        # E151: tag keys are unique ignoring case.
         "tags": st.dictionaries(TAG_TEXT, TAG_TEXT | st.just(""), max_size=4).filter(
             lambda tags: len({key.casefold() for key in tags}) == len(tags)),
         "encryption": st.sampled_from([

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from generator import loader, validate
-from generator.validate import UnsupportedSchemaError, quick_check
+from generator.quick_check import UnsupportedSchemaError, quick_check
 from tests.conftest import REPO, SCHEMAS
 
 VALID_FILES = sorted(
     [*SCHEMAS.glob("*.yaml"), *(REPO / "tests" / "golden").glob("*/input/*.yaml")]
 )
-SCHEMA = validate._inlined_schema()
+SCHEMA = validate.inlined_schema()
 QUICK = quick_check(SCHEMA)
 JSONSCHEMA = Draft202012Validator(SCHEMA)
 SEEN = Counter[str]()
@@ -33,7 +33,12 @@ def _data(path: Path) -> Any:
 
 
 def test_the_table_schema_compiles_without_unknown_keywords() -> None:
-    assert validate._quick() is not validate._never
+    # A keyword it does not know is refused (settings files, few and small, are left to
+    # jsonschema: their schema has enums of numbers).
+    quick_check(validate.inlined_schema())
+
+
+def test_valid_files_to_draw_from_are_many() -> None:
     assert len(VALID_FILES) >= 8
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, loader, tablefile, validate
+from generator import checks, defaults, loader, tablefile, validate
 from generator.diagnostics import Diagnostic, InputError
 from generator.sources import Adopted, SourceError
 from generator.writer import write_file
@@ -89,7 +89,8 @@ def render_files(tables: Sequence[Adopted], schemas_dir: Path) -> dict[Path, str
         except InputError as error:
             problems += error.diagnostics
             continue
-        found = validate.validate_document(document) or checks.check_table(document)
+        found = validate.validate_document(document) or checks.check_table(
+            defaults.fill(document))
         problems += found
         if not found:
             views.append(checks.project_view(document))

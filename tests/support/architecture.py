@@ -43,6 +43,8 @@ STAGES: dict[str, str] = {
     "generator.loader_fast": "load",
     "generator.yaml_core": "load",
     "generator.validate": "validate",
+    "generator.defaults": "validate",
+    "generator.quick_check": "validate",
     "generator.environments": "validate",
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
