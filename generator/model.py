@@ -30,9 +30,7 @@ from generator.naming import (
 )
 from generator.patterns import Usage, build_usage
 
-# Metadata of a model field added after model.json's format was fixed: the field is
-# recorded only when it differs from its default, so earlier builds' files stay as they were.
-RECORDED_WHEN_SET = {"recorded_when_set": True}
+
 @dataclass(frozen=True)
 class KeyAttribute:
     name: str
@@ -190,11 +188,11 @@ class GlobalSecondaryIndex:
     autoscaling: Autoscaling | None = None
     on_demand_throughput: OnDemandThroughput | None = None
     contributor_insights: bool = False
-    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    warm_throughput: WarmThroughput | None = None
     # A multi-attribute key: the attributes after the first of the partition and sort key.
-    more_partition_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
-    more_sort_keys: tuple[KeyAttribute, ...] = field(default=(), metadata=RECORDED_WHEN_SET)
-    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    more_partition_keys: tuple[KeyAttribute, ...] = ()
+    more_sort_keys: tuple[KeyAttribute, ...] = ()
+    contributor_insights_mode: str | None = None
 
     @property
     def partition_keys(self) -> tuple[KeyAttribute, ...]:
@@ -359,11 +357,11 @@ class Table:
     encryption_stated: bool = False  # the table file chose its encryption, not the default
     usage: Usage = field(default_factory=Usage)  # how the application uses the table
     alarms: tuple[Alarm, ...] = ()  # CloudWatch alarms, from generator.alarms
-    warm_throughput: WarmThroughput | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    warm_throughput: WarmThroughput | None = None
     # Multi-Region strong consistency: "STRONG", else None (eventual, DynamoDB's default).
-    multi_region_consistency: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
-    witness_region: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
-    contributor_insights_mode: str | None = field(default=None, metadata=RECORDED_WHEN_SET)
+    multi_region_consistency: str | None = None
+    witness_region: str | None = None
+    contributor_insights_mode: str | None = None
     stack: str = DEFAULT_STACK
     # Where the table file is, to point a diagnostic of a later stage (a stack over a
     # CloudFormation quota) at it; never rendered.
