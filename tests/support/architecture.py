@@ -39,6 +39,7 @@ STAGES: dict[str, str] = {
     "generator.parallel": "vocabulary",
     "generator.patterns": "vocabulary",
     "generator.regions": "vocabulary",
+    "generator.load_rules": "load",
     "generator.loader": "load",
     "generator.loader_fast": "load",
     "generator.yaml_core": "load",
