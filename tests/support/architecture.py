@@ -47,6 +47,7 @@ STAGES: dict[str, str] = {
     "generator.defaults": "validate",
     "generator.quick_check": "validate",
     "generator.environments": "validate",
+    "generator.alarm_options": "validate",
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
     "generator.features": "validate",
