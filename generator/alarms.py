@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.alarm_options import AlarmOptions
 from generator.naming import Output, table_logical_id
-from generator.settings import AlarmOptions, Settings
+from generator.settings import Settings
 
 if TYPE_CHECKING:  # the model imports this module for the Alarm type
     from generator.model import GlobalSecondaryIndex, Table

@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
+from generator import load_rules as rules
 from generator import loader_fast
-from generator.diagnostics import Diagnostic, DocPath, InputError, Mark, format_path
+from generator.diagnostics import Diagnostic, DocPath, InputError, Mark, RuleCode, format_path
 from generator.yaml_core import (
     BOOL,
     CONSTRUCTOR,
@@ -101,15 +102,17 @@ class Document:
 
 
 class _LocatedProblemError(Exception):
-    def __init__(self, code: str, mark: Mark, path: DocPath, message: str, hint: str) -> None:
+    def __init__(
+        self, rule: RuleCode, mark: Mark, path: DocPath, message: str, hint: str
+    ) -> None:
         super().__init__(message)
-        self.code, self.mark, self.path, self.message, self.hint = code, mark, path, message, hint
+        self.rule, self.mark, self.path, self.message, self.hint = rule, mark, path, message, hint
 
 
 def _too_deep(mark: Mark, path: DocPath) -> _LocatedProblemError:
     """Y009, wherever the depth limit is found."""
     return _LocatedProblemError(
-        "Y009", mark, path, f"the document nests deeper than {MAX_DEPTH} levels",
+        rules.TOO_DEEP, mark, path, f"the document nests deeper than {MAX_DEPTH} levels",
         "a table file needs only a few levels; flatten the structure",
     )
 
@@ -128,7 +131,7 @@ def _require_clean(text: str, node: yaml.Node, path: DocPath) -> None:
     found = CONTROL.search(text)
     if found:
         raise _LocatedProblemError(
-            "Y012",
+            rules.CONTROL_CHARACTER,
             _mark(node),
             path,
             f"{text!a} contains the control character U+{ord(found.group()):04X}",
@@ -147,7 +150,7 @@ def _require_nfc(text: str, node: yaml.Node, path: DocPath) -> None:
     if not unicodedata.is_normalized("NFC", text):
         composed = unicodedata.normalize("NFC", text)
         raise _LocatedProblemError(
-            "Y011",
+            rules.NOT_NFC,
             _mark(node),
             path,
             f"{text!a} is not in Unicode normal form NFC; Terraform would read it as "
@@ -170,7 +173,7 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _LocatedProblemError(
-                "Y010",
+                rules.TOO_MANY_NODES,
                 _mark(node),
                 path,
                 f"the document expands to more than {MAX_NODES} nodes",
@@ -189,13 +192,13 @@ class _Converter:
             self._require_tag(node, (MAP,), path)
             return self._mapping(node, path, depth)
         raise _LocatedProblemError(
-            "Y004", _mark(node), path, "unsupported YAML node", ""
+            rules.TAG, _mark(node), path, "unsupported YAML node", ""
         )  # pragma: no cover
 
     def _require_tag(self, node: yaml.Node, allowed: Container[str], path: DocPath) -> None:
         if node.tag not in allowed:
             raise _LocatedProblemError(
-                "Y004",
+                rules.TAG,
                 _mark(node),
                 path,
                 f"the YAML tag {node.tag!r} is not allowed",
@@ -208,7 +211,7 @@ class _Converter:
         self._require_tag(node, SCALAR_TAGS, path)
         if node.tag == BOOL and node.value.lower() not in CORE_BOOLEANS:
             raise _LocatedProblemError(
-                "Y013",
+                rules.YAML11_BOOLEAN,
                 _mark(node),
                 path,
                 f"{node.value!r} is a boolean in YAML 1.1 but text in YAML 1.2, so tools read "
@@ -218,7 +221,7 @@ class _Converter:
         value = CONSTRUCTOR.yaml_constructors[node.tag](CONSTRUCTOR, node)
         if isinstance(value, str) and SURROGATE.search(value):
             raise _LocatedProblemError(
-                "Y007",
+                rules.ENCODING,
                 _mark(node),
                 path,
                 "the string contains a lone UTF-16 surrogate escape",
@@ -234,7 +237,7 @@ class _Converter:
         for key_node, value_node in node.value:
             if key_node.tag == MERGE:
                 raise _LocatedProblemError(
-                    "Y004",
+                    rules.TAG,
                     _mark(key_node),
                     path,
                     "YAML merge keys ('<<') are not supported",
@@ -243,7 +246,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 raise _LocatedProblemError(
-                    "Y003",
+                    rules.NON_STRING_KEY,
                     _mark(key_node),
                     path,
                     f"mapping key {shown!r} is not a string",
@@ -255,7 +258,7 @@ class _Converter:
             if key in first_seen:
                 before = _mark(first_seen[key])
                 raise _LocatedProblemError(
-                    "Y002",
+                    rules.DUPLICATE_KEY,
                     _mark(key_node),
                     child,
                     f"duplicate key {key!r} (first defined at line {before.line})",
@@ -275,8 +278,8 @@ def _decode(raw: bytes, display: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputError([Diagnostic(
-            display, line, column, "Y007", "(document)",
+        raise InputError([rules.ENCODING.at(
+            display, Mark(line, column), "(document)",
             f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8",
         )]) from None
 
@@ -318,7 +321,7 @@ def _count_events(text: str, parser: type[yaml.SafeLoader]) -> None:
             nodes += 1
             if nodes > MAX_NODES:
                 raise _LocatedProblemError(
-                    "Y010",
+                    rules.TOO_MANY_NODES,
                     _event_mark(event),
                     (),
                     f"the document has more than {MAX_NODES} nodes",
@@ -338,7 +341,7 @@ def _parse(text: str, libyaml: bool) -> yaml.Node:
     documents = [node for node in _compose(text, libyaml) if node is not None]
     if not documents:
         raise _LocatedProblemError(
-            "Y006",
+            rules.NO_DOCUMENT,
             Mark(1, 1),
             (),
             "the file holds no YAML document",
@@ -346,7 +349,7 @@ def _parse(text: str, libyaml: bool) -> yaml.Node:
         )
     if len(documents) > 1:
         raise _LocatedProblemError(
-            "Y005",
+            rules.SEVERAL_DOCUMENTS,
             _mark(documents[1]),
             (),
             "the file holds more than one YAML document",
@@ -372,19 +375,15 @@ def load_text(text: str, path: Path, display: str, *, one_pass: bool = True,
     turning them off): ``one_pass``, plain texts built by ``loader_fast``; ``libyaml``, the
     node tree built by libyaml where it accepts the text (without it, neither is used)."""
 
-    def fail(code: str, mark: Mark, doc_path: DocPath, message: str, hint: str) -> InputError:
-        return InputError(
-            [
-                Diagnostic(
-                    display, mark.line, mark.column, code, format_path(doc_path), message, hint
-                )
-            ]
-        )
+    def fail(
+        rule: RuleCode, mark: Mark, doc_path: DocPath, message: str, hint: str
+    ) -> InputError:
+        return InputError([rule.at(display, mark, format_path(doc_path), message, hint)])
 
     stray_bom = text.find("\ufeff")
     if stray_bom >= 0:
         raise fail(
-            "Y007",
+            rules.ENCODING,
             _position(text, stray_bom),
             (),
             "a byte order mark (U+FEFF) inside the file",
@@ -394,12 +393,12 @@ def load_text(text: str, path: Path, display: str, *, one_pass: bool = True,
         data = _data(text, one_pass, libyaml)
     except _LocatedProblemError as located:
         raise fail(
-            located.code, located.mark, located.path, located.message, located.hint
+            located.rule, located.mark, located.path, located.message, located.hint
         ) from None
     except yaml.reader.ReaderError as exc:
         character = exc.character if isinstance(exc.character, int) else 0
         raise fail(
-            "Y007",
+            rules.ENCODING,
             _position(text, exc.position),
             (),
             f"the control character U+{character:04X} is not allowed in YAML text",
@@ -412,18 +411,20 @@ def load_text(text: str, path: Path, display: str, *, one_pass: bool = True,
         if "'\\t'" in problem:
             # PyYAML's wording for the most common mistake is cryptic.
             raise fail(
-                "Y001",
+                rules.SYNTAX,
                 where,
                 (),
                 "a tab character is used where YAML allows only spaces",
                 "indent with spaces; YAML forbids tabs in indentation",
             ) from None
-        raise fail("Y001", where, (), f"invalid YAML: {problem}", "fix the YAML syntax") from None
+        raise fail(rules.SYNTAX, where, (), f"invalid YAML: {problem}",
+                   "fix the YAML syntax") from None
     except yaml.YAMLError as exc:
-        raise fail("Y001", Mark(1, 1), (), f"invalid YAML: {exc}", "fix the YAML syntax") from None
+        raise fail(rules.SYNTAX, Mark(1, 1), (), f"invalid YAML: {exc}",
+                   "fix the YAML syntax") from None
     except RecursionError:
         deep = _too_deep(Mark(1, 1), ())
-        raise fail(deep.code, deep.mark, deep.path, deep.message, deep.hint) from None
+        raise fail(deep.rule, deep.mark, deep.path, deep.message, deep.hint) from None
     return Document(path, display, data, text, libyaml)
 
 
@@ -432,16 +433,16 @@ def load_file(path: Path, display: str) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError([Diagnostic(
-                display, 1, 1, "Y008", "(document)",
+            raise InputError([rules.TOO_LARGE.at(
+                display, Mark(1, 1), "(document)",
                 f"the file has {size} bytes, more than the limit of {MAX_FILE_BYTES}",
                 "a table file is a few kilobytes; split or trim it",
             )])
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError([Diagnostic(
-            display, 1, 1, "Y000", "(document)", f"cannot read the file: {exc.strerror}",
+        raise InputError([rules.UNREADABLE.at(
+            display, Mark(1, 1), "(document)", f"cannot read the file: {exc.strerror}",
             "check that the file exists and is readable",
         )]) from None
     return load_text(_decode(raw, display), path, display)

@@ -15,18 +15,20 @@ from generator import (
     defaults,
     environments,
     features,
+    load_rules,
     loader,
     model,
     parallel,
     target_checks,
     validate,
 )
-from generator.diagnostics import Diagnostic, InputError
+from generator.diagnostics import Diagnostic, InputError, Mark
 from generator.settings import Settings, load_settings
 
 
 def _folder_problem(folder: Path, message: str, hint: str) -> InputError:
-    return InputError([Diagnostic(str(folder), 0, 0, "Y000", "(folder)", message, hint)])
+    return InputError([load_rules.UNREADABLE.at(str(folder), Mark(0, 0), "(folder)", message,
+                                                 hint)])
 
 
 class _FileResult(NamedTuple):

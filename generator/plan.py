@@ -64,9 +64,6 @@ _REPLACES = {
 _TERRAFORM_ELSEWHERE = frozenset(
     {"contributor_insights", "kinesis_stream_arn", "resource_policy", "autoscaling"}
 )
-# Findings whose change the table resource does not apply: a TTL that is only removed, the
-# capacity of a scaled index (read back from the live table).
-_TERRAFORM_IGNORES = frozenset({"P103", "P110"})
 
 
 # --- the diff ---------------------------------------------------------------------------
@@ -134,7 +131,8 @@ class TablePlan:
             return "create" if self.action is Action.CREATE else "delete"
         if any(TERRAFORM in c.replaces_in and not c.terraform_ignores for c in self.changes):
             return "replace"
-        ignored = {f.field for f in self.findings if f.code in _TERRAFORM_IGNORES}
+        ignored = {f.field for f in self.findings
+                   if sequencing.RULES[f.code].terraform_ignores}
         applied = [c for c in self.changes
                    if c.field.split(".")[-1] not in _TERRAFORM_ELSEWHERE and c.field not in ignored
                    and not c.terraform_ignores]
@@ -283,8 +281,7 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     if action is not Action.REPLACE:
         found += sequencing.findings(key, old, new)
     if action is Action.UPDATE and len(operations) > 1:
-        found.append(sequencing.finding(
-            "P108",
+        found.append(sequencing.SEVERAL_OPERATIONS.finding(
             f"CloudFormation: {len(operations)} index or replica creations/deletions, but a "
             "stack update may create or delete only one per table (Terraform applies them "
             "in one run)",
@@ -386,8 +383,7 @@ def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
     plan = diff_snapshots(key, old, new)
     if plan.action is Action.REPLACE:
         return plan
-    moved = sequencing.finding(
-        "P111",
+    moved = sequencing.RENAMED.finding(
         f"the table file of {new['name']} moved from key {was} to {key}. Terraform: the "
         f"module has a `moved` block (moved.tf), so the state follows and the table stays. "
         f"CloudFormation: the logical id changes from {table_logical_id(was)} to "

@@ -98,7 +98,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json(template: str, text: str) -> Any:
+def parsed_json(template: str, text: str) -> Any:
     """Rendered JSON parsed back: a template bug must not reach ``out/`` as invalid JSON."""
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicates)
@@ -125,7 +125,7 @@ class _StackTemplate:
 
 def _stack_template(stack: stacks.Stack) -> _StackTemplate:
     rendered = environment().get_template(CLOUDFORMATION_LAYOUT).render(stack=stack)
-    template = _parse_json(CLOUDFORMATION_LAYOUT, rendered)
+    template = parsed_json(CLOUDFORMATION_LAYOUT, rendered)
     text = pretty_json(template, end="\n")
     findings = cloudformation_limits.check_parsed(
         template, len(text.encode("utf-8")), len(stack.tables))

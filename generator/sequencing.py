@@ -17,13 +17,6 @@ from generator.naming import table_output
 
 
 @dataclass(frozen=True)
-class Rule:
-    code: str
-    title: str
-    blocking: bool
-
-
-@dataclass(frozen=True)
 class Finding:
     code: str
     title: str
@@ -33,25 +26,57 @@ class Finding:
     field: str | None = None  # the change it is about, where it is about one
 
 
-Check = Callable[[str, Snapshot, Snapshot], Iterator[Finding]]
+@dataclass(frozen=True)
+class Found:
+    """What a check found, without the rule's code: the registry stamps the rule's code,
+    title and blocking on it (``Rule.finding``), so each code is written once."""
+
+    explanation: str
+    steps: tuple[str, ...] = ()
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: str
+    blocking: bool
+    # The table resource of the AWS provider does not apply the change the finding is about
+    # (a TTL that is only removed, the capacity of a scaled index, read back from the live
+    # table), so it is no update to Terraform.
+    terraform_ignores: bool = False
+
+    def finding(
+        self, explanation: str, steps: tuple[str, ...] = (), field: str | None = None
+    ) -> Finding:
+        """A finding of this rule."""
+        return self.stamp(Found(explanation, steps, field))
+
+    def stamp(self, found: Found) -> Finding:
+        return Finding(self.code, self.title, self.blocking, found.explanation, found.steps,
+                       found.field)
+
+
+Check = Callable[[str, Snapshot, Snapshot], Iterator[Found]]
 RULES: dict[str, Rule] = {}
-_CHECKS: list[Check] = []
+_CHECKS: list[tuple[Rule, Check]] = []
 
 
-def _rule(code: str, title: str, *, blocking: bool) -> Callable[[Check], Check]:
+def _declare(rule: Rule) -> Rule:
+    RULES[rule.code] = rule
+    return rule
+
+
+def _rule(
+    code: str, title: str, *, blocking: bool, terraform_ignores: bool = False
+) -> Callable[[Check], Check]:
+    """Registers a check under its rule, which stamps its code on what the check finds."""
+
     def register(check: Check) -> Check:
-        RULES[code] = Rule(code, title, blocking)
-        _CHECKS.append(check)
+        _CHECKS.append((_declare(Rule(code, title, blocking, terraform_ignores)), check))
         return check
 
     return register
-
-
-def finding(
-    code: str, explanation: str, steps: tuple[str, ...] = (), field: str | None = None
-) -> Finding:
-    rule = RULES[code]
-    return Finding(code, rule.title, rule.blocking, explanation, steps, field)
 
 
 def _ttl(table: Snapshot) -> str | None:
@@ -67,11 +92,10 @@ _TTL_WAIT = (
 
 @_rule("P101", "the TTL attribute changes: two deployments at least an hour apart",
        blocking=True)
-def _ttl_renamed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _ttl_renamed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     before, after = _ttl(old), _ttl(new)
     if before and after and before != after:
-        yield finding(
-            "P101",
+        yield Found(
             f"time to live moves from {before} to {after}; {_TTL_WAIT}",
             (
                 f"deploy the table file with `ttl_attribute: {before}` and "
@@ -83,20 +107,18 @@ def _ttl_renamed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
 
 
 @_rule("P102", "TTL turns off: no further TTL change for about an hour", blocking=False)
-def _ttl_off(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _ttl_off(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     if _ttl(old) and not _ttl(new) and new.get("ttl_disabled"):
-        yield finding(
-            "P102",
+        yield Found(
             f"items stop expiring by {_ttl(old)}; {_TTL_WAIT}",
         )
 
 
 @_rule("P103", "TTL removed without `ttl_enabled: false`: Terraform leaves it on",
-       blocking=True)
-def _ttl_dropped(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+       blocking=True, terraform_ignores=True)
+def _ttl_dropped(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     if _ttl(old) and not new["ttl_attribute"]:
-        yield finding(
-            "P103",
+        yield Found(
             "the table file no longer names a TTL attribute; the AWS provider does not turn "
             "TTL off when the ttl block disappears, so the table would keep expiring items "
             f"by {_ttl(old)} under Terraform",
@@ -113,11 +135,10 @@ def _stream_outputs(key: str) -> str:
 
 @_rule("P104", "the stream's view type changes: a new stream and a new stream ARN",
        blocking=True)
-def _stream_view_changed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _stream_view_changed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     before, after = old["stream_view_type"], new["stream_view_type"]
     if before and after and before != after:
-        yield finding(
-            "P104",
+        yield Found(
             f"DynamoDB cannot change the view type of an enabled stream ({before} -> "
             f"{after}): the stream is turned off and a new one turned on, with a new ARN; "
             "every consumer (Lambda event source mappings, Kinesis adapters) reads the old "
@@ -132,10 +153,9 @@ def _stream_view_changed(key: str, old: Snapshot, new: Snapshot) -> Iterator[Fin
 
 
 @_rule("P105", "the stream turns off: consumers stop receiving changes", blocking=False)
-def _stream_off(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _stream_off(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     if old["stream_view_type"] and not new["stream_view_type"]:
-        yield finding(
-            "P105",
+        yield Found(
             "the stream ends; its records stay readable for 24 hours, and a stream turned on "
             "again later has a new ARN that every consumer must be pointed at; "
             + _stream_outputs(key) + " change",
@@ -143,10 +163,9 @@ def _stream_off(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
 
 
 @_rule("P106", "billing goes back to on-demand: DynamoDB limits how often", blocking=False)
-def _billing_back(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _billing_back(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     if old["billing_mode"] == "PROVISIONED" and new["billing_mode"] == "PAY_PER_REQUEST":
-        yield finding(
-            "P106",
+        yield Found(
             "DynamoDB switches a table from provisioned to on-demand at most four times in a "
             "24-hour rolling window (the other way at any time); after recent switches the "
             "update fails until the window has passed" + _last_switch(old),
@@ -172,10 +191,9 @@ def _last_switch(old: Snapshot) -> str:
 
 
 @_rule("P107", "the table class changes: storage and request prices change", blocking=False)
-def _table_class(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _table_class(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     if old["table_class"] != new["table_class"]:
-        yield finding(
-            "P107",
+        yield Found(
             f"{old['table_class']} -> {new['table_class']} applies to the table and every "
             "index; DynamoDB runs it in the background while the table stays available",
         )
@@ -183,13 +201,12 @@ def _table_class(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
 
 @_rule("P109", "a replica's encryption key changes: the replica is recreated",
        blocking=False)
-def _replica_key(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _replica_key(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     before = {r["region"]: r for r in old.get("replicas", [])}
     for replica in new.get("replicas", []):
         was = before.get(replica["region"])
         if was is not None and was.get("kms_key_arn") != replica.get("kms_key_arn"):
-            yield finding(
-                "P109",
+            yield Found(
                 f"the replica in {replica['region']} is deleted and created again with the "
                 "new key; until DynamoDB has copied the items again, reads and writes in "
                 "that region fail",
@@ -198,14 +215,14 @@ def _replica_key(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
             )
 
 
-@_rule("P110", "a scaled index's capacity changes: autoscaling decides it", blocking=False)
-def _scaled_capacity(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+@_rule("P110", "a scaled index's capacity changes: autoscaling decides it", blocking=False,
+       terraform_ignores=True)
+def _scaled_capacity(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     before = {ix["name"]: ix for ix in old["global_secondary_indexes"]}
     for index in new["global_secondary_indexes"]:
         was = before.get(index["name"])
         if was and index.get("autoscaling") and was.get("capacity") != index.get("capacity"):
-            yield finding(
-                "P110",
+            yield Found(
                 f"index {index['name']} autoscales, so its capacity in the table file only "
                 "applies when the index is created; the module keeps the capacity autoscaling "
                 "set (change autoscaling's min and max instead)",
@@ -223,14 +240,13 @@ def warm_decreases(old: Any, new: Any) -> list[str]:
 
 
 @_rule("P121", "an index's warm throughput decreases: DynamoDB refuses it", blocking=True)
-def _index_warm_decrease(key: str, old: Snapshot, new: Snapshot) -> Iterator[Finding]:
+def _index_warm_decrease(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
     before = {ix["name"]: ix for ix in old["global_secondary_indexes"]}
     for index in new["global_secondary_indexes"]:
         was = before.get(index["name"])
         lowered = warm_decreases(was and was.get("warm_throughput"), index.get("warm_throughput"))
         if was and lowered:
-            yield finding(
-                "P121",
+            yield Found(
                 f"index {index['name']} lowers or drops {', '.join(lowered)}; DynamoDB never "
                 "lowers warm throughput, so the UpdateTable of either engine fails (the "
                 "deployed index keeps its value)",
@@ -243,14 +259,15 @@ def _index_warm_decrease(key: str, old: Snapshot, new: Snapshot) -> Iterator[Fin
 
 
 # Found by the diff itself, which plans CloudFormation's index and replica operations.
-RULES["P108"] = Rule(
+SEVERAL_OPERATIONS = _declare(Rule(
     "P108", "several index or replica creations or deletions: one per CloudFormation update",
-    blocking=True)
-RULES["P111"] = Rule(
+    blocking=True))
+RENAMED = _declare(Rule(
     "P111", "a table file was renamed: Terraform moves the table, CloudFormation would "
-    "replace it", blocking=True)
+    "replace it", blocking=True))
 
 
 def findings(key: str, old: Snapshot, new: Snapshot) -> tuple[Finding, ...]:
     """Every finding for one table that exists on both sides, in rule order."""
-    return tuple(found for check in _CHECKS for found in check(key, old, new))
+    return tuple(rule.stamp(found) for rule, check in _CHECKS
+                 for found in check(key, old, new))

@@ -17,23 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import environments, loader, validate
+from generator.alarm_options import AlarmOptions, option_problems
 from generator.diagnostics import Diagnostic, DocPath, InputError
 from generator.environments import Environment
 
 SETTINGS_FILE = "dynamodb-schema-generator.yaml"
 SCHEMA_FILE = "settings.schema.json"
-
-
-@dataclass(frozen=True)
-class AlarmOptions:
-    """One alarm's settings, after the defaults, the project's and a table's are merged."""
-
-    enabled: bool
-    threshold: int | float
-    period: int
-    evaluation_periods: int
-    datapoints_to_alarm: int | None  # None: every evaluated period must breach
-    treat_missing_data: str
 
 
 @dataclass(frozen=True)
@@ -108,8 +97,6 @@ def load_settings(
 
 def _checks(document: loader.Document) -> Iterator[Diagnostic]:
     """The rules a schema cannot express, over a schema-valid settings document."""
-    from generator.alarm_checks import option_problems
-
     for kind, value in document.data.get("alarms", {}).items():
         path: DocPath = ("alarms", kind)
         yield from option_problems(document, path, value, Settings(None).alarm_options(kind))

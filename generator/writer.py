@@ -33,7 +33,9 @@ from generator.json_files import read_own
 MANIFEST = ".generator-manifest.json"
 JOURNAL = ".generator-journal.json"
 _MANIFEST_KIND = "dynamodb-schema-generator"
-_STAGED = re.compile(r"^\.(?P<name>.+)\.gen-[A-Za-z0-9_]+\.tmp$")
+# The name of a file staged beside its target and not yet renamed: readers of ``out/`` skip
+# these, and a journal may name only these.
+STAGED = re.compile(r"^\.(?P<name>.+)\.gen-[A-Za-z0-9_]+\.tmp$")
 
 
 class OutputError(Exception):
@@ -105,7 +107,7 @@ def _read_text(path: Path, errors: str = "strict") -> str | None:
         raise OutputError(f"cannot read {path}: {exc}") from exc
 
 
-def _holds(path: Path, text: str) -> bool | None:
+def holds(path: Path, text: str) -> bool | None:
     """Whether the file holds exactly ``text``; None if it does not exist.
 
     Read and compared a slice at a time: the template of many tables is large, and reading
@@ -116,8 +118,8 @@ def _holds(path: Path, text: str) -> bool | None:
         return None
     try:
         with handle:
-            for start in range(0, len(text), _SLICE):
-                expected = text[start:start + _SLICE].encode("utf-8")
+            for start in range(0, len(text), SLICE):
+                expected = text[start:start + SLICE].encode("utf-8")
                 if handle.read(len(expected)) != expected:
                     return False
             return handle.read(1) == b""
@@ -187,7 +189,7 @@ def _scan(out: Path, files: Files, checked: set[Path],
 
     def visit(rel: str, text: str) -> None:
         target = _target(out, rel, checked)
-        same = _holds(target, text)
+        same = holds(target, text)
         if same is False and rel not in previous and rel != MANIFEST:
             foreign.append(rel)  # someone else's file: never overwritten
         elif not same:
@@ -251,13 +253,15 @@ def _locked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-_SLICE = 1 << 20  # characters encoded and written at a time
+# Characters encoded and written, or compared (``holds``), at a time.
+SLICE = 1 << 20
 
 
-def _create_staged(path: Path) -> tuple[int, Path]:
-    """A new hidden file beside ``path``, named so that ``_STAGED`` knows it, opened to write.
+def create_staged(path: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``path``, named so that ``STAGED`` knows it, opened to write.
 
-    Created with the mode that the umask gives a new file, as an editor would.
+    Created with the mode that the umask gives a new file, as an editor would. Every
+    staged file is made here, so the safety tests stop a build between any two files here.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
@@ -274,11 +278,11 @@ def _stage(path: Path, text: str, *, sync: bool = True) -> Path:
     ``sync=False`` leaves flushing to the caller, who syncs every staged file at once.
     The folder must exist.
     """
-    fd, temp = _create_staged(path)
+    fd, temp = create_staged(path)
     try:
         # Encoded a slice at a time, so a large template never has a second, encoded copy.
-        for start in range(0, len(text), _SLICE):
-            data = memoryview(text[start:start + _SLICE].encode("utf-8"))
+        for start in range(0, len(text), SLICE):
+            data = memoryview(text[start:start + SLICE].encode("utf-8"))
             while data:
                 data = data[os.write(fd, data):]
         if sync:
@@ -307,7 +311,7 @@ def _journal_entries(
     for pair in pairs:
         staged, rel = str(pair[0]), str(pair[1])
         target = _target(out, rel, checked)
-        found = _STAGED.match(PurePosixPath(staged).name)
+        found = STAGED.match(PurePosixPath(staged).name)
         if PurePosixPath(staged).parent != PurePosixPath(rel).parent or not (
             found and found.group("name") == target.name
         ):
@@ -351,7 +355,7 @@ def _recover(out: Path) -> None:
         _apply(out, *_journal_entries(out, text))
     for folder, subfolders, names in os.walk(out, topdown=True):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        staged = [name for name in names if _STAGED.match(name)]
+        staged = [name for name in names if STAGED.match(name)]
         for name in staged:
             os.unlink(os.path.join(folder, name))
         if staged:

@@ -261,7 +261,7 @@ def test_the_aws_managed_key_and_settings_moto_cannot_hold_are_read_from_the_api
     """Recorded answers of the calls moto does not serve, through the real reader."""
     from botocore.stub import Stubber
 
-    clients = live._Clients(REGION, None)
+    clients = live.Clients(REGION, None)
     with fake_aws_environment():
         dynamodb, kms = clients.get("dynamodb"), clients.get("kms")
     arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/tbl"

@@ -103,3 +103,8 @@ def _without_line(place: str) -> str:
 def test_each_rule_code_is_written_once() -> None:
     sites = architecture.rule_code_sites(architecture.modules())
     assert {code: n for code, n in sites.items() if n > 1} == {}
+
+
+def test_tests_reach_the_package_through_its_public_names_only() -> None:
+    # A seam worth testing is an interface: it gets a public name, or is tested through one.
+    assert architecture.private_names_in_tests() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator import cloudformation_limits
+from generator import cloudformation_limits, load_rules
 from generator.alarm_checks import RULES as ALARM_RULES
 from generator.checks import PROJECT_RULES, TABLE_RULES
 from generator.diagnostics import RuleCode
@@ -114,13 +114,14 @@ def test_replicas_and_autoscaling_are_in_the_docs_and_the_module_readme() -> Non
 
 
 def _rule_order(rule: RuleCode) -> tuple[str, int, str]:
-    """By hundreds (S0xx, E1xx, E2xx and W2xx, ...), errors before warnings and notes."""
-    return rule.code[1], "SEWN".index(rule.code[0]), rule.code
+    """By hundreds (Y0xx and S0xx, E1xx, E2xx and W2xx, ...), the loader's before the schema's,
+    errors before warnings and notes."""
+    return rule.code[1], "YSEWN".index(rule.code[0]), rule.code
 
 
 def _rule_table() -> str:
     """The README's rule table as the registries declare it: every rule of every kind."""
-    rules = [*(rule for rule, _ in SCHEMA_RULES), *TABLE_RULES, *PROJECT_RULES,
+    rules = [*load_rules.RULES, *(rule for rule, _ in SCHEMA_RULES), *TABLE_RULES, *PROJECT_RULES,
              *cloudformation_limits.RULES, *ALARM_RULES, *ENVIRONMENT_RULES, *TARGET_RULES]
     rows = [f"| {rule.code} | {rule.summary} |" for rule in sorted(rules, key=_rule_order)]
     return "\n".join(["| code | rule |", "|------|------|", *rows]) + "\n"

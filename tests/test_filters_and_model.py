@@ -154,5 +154,9 @@ def _balanced_by_scanning(text: str) -> bool:
 
 
 @given(st.text(st.sampled_from('"\\{}[]() a$'), max_size=14))
-def test_brackets_are_judged_balanced_as_a_character_scan_judges_them(text: str) -> None:
-    assert hclfmt._balanced(text) is _balanced_by_scanning(text)
+def test_an_attribute_is_aligned_only_when_its_brackets_balance_as_a_scan_judges_them(
+    text: str,
+) -> None:
+    # Aligned with the next attribute: `a` padded to the width of `bb`.
+    aligned = hclfmt.align(f"a = {text}\nbb = 1").startswith("a  = ")
+    assert aligned is _balanced_by_scanning(text)

@@ -4,6 +4,7 @@ syntax that states the step in between; each through `build` then `plan --format
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -211,13 +212,14 @@ def test_a_table_with_scaled_indexes_lets_index_changes_through_to_terraform(
     assert "for index in table.global_secondary_index : index.name => {" in scaling
 
 
-def test_readme_lists_every_sequencing_rule_with_its_title() -> None:
+def test_the_readme_finding_table_is_the_registered_sequencing_rules_exactly() -> None:
     from tests.conftest import REPO
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for rule in RULES.values():
-        level = "needs steps" if rule.blocking else "warning"
-        assert f"| {rule.code} | {rule.title} ({level}) |" in readme
+    rows = [f"| {rule.code} | {rule.title} ({'needs steps' if rule.blocking else 'warning'}) |"
+            for rule in sorted(RULES.values(), key=lambda rule: rule.code)]
+    table = "\n".join(["| code | finding |", "|------|---------|", *rows]) + "\n"
+    assert re.findall(r"^\| code \| finding \|\n(?:\|.*\|\n)+", readme, re.M) == [table]
 
 
 def test_build_warns_where_terraform_leaves_replicas_without_a_setting(tmp_path: Path) -> None:

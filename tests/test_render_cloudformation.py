@@ -82,4 +82,4 @@ def test_the_deletion_policy_follows_deletion_protection_through_the_model(
 )
 def test_a_template_that_renders_bad_json_stops_the_render(text: str) -> None:
     with pytest.raises(render.RenderError):
-        render._parse_json("cloudformation/x.json.j2", text)
+        render.parsed_json("cloudformation/x.json.j2", text)

@@ -35,7 +35,7 @@ def _visible(folder: Path) -> dict[str, bytes]:
     return {
         rel: data
         for rel, data in tree(folder).items()
-        if not writer._STAGED.match(rel.rsplit("/", 1)[-1])
+        if not writer.STAGED.match(rel.rsplit("/", 1)[-1])
     }
 
 
@@ -75,7 +75,7 @@ def _killed_write(out: Path, files: dict[str, str], after: int) -> bool:
 
             os.replace = dying(os.replace)
             os.unlink = dying(os.unlink)
-            writer._create_staged = dying(writer._create_staged)
+            writer.create_staged = dying(writer.create_staged)
             writer.write(out, files)
         except BaseException:
             os._exit(1)
@@ -363,10 +363,10 @@ def test_a_failure_after_the_journal_is_written_is_rolled_forward_not_cleaned_up
 @pytest.mark.parametrize(
     ("on_disk", "same"),
     [
-        ("é" * (writer._SLICE + 5), True),
-        ("é" * (writer._SLICE + 4) + "e", False),  # differs in the last slice
-        ("é" * (writer._SLICE + 5) + "\n", False),  # one byte more on disk
-        ("é" * (writer._SLICE + 4), False),  # one character less on disk
+        ("é" * (writer.SLICE + 5), True),
+        ("é" * (writer.SLICE + 4) + "e", False),  # differs in the last slice
+        ("é" * (writer.SLICE + 5) + "\n", False),  # one byte more on disk
+        ("é" * (writer.SLICE + 4), False),  # one character less on disk
         ("", False),
     ],
     ids=["same", "last-slice", "longer", "shorter", "empty"],
@@ -374,10 +374,10 @@ def test_a_failure_after_the_journal_is_written_is_rolled_forward_not_cleaned_up
 def test_a_file_is_compared_with_its_new_text_a_slice_at_a_time_to_the_last_byte(
     tmp_path: Path, on_disk: str, same: bool
 ) -> None:
-    text = "é" * (writer._SLICE + 5)
+    text = "é" * (writer.SLICE + 5)
     (tmp_path / "f").write_text(on_disk, encoding="utf-8")
-    assert writer._holds(tmp_path / "f", text) is same
-    assert writer._holds(tmp_path / "missing", text) is None
+    assert writer.holds(tmp_path / "f", text) is same
+    assert writer.holds(tmp_path / "missing", text) is None
 
 
 def test_a_generated_file_damaged_to_invalid_utf8_is_reported_then_rewritten(

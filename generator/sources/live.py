@@ -41,7 +41,7 @@ def _known_region(region: str) -> bool:
     )
 
 
-class _Clients:
+class Clients:
     """boto3 clients for one region, made once each, and for other regions (replicas)."""
 
     def __init__(self, region: str, endpoint_url: str | None) -> None:
@@ -95,7 +95,7 @@ def _on_demand(raw: dict[str, Any] | None) -> dict[str, int] | None:
     return found or None
 
 
-def _contributor_insights(clients: _Clients, table: Adopted, name: str,
+def _contributor_insights(clients: Clients, table: Adopted, name: str,
                           index: str | None = None) -> bool:
     kwargs: dict[str, str] = {"TableName": name}
     at = "contributor_insights"
@@ -108,7 +108,7 @@ def _contributor_insights(clients: _Clients, table: Adopted, name: str,
 
 
 def _autoscaling(
-    clients: _Clients, table: Adopted, resource_id: str, where: str
+    clients: Clients, table: Adopted, resource_id: str, where: str
 ) -> dict[str, dict[str, Any]] | None:
     """Target tracking of one table or index, in table-file terms; the rest is noted."""
     scaling = clients.get("application-autoscaling")
@@ -147,7 +147,7 @@ def _autoscaling(
     return found or None
 
 
-def _encryption(clients: _Clients, table: Adopted, raw: dict[str, Any] | None) -> dict[str, Any]:
+def _encryption(clients: Clients, table: Adopted, raw: dict[str, Any] | None) -> dict[str, Any]:
     if not raw or raw.get("Status") not in ("ENABLED", "ENABLING", "UPDATING"):
         return {"type": "aws_owned"}
     arn = raw.get("KMSMasterKeyArn")
@@ -166,7 +166,7 @@ def _encryption(clients: _Clients, table: Adopted, raw: dict[str, Any] | None) -
     return {"type": "customer_managed", "kms_key_arn": arn}
 
 
-def _gsis(clients: _Clients, table: Adopted, raw: dict[str, Any], types: dict[str, str],
+def _gsis(clients: Clients, table: Adopted, raw: dict[str, Any], types: dict[str, str],
           billing: str) -> list[dict[str, Any]]:
     found = []
     for index in raw.get("GlobalSecondaryIndexes", []):
@@ -191,7 +191,7 @@ def _gsis(clients: _Clients, table: Adopted, raw: dict[str, Any], types: dict[st
     return found
 
 
-def _replicas(clients: _Clients, table: Adopted, raw: dict[str, Any],
+def _replicas(clients: Clients, table: Adopted, raw: dict[str, Any],
               pitr: bool) -> list[dict[str, Any]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -222,7 +222,7 @@ def _replicas(clients: _Clients, table: Adopted, raw: dict[str, Any],
     return found
 
 
-def read_table(clients: _Clients, name: str, prefix: str, suffix: str) -> Adopted:
+def read_table(clients: Clients, name: str, prefix: str, suffix: str) -> Adopted:
     """One live table in table-file terms."""
     dynamodb = clients.get("dynamodb")
     raw = dynamodb.describe_table(TableName=name)["Table"]
@@ -356,7 +356,7 @@ def read_existing(region: str, endpoint_url: str | None, names: Sequence[str]
     _check_region(region, endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError
 
-    clients = _Clients(region, endpoint_url)
+    clients = Clients(region, endpoint_url)
     found: dict[str, Adopted] = {}
     try:
         dynamodb = clients.get("dynamodb")
@@ -378,7 +378,7 @@ def read(
     _check_region(region, endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError
 
-    clients = _Clients(region, endpoint_url)
+    clients = Clients(region, endpoint_url)
     try:
         dynamodb = clients.get("dynamodb")
         names = list(tables) or [

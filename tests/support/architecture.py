@@ -39,6 +39,7 @@ STAGES: dict[str, str] = {
     "generator.parallel": "vocabulary",
     "generator.patterns": "vocabulary",
     "generator.regions": "vocabulary",
+    "generator.load_rules": "load",
     "generator.loader": "load",
     "generator.loader_fast": "load",
     "generator.yaml_core": "load",
@@ -46,6 +47,7 @@ STAGES: dict[str, str] = {
     "generator.defaults": "validate",
     "generator.quick_check": "validate",
     "generator.environments": "validate",
+    "generator.alarm_options": "validate",
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
     "generator.features": "validate",
