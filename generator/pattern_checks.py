@@ -17,23 +17,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import keys as key_forms
+from generator.attribute_values import (
+    ATTRIBUTE_TYPES,
+    SET_ELEMENT_TYPES,
+    AttributeValue,
+    is_base64,
+    sort_key,
+    value_from_yaml,
+)
 from generator.checks import TableCheck, table_rule
 from generator.diagnostics import DocPath, Problem, RuleCode, format_path
 from generator.loader import Document
 from generator.patterns import (
-    ATTRIBUTE_TYPES,
     COUNT_ONE_PAGE,
     FILTER_ON_SORT_KEY,
     LIMIT_BEFORE_FILTER,
     SCAN_AS_LOOKUP,
-    SET_ELEMENT_TYPES,
     WARNINGS,
-    AttributeValue,
     Condition,
-    is_base64,
     operand_count,
-    sort_key,
-    value_from_yaml,
 )
 
 MAX_ITEM_BYTES = 400 * 1024

@@ -29,6 +29,7 @@ STAGE_ORDER = (
 STAGES: dict[str, str] = {
     "generator.__init__": "vocabulary",
     "generator.actions": "vocabulary",
+    "generator.attribute_values": "vocabulary",
     "generator.diagnostics": "vocabulary",
     "generator.hclfmt": "vocabulary",
     "generator.invocation": "vocabulary",
