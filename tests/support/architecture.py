@@ -53,6 +53,9 @@ STAGES: dict[str, str] = {
     # Reads the settings schema's default provider.
     "generator.features": "validate",
     "generator.checks": "checks",
+    "generator.checks_keys": "checks",
+    "generator.checks_project": "checks",
+    "generator.checks_replicas": "checks",
     "generator.pattern_checks": "checks",
     "generator.target_checks": "checks",
     "generator.model": "model",
