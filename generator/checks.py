@@ -324,5 +324,7 @@ from generator import (  # noqa: E402, F401
     checks_project,
     checks_replicas,
     pattern_checks,
+    pattern_checks_examples,
+    pattern_checks_warnings,
     target_checks,
 )

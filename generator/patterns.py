@@ -50,7 +50,8 @@ OPERATOR_SYMBOLS = {
     "EXISTS": "attribute_exists",
     "NOT_EXISTS": "attribute_not_exists",
 }
-# The warnings a pattern can have, and acknowledge; pattern_checks registers their rules.
+# The warnings a pattern can have, and acknowledge; pattern_checks_warnings registers their
+# rules.
 LIMIT_BEFORE_FILTER = RuleCode(
     "W201", "a limit together with a filter", "DynamoDB applies the limit before the filter, "
     "so the pattern can return nothing while matching items exist",
