@@ -23,16 +23,10 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
+from generator.attribute_values import AttributeValue, item_from_boto3, to_boto3_item
 from generator.invocation import Exit
 from generator.model import Project, Projection, Table
-from generator.patterns import (
-    AccessPattern,
-    AttributeValue,
-    Condition,
-    Example,
-    item_from_boto3,
-    to_boto3_item,
-)
+from generator.patterns import AccessPattern, Condition, Example
 from generator.replay_judge import Outcome, Status, judge_read, key_names, names
 
 SCRATCH_PREFIX = "replay-"

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.attribute_values import AttributeValue, item_from_boto3
 from generator.model import KeyAttribute, Projection, Table
-from generator.patterns import AccessPattern, AttributeValue, Example, item_from_boto3
+from generator.patterns import AccessPattern, Example
 
 
 class Status(enum.Enum):

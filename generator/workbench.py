@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.attribute_values import Item
 from generator.json_printer import pretty_json
 from generator.model import KeyAttribute, Project, Scaling, Table
-from generator.patterns import AccessPattern, Item
+from generator.patterns import AccessPattern
 from generator.validate import table_schema
 
 MODEL_VERSION = "3.0"

@@ -9,16 +9,15 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from generator.checks import TABLE_RULES
-from generator.model import Table
-from generator.patterns import (
-    WARNING_TITLES,
+from generator.attribute_values import (
     AttributeValue,
-    Condition,
     canonical_number,
     item_from_boto3,
     to_boto3_item,
 )
+from generator.checks import TABLE_RULES
+from generator.model import Table
+from generator.patterns import WARNING_TITLES, Condition
 from generator.pipeline import load_project
 from generator.validate import table_schema
 from tests.conftest import SCHEMAS

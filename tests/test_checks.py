@@ -574,7 +574,7 @@ replicas:
     ]
 
 
-# --- access patterns and examples (generator/pattern_checks.py) ---------------------------
+# --- access patterns and examples (generator/pattern_checks*.py) --------------------------
 
 PATTERN_BASE = BASE + """\
 sort_key: {name: sk, type: S}

@@ -29,10 +29,10 @@ from cfnlint.api import lint
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from generator.attribute_values import item_from_boto3
 from generator.cli import main
 from generator.diagnostics import InputError
 from generator.model import Table
-from generator.patterns import item_from_boto3
 from generator.pipeline import generate, load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import REPO, SCHEMAS

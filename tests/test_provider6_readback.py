@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from generator.attribute_values import to_boto3_item
 from generator.model import GlobalSecondaryIndex, Table
-from generator.patterns import to_boto3_item
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from tests.conftest import REPO

@@ -29,6 +29,7 @@ STAGE_ORDER = (
 STAGES: dict[str, str] = {
     "generator.__init__": "vocabulary",
     "generator.actions": "vocabulary",
+    "generator.attribute_values": "vocabulary",
     "generator.diagnostics": "vocabulary",
     "generator.hclfmt": "vocabulary",
     "generator.invocation": "vocabulary",
@@ -52,7 +53,13 @@ STAGES: dict[str, str] = {
     # Reads the settings schema's default provider.
     "generator.features": "validate",
     "generator.checks": "checks",
+    "generator.checks_keys": "checks",
+    "generator.checks_project": "checks",
+    "generator.checks_replicas": "checks",
     "generator.pattern_checks": "checks",
+    "generator.pattern_checks_examples": "checks",
+    "generator.pattern_checks_warnings": "checks",
+    "generator.pattern_facts": "checks",
     "generator.target_checks": "checks",
     "generator.model": "model",
     "generator.alarms": "model",
