@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
+import generator
 from generator.invocation import MODULE_COMMAND
 from tests.support import architecture
 
@@ -23,6 +24,15 @@ def _templates_with(count: str) -> dict[str, int]:
 
 def test_every_module_of_the_package_has_a_stage() -> None:
     assert architecture.unstaged(architecture.modules()) == []
+
+
+def test_the_package_docstring_lists_each_module_under_its_stage() -> None:
+    listed: dict[str, str] = {}
+    for line in re.split(r"\n- ", generator.__doc__ or "")[1:]:
+        stage, _, modules = line.partition(":")
+        for module in modules.replace("\n", " ").split(","):
+            listed[f"generator.{module.strip()}"] = stage
+    assert listed == {m: s for m, s in architecture.STAGES.items() if m != "generator.__init__"}
 
 
 def test_no_module_imports_a_module_of_a_later_stage() -> None:
