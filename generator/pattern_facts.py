@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import keys as key_forms
 from generator.attribute_values import (
@@ -26,6 +26,8 @@ from generator.attribute_values import (
 )
 from generator.diagnostics import DocPath
 from generator.loader import Document
+
+T = TypeVar("T")
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 WRITES_ONE_ITEM = ("get", "put", "update", "delete")
@@ -75,13 +77,18 @@ def table_keys(data: Mapping[str, Any]) -> Keys:
     return _keys_of(data)
 
 
+def _derived(data: Mapping[str, Any], fact: str, find: Callable[[Mapping[str, Any]], T]) -> T:
+    """The ``fact`` of the document holding ``data``, found once."""
+    derived = document_facts(data)
+    if fact not in derived:
+        derived[fact] = find(data)
+    found: T = derived[fact]
+    return found
+
+
 def index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, Keys]]:
     """Each secondary index by name: where it is, and its keys."""
-    derived = document_facts(data)
-    if "indexes" not in derived:
-        derived["indexes"] = _find_index_keys(data)
-    found: dict[str, tuple[DocPath, Keys]] = derived["indexes"]
-    return found
+    return _derived(data, "indexes", _find_index_keys)
 
 
 def _find_index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, Keys]]:
@@ -96,11 +103,7 @@ def _find_index_keys(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, Keys]]
 
 def key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
     """Every key attribute of the table and its indexes: its first use and its type."""
-    derived = document_facts(data)
-    if "key types" not in derived:
-        derived["key types"] = _find_key_types(data)
-    found: dict[str, tuple[DocPath, str]] = derived["key types"]
-    return found
+    return _derived(data, "key types", _find_key_types)
 
 
 def _find_key_types(data: Mapping[str, Any]) -> dict[str, tuple[DocPath, str]]:
