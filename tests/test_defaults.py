@@ -153,3 +153,23 @@ def test_a_default_is_not_an_option_the_file_sets(tmp_path: Path) -> None:
         ]
     else:
         raise AssertionError("a written order on a get is E205")
+
+
+def test_no_schema_default_sits_where_filling_cannot_reach_it() -> None:
+    """``defaults.fill`` follows properties, additionalProperties and items; a default under
+    oneOf/anyOf/allOf or a conditional would depend on which branch holds, and be skipped."""
+    branches = {"oneOf", "anyOf", "allOf", "if", "then", "else", "not"}
+    unreachable: list[str] = []
+
+    def walk(node: Any, path: tuple[str, ...], in_branch: bool) -> None:
+        if isinstance(node, dict):
+            if in_branch and "default" in node:
+                unreachable.append("/".join(path))
+            for key, value in node.items():
+                walk(value, (*path, key), in_branch or key in branches)
+        elif isinstance(node, list):
+            for position, value in enumerate(node):
+                walk(value, (*path, str(position)), in_branch)
+
+    walk(validate.inlined_schema(validate.SCHEMA_FILE), (), False)
+    assert unreachable == []
