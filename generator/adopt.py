@@ -26,11 +26,9 @@ from generator.deployed import (
 from generator.filters import hcl_quote, ident
 from generator.model import Project
 from generator.model_file import table_snapshot
-from generator.naming import MODULE_NAME
 from generator.plan import Action, TablePlan, diff_snapshots
 from generator.sources import SourceError
 
-DEFAULT_MODULE_ADDRESS = f"module.{MODULE_NAME}"
 _MODULE_ADDRESS = re.compile(r"module\.[A-Za-z_][A-Za-z0-9_-]*(\.module\.[A-Za-z_][A-Za-z0-9_-]*)*")
 
 

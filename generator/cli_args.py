@@ -10,7 +10,7 @@ from typing import Any
 
 from generator import __version__
 from generator.invocation import exit_codes_overview, exit_codes_text
-from generator.naming import MODULE_NAME
+from generator.naming import DEFAULT_MODULE_ADDRESS
 from generator.parallel import MIN_TABLES
 
 
@@ -154,9 +154,9 @@ def _add_change_commands(commands: Any, common: Callable[[argparse.ArgumentParse
     adopt.add_argument("--format", choices=["terraform", "cloudformation"], default="terraform",
                        help="terraform: import blocks for the root module (default); "
                        "cloudformation: the --resources-to-import JSON of an IMPORT change set")
-    adopt.add_argument("--module-address", default=f"module.{MODULE_NAME}", metavar="ADDR",
+    adopt.add_argument("--module-address", default=DEFAULT_MODULE_ADDRESS, metavar="ADDR",
                        help="address of the generated module in the root module (default: "
-                       f"module.{MODULE_NAME}, as in the module's README)")
+                       f"{DEFAULT_MODULE_ADDRESS}, as in the module's README)")
     adopt.add_argument("--output", type=Path, metavar="FILE",
                        help="write to FILE (replaced atomically, and only on success) "
                        "instead of standard output")

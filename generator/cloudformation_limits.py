@@ -76,8 +76,6 @@ UNIQUE_OUTPUT = RuleCode(
 # Every rule here, the note's too (the README's rule table lists each).
 RULES = (*(q.rule for q in SECTION_QUOTAS.values()), BODY_QUOTA.rule, NAME_QUOTA.rule,
          EXPORT_NAME_QUOTA.rule, UNIQUE_OUTPUT, DIRECT_BODY_QUOTA.rule)
-# Every code of an error here.
-ERROR_CODES = tuple(rule.code for rule in RULES if rule is not DIRECT_BODY_QUOTA.rule)
 STACK_NAME_VARIABLE = "${AWS::StackName}"
 
 

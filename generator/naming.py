@@ -11,6 +11,8 @@ from pathlib import Path
 
 # What the generated module is called in its README's example, and so in import's addresses.
 MODULE_NAME = "tables"
+# Its address in that root module, the default of import's --module-address.
+DEFAULT_MODULE_ADDRESS = f"module.{MODULE_NAME}"
 # The CloudFormation stack (and template file) of the tables that name no stack.
 DEFAULT_STACK = "template"
 
