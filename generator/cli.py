@@ -129,7 +129,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return Exit.OK
     if args.command == "verify":
         try:
-            return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict)
+            return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict,
+                           full_lint=args.full_lint)
         except InputError as error:  # a stack over a CloudFormation quota
             return _invalid(error, err, args.command)
     if args.command == "export":
@@ -209,7 +210,7 @@ def _import(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO
 
 
 def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: int | None,
-            strict: bool) -> Exit:
+            strict: bool, full_lint: bool) -> Exit:
     """Each check's outcome as it comes, then a summary."""
     from generator import verify
 
@@ -218,7 +219,7 @@ def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: 
         return Exit.UNAVAILABLE
     started = time.monotonic()
     outcomes: list[verify.Outcome] = []
-    for outcome in verify.run_checks(project, out_dir, jobs=jobs):
+    for outcome in verify.run_checks(project, out_dir, jobs=jobs, full_lint=full_lint):
         outcomes.append(outcome)
         print(outcome.format(), file=out, flush=True)
     failed = [o.check for o in outcomes if o.status == verify.FAILED]

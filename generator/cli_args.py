@@ -67,6 +67,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
     verify.add_argument("--strict", action="store_true",
                         help="a skipped check (no cfn-lint, Terraform or provider) fails, "
                         "for CI")
+    verify.add_argument("--full-lint", action="store_true",
+                        help="lint every table's resources, not each shape of them once")
     _add_change_commands(commands, common)
     replay = commands.add_parser(
         "replay", help="create scratch copies of the tables on an endpoint, write the examples, "

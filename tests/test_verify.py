@@ -121,7 +121,8 @@ def test_verify_checks_every_environments_module_and_template(
     for check in ("cfn-lint cloudformation/template.json", "terraform fmt -check",
                   "terraform validate", "terraform fmt -check, environment dev",
                   "terraform validate, environment dev"):
-        assert f"passed   {check}" in lines, result.stdout
+        # cfn-lint may say that it linted some tables as alike to the other environment's
+        assert any(line.split(": ")[0] == f"passed   {check}" for line in lines), result.stdout
     failed = [line.split(":")[0] for line in lines if line.startswith("FAILED")]
     assert failed == ["FAILED   up to date with the table files",
                       "FAILED   cfn-lint cloudformation/dev/template.json"]

@@ -83,6 +83,8 @@ STAGES: dict[str, str] = {
     "generator.replay": "commands",
     "generator.replay_judge": "commands",
     "generator.verify": "commands",
+    "generator.lint_shapes": "commands",
+    "generator.template_structure": "commands",
     "generator.scaffold": "commands",
     "generator.tablefile": "commands",
     "generator.workbench": "commands",
