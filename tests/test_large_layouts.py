@@ -1,15 +1,16 @@
 """300 and 1,000 sessions-shaped tables, as many to a stack as CloudFormation's quotas
 allow (tables_per_stack): every template within the quotas, output names unique across
-stacks, and a sample of the templates clean under cfn-lint (no errors, no warnings) and
+stacks, every template clean under cfn-lint (no errors, no warnings), and a sample of them
 created in moto with every one of their tables.
 
-cfn-lint takes seconds per stack (a sessions-shaped table brings a dozen alarms), so the
-test lints and creates the last stack of each set. moto's CloudFormation has no
+Every template is linted as `verify` lints it, each shape of table once; cfn-lint takes
+seconds per stack linted whole (a sessions-shaped table brings a dozen alarms), so the test
+lints the last stack of each set whole as well, and creates it. moto's CloudFormation has no
 AWS::CloudWatch::Alarm (and refuses a template whose outputs GetAtt one): the stack is
 created without the alarms and the outputs naming them, as in test_deploy_cloudformation
 (which creates them by PutMetricAlarm and reads them back), and the test asserts that moto
-still lacks the type, so it demands the whole stack once moto has it; `verify` lints them
-all, and benchmarks/results.md records how long that takes for 1,000 tables.
+still lacks the type, so it demands the whole stack once moto has it. benchmarks/results.md
+records how long `verify` takes for 1,000 tables.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from generator import cloudformation_limits
+from generator import cloudformation_limits, lint_shapes, verify
+from generator.pipeline import load_project
 from tests.helpers import run_cli
 from tests.support.emulator import client, fake_aws_environment
 from tests.support.shapes import cfn_default_name
@@ -31,14 +33,22 @@ from tests.test_deploy_cloudformation import ALARM, _without_alarms
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(scope="module")
+def schemas_of() -> dict[Path, Path]:
+    """The table files each built output folder was built from."""
+    return {}
+
+
 @pytest.fixture(scope="module", params=[300, 1000])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+          schemas_of: dict[Path, Path]) -> Path:
     count: int = request.param
     work = tmp_path_factory.mktemp(f"tables-{count}")
     schemas = synthetic_set(work, count)
     out = work / "out"
     result = run_cli("build", "--schemas", str(schemas), "--out", str(out))
     assert result.code == 0, result.stderr
+    schemas_of[out] = schemas
     return out
 
 
@@ -74,10 +84,17 @@ def test_output_and_export_names_are_unique_across_stacks(built: Path) -> None:
     assert len(outputs) == len(set(outputs))
 
 
-def test_a_sample_of_the_templates_is_clean_under_cfn_lint(built: Path) -> None:
+def test_every_template_is_clean_under_cfn_lint_and_a_sample_when_linted_whole(
+    built: Path, schemas_of: dict[Path, Path]
+) -> None:
     from cfnlint.api import lint
 
     templates = _templates(built)
+    names = lint_shapes.identities(load_project(schemas_of[built]).tables)
+    paths = [f"cloudformation/{name}" for name in templates]
+    outcomes = list(verify.check_cfn_lint_all(built, paths, None, names))
+    assert [(o.check, o.status) for o in outcomes] == [
+        (f"cfn-lint {p}", verify.PASSED) for p in paths], [o.format() for o in outcomes]
     for name in _sample(list(templates)):
         findings = lint(templates[name], regions=["us-east-1"])
         assert [str(f) for f in findings] == [], name

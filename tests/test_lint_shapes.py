@@ -93,9 +93,10 @@ def test_linting_each_shape_once_reaches_the_verdicts_of_linting_every_template(
 
     # bench-001 holds the linted parts of every shape the clean templates have, and fails
     # on another part: the templates alike to it pass
-    broken = {"bench-001": (billing_of_the_second, "E3030"), "bench-002": (billing, "E3030"), "bench-003": (missing_depends_on, "E3005"),
-              "bench-004": (same_alarm_names, "E3019"), "bench-005": (unused_parameter, "W2001"),
-              "bench-006": (cycle, "E3004")}
+    broken = {"bench-001": (billing_of_the_second, "E3030"), "bench-002": (billing, "E3030"),
+              "bench-003": (missing_depends_on, "E3005"),
+              "bench-004": (same_alarm_names, "E3019"),
+              "bench-005": (unused_parameter, "W2001"), "bench-006": (cycle, "E3004")}
     for stack, (change, _) in broken.items():
         _edit(out, stack, change)
 
