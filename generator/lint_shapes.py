@@ -171,15 +171,12 @@ def shape(template: Mapping[str, Any], part: Part,
              for kind, name in reversed(list(enumerate(names.get(table, ())))) if name}
     if not marks or _MARK in text:
         return hashlib.sha256(text.encode()).hexdigest()
-    found: set[tuple[int, int, str]] = set()
-
-    def mark(match: re.Match[str]) -> str:
-        number, kind = marks[match.group(0)]
-        found.add((number, kind, _signature(match.group(0))))
-        return f"{_MARK}{number}.{kind}{_MARK}"
-
+    replacement = {name: f"{_MARK}{number}.{kind}{_MARK}"
+                   for name, (number, kind) in marks.items()}
     pattern = re.compile("|".join(re.escape(n) for n in sorted(marks, key=lambda n: -len(n))))
-    abstracted = pattern.sub(mark, text)
+    abstracted = pattern.sub(lambda match: replacement[match.group(0)], text)
+    found = sorted((*marks[name], _signature(name)) for name in marks
+                   if replacement[name] in abstracted)
     return hashlib.sha256(json.dumps([abstracted, sorted(found)]).encode()).hexdigest()
 
 

@@ -35,50 +35,54 @@ class References:
     mappings: frozenset[str]
 
 
+_INTRINSIC = frozenset({"Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If", "Condition",
+                        "Fn::FindInMap"})
+
+
 def references(node: Any) -> References:
     names: set[str] = set()
     conditions: set[str] = set()
     mappings: set[str] = set()
 
     def walk(value: Any) -> None:
-        if isinstance(value, list):
+        if type(value) is list:
             for item in value:
-                walk(item)
-            return
-        if not isinstance(value, dict):
+                if type(item) is dict or type(item) is list:
+                    walk(item)
             return
         for key, item in value.items():
-            if key == "Ref" and isinstance(item, str):
-                names.add(item)
-            elif key == "Fn::GetAtt":
-                target = item.split(".", 1)[0] if isinstance(item, str) else (
-                    item[0] if isinstance(item, list) and item else None)
-                if isinstance(target, str):
-                    names.add(target)
-                else:
-                    walk(item)
-            elif key == "Fn::Sub":
-                text, variables = (item, {}) if isinstance(item, str) else (
-                    (item[0], item[1]) if isinstance(item, list) and len(item) == 2
-                    and isinstance(item[0], str) and isinstance(item[1], dict) else (None, item))
-                if text is not None:
-                    names.update(v.split(".", 1)[0] for v in _SUB_VARIABLE.findall(text)
-                                 if v.split(".", 1)[0] not in variables)
-                walk(variables)
-            elif key == "Fn::If" and isinstance(item, list) and item:
-                if isinstance(item[0], str):
-                    conditions.add(item[0])
-                walk(item[1:])
-            elif key == "Condition" and isinstance(item, str):
-                conditions.add(item)
-            elif key == "Fn::FindInMap" and isinstance(item, list) and item:
-                if isinstance(item[0], str):
-                    mappings.add(item[0])
-                walk(item[1:])
-            else:
+            if key in _INTRINSIC:
+                intrinsic(key, item)
+            elif type(item) is dict or type(item) is list:
                 walk(item)
 
-    walk(node)
+    def intrinsic(key: str, item: Any) -> None:
+        if key == "Ref" and isinstance(item, str):
+            names.add(item)
+        elif key == "Fn::GetAtt" and isinstance(item, str):
+            names.add(item.split(".", 1)[0])
+        elif key == "Fn::GetAtt" and isinstance(item, list) and item and isinstance(
+                item[0], str):
+            names.add(item[0])
+            walk(item[1:])
+        elif key == "Fn::Sub" and isinstance(item, str):
+            names.update(v.split(".", 1)[0] for v in _SUB_VARIABLE.findall(item))
+        elif key == "Fn::Sub" and isinstance(item, list) and len(item) == 2 and isinstance(
+                item[0], str) and isinstance(item[1], dict):
+            names.update(v.split(".", 1)[0] for v in _SUB_VARIABLE.findall(item[0])
+                         if v.split(".", 1)[0] not in item[1])
+            walk(item[1])
+        elif key in ("Fn::If", "Fn::FindInMap") and isinstance(item, list) and item and \
+                isinstance(item[0], str):
+            (conditions if key == "Fn::If" else mappings).add(item[0])
+            walk(item[1:])
+        elif key == "Condition" and isinstance(item, str):
+            conditions.add(item)
+        elif type(item) is dict or type(item) is list:
+            walk(item)
+
+    if type(node) is dict or type(node) is list:
+        walk(node)
     return References(frozenset(n for n in names if not n.startswith(_PSEUDO)),
                       frozenset(conditions), frozenset(mappings))
 
