@@ -45,9 +45,11 @@ def effective(data: Mapping[str, Any], replica: Mapping[str, Any], key: str) -> 
 
 def overrides(data: Mapping[str, Any], replica: Mapping[str, Any]) -> frozenset[str]:
     """The replica keys that the replica states with a value other than the table's."""
+    # An empty map of tags is no tags, as the table's absent ones are.
     return frozenset(
         key for key in inherited()
-        if key in replica and effective(data, replica, key) != table_setting(data, key)
+        if key in replica
+        and (effective(data, replica, key) or None) != (table_setting(data, key) or None)
     )
 
 

@@ -243,7 +243,7 @@ def test_plan_updates_a_replica_in_place_and_knows_what_terraform_changes(
     """A replica's own setting is an in-place update of the global table; Terraform changes
     aws_dynamodb_table only where the replica block carries the setting (contributor
     insights is a resource of its own, the rest it cannot write)."""
-    key = setting.split(":")[0]
+    key = setting.partition(":")[0]
     table = _plan(tmp_path, REPLICATED, REPLICATED + f"    {setting}\n", target)
     assert table.action == "update"
     (change,) = table.changes

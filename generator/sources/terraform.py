@@ -134,7 +134,7 @@ class _Reader:
             return
         for entry in table.document.get("replicas", []):
             region = entry["region"]
-            stated = {"contributor_insights": region in found}
+            stated: dict[str, Any] = {"contributor_insights": region in found}
             if region in found:
                 stated["contributor_insights_mode"] = found[region]
             entry.update(replica_own(table, region, stated))
