@@ -314,3 +314,20 @@ def test_a_terraform_6_state_gives_back_each_replica_s_protection_and_insights(
             replicas["eu-west-1"].contributor_insights_mode) == (False, True, "THROTTLED_KEYS")
     assert (replicas["us-west-2"].deletion_protection,
             replicas["us-west-2"].contributor_insights) == (True, False)
+
+
+def test_a_replica_s_own_insights_mode_on_target_6_asks_for_the_provider_that_has_modes(
+    tmp_path: Path,
+) -> None:
+    """The table has no Contributor Insights; one replica turns them on with a mode."""
+    write_tables(tmp_path / "schemas", t=REPLICATED + (
+        "    contributor_insights: true\n    contributor_insights_mode: THROTTLED_KEYS\n"))
+    (tmp_path / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", "utf-8")
+    project = load_project(tmp_path / "schemas")
+    assert project.provider_constraint == ">= 6.11"
+    files = render_project(project)
+    module = files["terraform/table_t.tf"]
+    assert '"eu-west-1" = { region = "eu-west-1", index_name = null, mode = "THROTTLED_KEYS" }' \
+        in module
+    assert 'resource "aws_dynamodb_contributor_insights" "t" {' not in module
+    assert replica_gaps.warnings(project) == []

@@ -557,7 +557,7 @@ def _replica_settings(table: Adopted, region: str, replica: dict[str, Any]) -> d
     _insights(insights, replica.get("ContributorInsightsSpecification"))
     stated: dict[str, Any] = {
         "point_in_time_recovery": _true(recovery.get("PointInTimeRecoveryEnabled")),
-        "contributor_insights": insights.get("contributor_insights", False),
+        "contributor_insights": bool(insights),  # _insights fills it in only when enabled
         "deletion_protection": _true(replica.get("DeletionProtectionEnabled")),
         "tags": split_tags(table, _tag_map(replica.get("Tags"))),
     }
