@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import replica_gaps, replica_settings
 from generator.model import Project, Replica
@@ -35,6 +40,7 @@ from tests.conftest import REPO, Terraform
 from tests.helpers import run_cli, write_tables
 from tests.support.provider_schema import blocks, problems, schemas_for
 from tests.support.shapes import load_hcl
+from tests.test_properties import PROFILE, RUN, _run_counted
 
 CASE = REPO / "tests" / "golden" / "replica-settings"
 SOURCE = "input/orders.yaml"
@@ -331,3 +337,87 @@ def test_a_replica_s_own_insights_mode_on_target_6_asks_for_the_provider_that_ha
         in module
     assert 'resource "aws_dynamodb_contributor_insights" "t" {' not in module
     assert replica_gaps.warnings(project) == []
+
+
+# --- property: any replica settings come back from the CloudFormation template ------------
+
+_TAGS = st.dictionaries(st.sampled_from(["team", "tier", "site", "cost"]),
+                        st.sampled_from(["a", "b", "c"]), max_size=3)
+
+
+@st.composite
+def _global_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid global table whose replicas each state a random part of their settings."""
+    table: dict[str, Any] = {"name": "orders", "partition_key": {"name": "id", "type": "S"},
+                             "stream": "NEW_AND_OLD_IMAGES"}
+    for key, strategy in (("table_class", st.sampled_from(_CLASSES)),
+                          ("point_in_time_recovery", st.booleans()),
+                          ("contributor_insights", st.booleans()),
+                          ("deletion_protection", st.booleans()), ("tags", _TAGS)):
+        if draw(st.booleans()):
+            table[key] = draw(strategy)
+    if table.get("point_in_time_recovery", True) and draw(st.booleans()):
+        table["point_in_time_recovery_period_days"] = draw(st.integers(1, 35))
+    if table.get("contributor_insights") and draw(st.booleans()):
+        table["contributor_insights_mode"] = draw(st.sampled_from(_MODES))
+    if draw(st.booleans()):
+        table["on_demand_throughput"] = {"max_read_request_units": draw(st.integers(1, 9000))}
+    regions = draw(st.lists(st.sampled_from(["eu-west-1", "eu-west-3", "us-west-2"]),
+                            min_size=1, max_size=3, unique=True))
+    table["replicas"] = [draw(_replica(table, region)) for region in regions]
+    return table
+
+
+_CLASSES = ["STANDARD", "STANDARD_INFREQUENT_ACCESS"]
+_MODES = ["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]
+
+
+@st.composite
+def _replica(draw: st.DrawFn, table: dict[str, Any], region: str) -> dict[str, Any]:
+    replica: dict[str, Any] = {"region": region}
+    for key, strategy in (("table_class", st.sampled_from(_CLASSES)),
+                          ("point_in_time_recovery", st.booleans()),
+                          ("contributor_insights", st.booleans()),
+                          ("deletion_protection", st.booleans()), ("tags", _TAGS),
+                          ("max_read_request_units", st.integers(1, 9000))):
+        if draw(st.booleans()):
+            replica[key] = draw(strategy)
+    # What a ReplicaSpecification cannot leave out where the table has it (adopt notes it).
+    recovery = replica.get("point_in_time_recovery", table.get("point_in_time_recovery", True))
+    if recovery and (table.get("point_in_time_recovery_period_days") or draw(st.booleans())):
+        replica["point_in_time_recovery_period_days"] = draw(st.integers(1, 35))
+    insights = replica.get("contributor_insights", table.get("contributor_insights", False))
+    if insights and (table.get("contributor_insights_mode") or draw(st.booleans())):
+        replica["contributor_insights_mode"] = draw(st.sampled_from(_MODES))
+    if "on_demand_throughput" in table:
+        replica.setdefault("max_read_request_units", draw(st.integers(1, 9000)))
+    return replica
+
+
+def test_random_replica_settings_come_back_from_the_cloudformation_template(
+    record_property: Callable[[str, object], None],
+) -> None:
+    _run_counted(_replicas_adopt_back, "replica settings", 40, record_property)
+
+
+@settings(PROFILE, max_examples=40)
+@given(_global_tables())
+def _replicas_adopt_back(table: dict[str, Any]) -> None:
+    RUN["replica settings"] += 1
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in"
+        source.mkdir()
+        # A table's insights mode needs provider target 6 (E601); both folders share it.
+        (Path(folder) / SETTINGS_FILE).write_text("terraform: {provider: 6}\n", "utf-8")
+        (source / "orders.yaml").write_text(yaml.safe_dump(table), "utf-8")
+        built = render_project(load_project(source))
+        template = Path(folder) / "template.json"
+        template.write_text(built[CLOUDFORMATION_TEMPLATE], encoding="utf-8")
+        result = run_cli("adopt", "--schemas", str(Path(folder) / "adopted"),
+                         "--cloudformation", str(template))
+        assert result.code == 0, result.stderr
+        adopted = render_project(load_project(Path(folder) / "adopted"))
+        (before,), (after,) = (json.loads(files["model.json"])["tables"].values()
+                               for files in (built, adopted))
+        assert {k: v for k, v in after.items() if k != "source"} == {
+            k: v for k, v in before.items() if k != "source"}
