@@ -104,6 +104,14 @@ class ProviderTarget:
         return frozenset(block)
 
     @property
+    def replica_keys_written(self) -> frozenset[str]:
+        """The replica keys the module writes for each replica: in its replica block, or,
+        for Contributor Insights, in a resource in the replica's region."""
+        insights = {"contributor_insights", "contributor_insights_mode"}
+        return self.replica_block_keys | (insights if self.replica_contributor_insights
+                                          else set())
+
+    @property
     def gsi_key_schema(self) -> bool:
         """Global secondary indexes are written with key_schema blocks, not hash_key and
         range_key, which the provider deprecates from the version that has the blocks."""

@@ -194,7 +194,9 @@ def _gsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
 
 def _replica_changes(
     old: Snapshot, new: Snapshot, target: ProviderTarget,
-) -> Iterator[Change | Operation]:
+) -> Iterator[Change | Operation | str]:
+    """The replicas' changes and CloudFormation's operations on them, and a note for each
+    replica whose changed settings the Terraform module cannot write."""
     before = _by_name(old["replicas"], "region")
     after = _by_name(new["replicas"], "region")
     if bool(before) != bool(after):
@@ -216,6 +218,11 @@ def _replica_changes(
         yield Change(f"replicas[{region}]", show("replica", was), show("replica", now),
                      terraform_ignores=bool(was and now)
                      and not changed & target.replica_block_keys)
+        unwritten = sorted(changed - target.replica_keys_written) if was and now else []
+        if unwritten:
+            yield (f"Terraform: the module does not write {', '.join(unwritten)} of the "
+                   f"replica in {region} (provider target {target.major}; `build` warns), so "
+                   "only CloudFormation changes that replica")
         if was is None:
             yield Operation("create", "replica", region)
         elif now is None:
@@ -253,6 +260,7 @@ def diff_snapshots(
     old, new = model_file.with_defaults(old, new)
     changes: list[Change] = []
     operations: list[Operation] = []
+    replica_notes: list[str] = []
     for field in _compared_fields(old, new):
         if old[field] == new[field]:
             continue
@@ -260,13 +268,16 @@ def diff_snapshots(
             changes += _lsi_changes(old, new)
             continue
         if field in ("global_secondary_indexes", "replicas"):
-            items = (_gsi_changes(old, new) if field == "global_secondary_indexes"
-                     else _replica_changes(old, new, target or default_target()))
+            items: Iterator[Change | Operation | str] = (
+                _gsi_changes(old, new) if field == "global_secondary_indexes"
+                else _replica_changes(old, new, target or default_target()))
             for item in items:
                 if isinstance(item, Change):
                     changes.append(item)
-                else:
+                elif isinstance(item, Operation):
                     operations.append(item)
+                else:
+                    replica_notes.append(item)
             continue
         retyped = field in ("partition_key", "sort_key") and bool(
             old[field] and new[field] and old[field]["name"] == new[field]["name"])
@@ -289,6 +300,7 @@ def diff_snapshots(
         action = Action.UPDATE
     else:
         action = Action.UNCHANGED
+    notes += replica_notes
     if not new["deletion_protection"]:
         notes.append(protection_note(new))
     found: list[Finding] = []

@@ -258,6 +258,24 @@ def test_plan_updates_a_replica_in_place_and_knows_what_terraform_changes(
     assert table.terraform_action == terraform
 
 
+@pytest.mark.parametrize(("settings_", "target", "unwritten"), [
+    ("deletion_protection: false\n    table_class: STANDARD_INFREQUENT_ACCESS", 5,
+     "deletion_protection, table_class"),
+    ("contributor_insights: true", 5, "contributor_insights"),
+    ("deletion_protection: false\n    contributor_insights: true", 6, None),
+    ("tags: {site: dublin}", 6, "tags"),
+])
+def test_plan_notes_the_replica_settings_the_terraform_module_cannot_write(
+    tmp_path: Path, settings_: str, target: int, unwritten: str | None
+) -> None:
+    table = _plan(tmp_path, REPLICATED, REPLICATED + f"    {settings_}\n", target)
+    noted = [n for n in table.notes if n.startswith("Terraform:")]
+    assert noted == ([] if unwritten is None else [
+        f"Terraform: the module does not write {unwritten} of the replica in eu-west-1 "
+        f"(provider target {target}; `build` warns), so only CloudFormation changes that "
+        "replica"])
+
+
 def test_plan_says_when_a_replica_s_own_table_class_changes(tmp_path: Path) -> None:
     table = _plan(tmp_path, REPLICATED, REPLICATED + "    table_class: "
                   "STANDARD_INFREQUENT_ACCESS\n", 5)
