@@ -111,7 +111,7 @@ def _replica_keys_in_their_region(doc: Document) -> Iterator[Problem]:
             )
 
 
-@table_rule("E609", "a replica's tags, merged over the table's, are at most 50")
+@table_rule("E609", f"a replica's tags, merged over the table's, are at most {_MAX_TAGS}")
 def _replica_tags_within_limit(doc: Document) -> Iterator[Problem]:
     for position, replica in _replicas(doc.data):
         if "tags" not in replica:
