@@ -10,7 +10,8 @@ the facts every stage reads (tests/test_architecture.py holds each module to thi
 - vocabulary: actions, attribute_values, diagnostics, hclfmt, invocation, json_files,
   json_printer, keys, naming, parallel, patterns, regions
 - load: load_rules, loader, loader_fast, yaml_core
-- validate: alarm_options, defaults, environments, features, quick_check, settings, validate
+- validate: alarm_options, defaults, environments, features, quick_check, replica_settings,
+  settings, validate
 - checks: checks, checks_keys, checks_project, checks_replicas, pattern_checks,
   pattern_checks_examples, pattern_checks_warnings, pattern_facts, target_checks
 - model: alarm_checks, alarms, model, model_file, replica_gaps, stacks

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from generator import replica_settings
 from generator.actions import STREAM_ACTIONS
 from generator.diagnostics import Diagnostic, DocPath, Problem, RuleCode
 from generator.loader import Document
@@ -125,6 +126,20 @@ def _kms_key_matches_type(doc: Document) -> Iterator[Problem]:
         )
 
 
+def table_and_replicas(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The table and each replica: the places that state their own tags and recovery."""
+    yield (), data
+    for position, replica in enumerate(data.get("replicas", [])):
+        yield ("replicas", position), replica
+
+
+def _tag_places(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, str]]]:
+    """The tags of the table and those a replica states for itself, with their path."""
+    for path, place in table_and_replicas(data):
+        if "tags" in place:
+            yield (*path, "tags"), place["tags"]
+
+
 def _tag_text_ok(text: str) -> bool:
     return all(unicodedata.category(ch)[0] in "LNZ" or ch in _TAG_PUNCTUATION for ch in text)
 
@@ -138,42 +153,48 @@ def _reserved_tag_key(key: str) -> bool:
 
 @table_rule("E110", "tag keys and values use the characters AWS allows")
 def _tag_characters(doc: Document) -> Iterator[Problem]:
-    for key, value in doc.data.get("tags", {}).items():
-        # A key with the reserved prefix is E150's, whatever its characters.
-        if not _reserved_tag_key(key) and not _tag_text_ok(key):
-            yield Problem(
-                ("tags", key), f"the tag key {key!r} has a character AWS does not allow",
-                f"tag keys may contain {_TAG_CHARACTERS}", key=True,
-            )
-        if not _tag_text_ok(value):
-            yield Problem(
-                ("tags", key), f"the tag value {value!r} has a character AWS does not allow",
-                f"tag values may contain {_TAG_CHARACTERS}",
-            )
+    for path, tags in _tag_places(doc.data):
+        for key, value in tags.items():
+            # A key with the reserved prefix is E150's, whatever its characters.
+            if not _reserved_tag_key(key) and not _tag_text_ok(key):
+                yield Problem(
+                    (*path, key), f"the tag key {key!r} has a character AWS does not allow",
+                    f"tag keys may contain {_TAG_CHARACTERS}", key=True,
+                )
+            if not _tag_text_ok(value):
+                yield Problem(
+                    (*path, key), f"the tag value {value!r} has a character AWS does not allow",
+                    f"tag values may contain {_TAG_CHARACTERS}",
+                )
 
 
 @table_rule("E150", "tag keys do not start with the reserved prefix `aws:`")
 def _reserved_tag_prefix(doc: Document) -> Iterator[Problem]:
-    for key in doc.data.get("tags", {}):
-        if _reserved_tag_key(key):
-            yield Problem(
-                ("tags", key), f"the tag key {key!r} uses the reserved prefix 'aws:'",
-                "AWS reserves tags starting with 'aws:'; choose another key", key=True,
-            )
+    for path, tags in _tag_places(doc.data):
+        for key in tags:
+            if _reserved_tag_key(key):
+                yield Problem(
+                    (*path, key), f"the tag key {key!r} uses the reserved prefix 'aws:'",
+                    "AWS reserves tags starting with 'aws:'; choose another key", key=True,
+                )
 
 
 @table_rule("E151", "tag keys differ in more than letter case")
 def _tag_keys_differ_in_more_than_case(doc: Document) -> Iterator[Problem]:
-    first_by_case: dict[str, str] = {}
-    for key in doc.data.get("tags", {}):
-        other = first_by_case.setdefault(key.casefold(), key)
-        if other != key:
-            yield Problem(
-                ("tags", key), f"the tag key {key!r} differs from {other!r} only in letter case",
-                "use one spelling: IAM and cost allocation read tag keys without case, and "
-                "cfn-lint reports such keys as duplicates",
-                key=True,
-            )
+    table_tags = doc.data.get("tags", {})
+    for path, tags in _tag_places(doc.data):
+        # A replica's tags go over the table's, so they must differ from those as well.
+        first_by_case = {} if tags is table_tags else {k.casefold(): k for k in table_tags}
+        for key in tags:
+            other = first_by_case.setdefault(key.casefold(), key)
+            if other != key:
+                yield Problem(
+                    (*path, key),
+                    f"the tag key {key!r} differs from {other!r} only in letter case",
+                    "use one spelling: IAM and cost allocation read tag keys without case, and "
+                    "cfn-lint reports such keys as duplicates",
+                    key=True,
+                )
 
 
 @table_rule("E111", "stream actions in an access role need a table with a stream")
@@ -232,14 +253,16 @@ def _on_demand_rules(doc: Document) -> Iterator[Problem]:
 
 @table_rule("E115", "a recovery period needs point-in-time recovery")
 def _recovery_period_needs_recovery(doc: Document) -> Iterator[Problem]:
-    data = doc.data
-    if "point_in_time_recovery_period_days" in data and not data["point_in_time_recovery"]:
-        yield Problem(
-            ("point_in_time_recovery_period_days",),
-            "a recovery period is set but point_in_time_recovery is false",
-            "remove point_in_time_recovery_period_days, or turn point-in-time recovery on",
-            key=True,
-        )
+    for path, place in table_and_replicas(doc.data):
+        recovery = replica_settings.effective(doc.data, place, "point_in_time_recovery")
+        if "point_in_time_recovery_period_days" in place and not recovery:
+            yield Problem(
+                (*path, "point_in_time_recovery_period_days"),
+                "a recovery period is set but point_in_time_recovery is false"
+                + (" for this replica" if path else ""),
+                "remove point_in_time_recovery_period_days, or turn point-in-time recovery on",
+                key=True,
+            )
 
 
 @table_rule("E157", "csv options of an S3 import need `input_format: CSV`")

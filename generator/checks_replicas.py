@@ -1,6 +1,9 @@
 """Stage 3, the rules about a global table's replicas: the stream and billing they need, no
 S3 import, each region once and an AWS region, KMS keys that match the table's encryption and
-sit in their replica's region, and one partition for the table, its replicas and its keys.
+sit in their replica's region, one partition for the table, its replicas and its keys, and
+no more tags on a replica, with the table's, than AWS allows. (A replica's own tags,
+recovery period and Contributor Insights mode follow the table's rules for them, which take
+the replicas' places too.)
 
 They register through ``checks.table_rule``; ``checks`` imports this module.
 """
@@ -12,12 +15,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from generator import regions
+from generator import regions, replica_settings
 from generator.checks import table_rule
 from generator.diagnostics import Problem
 from generator.loader import Document
+from generator.validate import inlined_schema
 
 _REGION_OF_ARN = re.compile(r"^arn:[^:]+:kms:([^:]+):")
+# AWS's tag quota per resource, which the JSON Schema states for each map of tags.
+_MAX_TAGS = int(inlined_schema()["properties"]["tags"]["maxProperties"])
 
 
 def _replicas(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -102,6 +108,22 @@ def _replica_keys_in_their_region(doc: Document) -> Iterator[Problem]:
                 ("replicas", position, "kms_key_arn"),
                 f"the key is in {match.group(1)} but the replica is in {region}",
                 f"give a KMS key in {region}; KMS keys are regional",
+            )
+
+
+@table_rule("E609", f"a replica's tags, merged over the table's, are at most {_MAX_TAGS}")
+def _replica_tags_within_limit(doc: Document) -> Iterator[Problem]:
+    for position, replica in _replicas(doc.data):
+        if "tags" not in replica:
+            continue
+        merged = replica_settings.effective(doc.data, replica, "tags")
+        if len(merged) > _MAX_TAGS:
+            yield Problem(
+                ("replicas", position, "tags"),
+                f"replica {replica['region']} has {len(merged)} tags with the table's, but AWS "
+                f"allows at most {_MAX_TAGS} per resource",
+                "a replica's tags go over the table's: remove tags here or from the table",
+                key=True,
             )
 
 

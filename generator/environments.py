@@ -2,8 +2,9 @@
 
 The settings file declares them (``environments:``), each with overrides for every table:
 deletion protection, billing mode and capacity, autoscaling, replicas, point-in-time recovery,
-table class and tags. An environment's overrides are applied to each table file's data
-before it becomes a model, and the result passes the table rules again, so everything
+table class and tags; deletion protection, recovery and table class reach each replica too,
+over what it sets for itself. An environment's overrides are applied to each table file's
+data before it becomes a model, and the result passes the table rules again, so everything
 derived from a table (alarms, scaling targets, policies) follows the environment.
 
 Terraform cannot take lifecycle arguments such as ``prevent_destroy`` from a variable, so
@@ -54,11 +55,15 @@ class Environment:
         """A table file's data as this environment deploys it; ``data`` is left as it is."""
         result = copy.deepcopy(data)
         overrides = dict(self.overrides)
+        replicas = result.get("replicas", [])
         for key in ("deletion_protection", "point_in_time_recovery", "table_class"):
             if key in overrides:
                 result[key] = overrides[key]
+                for replica in replicas:  # a replica's own setting yields to the environment
+                    replica.pop(key, None)
         if overrides.get("point_in_time_recovery") is False:
-            result.pop("point_in_time_recovery_period_days", None)
+            for place in (result, *replicas):
+                place.pop("point_in_time_recovery_period_days", None)
         if overrides.get("replicas") is False:
             result.pop("replicas", None)
         scopes = [result, *result.get("global_secondary_indexes", [])]

@@ -94,6 +94,24 @@ class ProviderTarget:
         return self.supports("replica_contributor_insights")
 
     @property
+    def replica_block_keys(self) -> frozenset[str]:
+        """The replica keys of a table file (generator.replica_settings) that the replica
+        blocks of aws_dynamodb_table carry for this target; Contributor Insights, where a
+        target has it, is a resource of its own."""
+        block = {"region", "kms_key_arn", "point_in_time_recovery"}
+        if self.replica_deletion_protection:
+            block.add("deletion_protection")
+        return frozenset(block)
+
+    @property
+    def replica_keys_written(self) -> frozenset[str]:
+        """The replica keys the module writes for each replica: in its replica block, or,
+        for Contributor Insights, in a resource in the replica's region."""
+        insights = {"contributor_insights", "contributor_insights_mode"}
+        return self.replica_block_keys | (insights if self.replica_contributor_insights
+                                          else set())
+
+    @property
     def gsi_key_schema(self) -> bool:
         """Global secondary indexes are written with key_schema blocks, not hash_key and
         range_key, which the provider deprecates from the version that has the blocks."""
@@ -123,7 +141,10 @@ def table_features(table: Table, target: ProviderTarget) -> Iterator[str]:
         yield "multi_attribute_gsi_keys"
     if table.replica_contributor_insights and target.replica_contributor_insights:
         yield "replica_contributor_insights"
-    if table.contributor_insights_mode or table.contributor_insights_index_modes:
+    replica_modes = target.replica_contributor_insights and any(
+        entry.mode for entry in table.replica_contributor_insights)
+    if table.contributor_insights_mode or table.contributor_insights_index_modes \
+            or replica_modes:
         yield "contributor_insights_mode"
     if table.warm_throughput or any(g.warm_throughput for g in table.global_secondary_indexes):
         yield "warm_throughput"

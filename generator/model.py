@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator import keys
+from generator import keys, replica_settings
 from generator.actions import INDEX_ACTIONS, STREAM_ACTIONS
 from generator.alarms import Alarm, AlarmOutputs, alarm_outputs
 from generator.diagnostics import Diagnostic, DocPath
@@ -144,9 +144,44 @@ class WarmThroughput:
 
 @dataclass(frozen=True)
 class Replica:
+    """A replica of a global table, each setting its own or else the table's
+    (``generator.replica_settings``); ``overrides`` names the settings it states otherwise."""
+
     region: str
     kms_key_arn: str | None
     point_in_time_recovery: bool
+    point_in_time_recovery_period_days: int | None
+    table_class: str
+    contributor_insights: bool
+    contributor_insights_mode: str | None
+    max_read_request_units: int | None
+    deletion_protection: bool
+    tags: tuple[tuple[str, str], ...]
+    overrides: frozenset[str] = frozenset()
+
+    @property
+    def own_settings(self) -> tuple[str, ...]:
+        """The settings this replica states otherwise than the table, as the table file
+        writes them (``table_class: STANDARD``), in the schema's order; its recovery on or
+        off aside, which every replica shows."""
+        shown = []
+        for key in replica_settings.inherited():
+            if key in self.overrides and key != "point_in_time_recovery":
+                value = getattr(self, key)
+                if isinstance(value, bool):
+                    text = "true" if value else "false"
+                elif isinstance(value, tuple):
+                    text = "{" + ", ".join(f"{k}: {v}" for k, v in value) + "}"
+                else:
+                    text = str(value)
+                shown.append(f"{key}: {text}")
+        return tuple(shown)
+
+    @property
+    def recovery_period_days(self) -> int | None:
+        """The recovery period DynamoDB keeps for this replica: none while its recovery is
+        off."""
+        return self.point_in_time_recovery_period_days if self.point_in_time_recovery else None
 
 
 @dataclass(frozen=True)
@@ -397,6 +432,12 @@ class Table:
         return bool(self.replicas)
 
     @cached_property
+    def max_read_request_units(self) -> int | None:
+        """The table's on-demand read limit, which each replica takes unless it sets its own."""
+        return self.on_demand_throughput.max_read_request_units if self.on_demand_throughput \
+            else None
+
+    @cached_property
     def autoscaled_indexes(self) -> tuple[GlobalSecondaryIndex, ...]:
         return tuple(g for g in self.global_secondary_indexes if g.autoscaling)
 
@@ -446,13 +487,13 @@ class Table:
 
     @cached_property
     def replica_contributor_insights(self) -> tuple[ReplicaInsights, ...]:
-        """The table's Contributor Insights, and its indexes', in every replica's region: a
-        replica shares the table's name there, and the setting does not replicate."""
+        """Each replica's Contributor Insights, and the table's indexes', in every replica's
+        region: a replica shares the table's name there, and the setting does not replicate."""
         entries = []
         for replica in self.replicas:
-            if self.contributor_insights:
+            if replica.contributor_insights:
                 entries.append(ReplicaInsights(
-                    replica.region, replica.region, None, self.contributor_insights_mode))
+                    replica.region, replica.region, None, replica.contributor_insights_mode))
             entries += [
                 ReplicaInsights(f"{replica.region}/{index.name}", replica.region, index.name,
                                 index.contributor_insights_mode)
@@ -647,6 +688,21 @@ def _timeouts(raw: dict[str, Any] | None) -> Timeouts | None:
     return Timeouts(raw.get("create"), raw.get("update"), raw.get("delete"))
 
 
+def _replica(data: dict[str, Any], raw: dict[str, Any]) -> Replica:
+    own = replica_settings.with_table_settings(data, raw)
+    return Replica(
+        raw["region"], raw.get("kms_key_arn"), own["point_in_time_recovery"],
+        point_in_time_recovery_period_days=own["point_in_time_recovery_period_days"],
+        table_class=own["table_class"],
+        contributor_insights=own["contributor_insights"],
+        contributor_insights_mode=own["contributor_insights_mode"],
+        max_read_request_units=own["max_read_request_units"],
+        deletion_protection=own["deletion_protection"],
+        tags=tuple(sorted((own["tags"] or {}).items())),
+        overrides=replica_settings.overrides(data, raw),
+    )
+
+
 def _projection(raw: dict[str, Any]) -> Projection:
     return Projection(raw["projection"], tuple(raw.get("non_key_attributes", ())))
 
@@ -714,10 +770,7 @@ def build_table(
         autoscaling=_autoscaling(data.get("autoscaling")),
         on_demand_throughput=_on_demand(data.get("on_demand_throughput")),
         point_in_time_recovery_period_days=data.get("point_in_time_recovery_period_days"),
-        replicas=tuple(
-            Replica(r["region"], r.get("kms_key_arn"), r.get("point_in_time_recovery", pitr))
-            for r in data.get("replicas", [])
-        ),
+        replicas=tuple(_replica(data, r) for r in data.get("replicas", [])),
         contributor_insights=data["contributor_insights"],
         kinesis_stream_arn=data.get("kinesis_stream_arn"),
         resource_policy=(

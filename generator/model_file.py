@@ -53,6 +53,8 @@ class Field:
     default: Any = None
     shown: Callable[[Any], Any] | None = None
     as_map: bool = False  # pairs recorded as a JSON object (the tags)
+    # Recorded only where the value's ``overrides`` names it (a replica's own setting).
+    overridden: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Record:
 
     kind: type
     fields: tuple[Field, ...]
+    # Attributes of ``kind`` that are not deployed settings (what decides which are recorded).
+    unrecorded: frozenset[str] = frozenset()
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -95,7 +99,15 @@ ON_DEMAND_THROUGHPUT = Record(
     model.OnDemandThroughput, _same("max_read_request_units", "max_write_request_units"))
 WARM_THROUGHPUT = Record(
     model.WarmThroughput, _same("read_units_per_second", "write_units_per_second"))
-REPLICA = Record(model.Replica, _same("region", "kms_key_arn", "point_in_time_recovery"))
+# A replica's other settings are the table's unless it states its own: each is recorded
+# only where the replica's differs from the table's, so an absent one reads as the table's.
+REPLICA = Record(model.Replica, (
+    *_same("region", "kms_key_arn", "point_in_time_recovery"),
+    *(Field(name, name, name, overridden=True) for name in (
+        "point_in_time_recovery_period_days", "table_class", "contributor_insights",
+        "contributor_insights_mode", "max_read_request_units", "deletion_protection")),
+    Field("tags", "tags", "tags", overridden=True, as_map=True),
+), unrecorded=frozenset({"overrides"}))
 IMPORT_SOURCE = Record(model.ImportSource, (
     *_same("bucket", "key_prefix", "bucket_owner", "input_format", "input_compression_type"),
     Field("csv_delimiter", "csv_delimiter", "csv.delimiter"),
@@ -165,6 +177,8 @@ def table_snapshot(table: Table) -> Snapshot:
 
 def _recorded(record: Record, value: object) -> Iterator[tuple[Field, Any]]:
     for entry in record.fields:
+        if entry.overridden and entry.attribute not in getattr(value, "overrides", ()):
+            continue
         found = getattr(value, entry.attribute)
         if not entry.when_set or found != entry.default:
             yield entry, found

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import model_file, sequencing
+from generator.features import ProviderTarget, default_target
 from generator.invocation import MODULE_COMMAND
 from generator.model import Project, Table
 from generator.model_file import (
@@ -191,7 +192,11 @@ def _gsi_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
     yield from creates
 
 
-def _replica_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operation]:
+def _replica_changes(
+    old: Snapshot, new: Snapshot, target: ProviderTarget,
+) -> Iterator[Change | Operation | str]:
+    """The replicas' changes and CloudFormation's operations on them, and a note for each
+    replica whose changed settings the Terraform module cannot write."""
     before = _by_name(old["replicas"], "region")
     after = _by_name(new["replicas"], "region")
     if bool(before) != bool(after):
@@ -206,7 +211,18 @@ def _replica_changes(old: Snapshot, new: Snapshot) -> Iterator[Change | Operatio
         was, now = before.get(region), after.get(region)
         if was == now:
             continue
-        yield Change(f"replicas[{region}]", show("replica", was), show("replica", now))
+        # A replica's own setting that its replica block does not carry (its table class,
+        # tags, Contributor Insights...) leaves aws_dynamodb_table as it is.
+        changed = {k for k in (was or {}).keys() | (now or {}).keys()
+                   if (was or {}).get(k) != (now or {}).get(k)}
+        yield Change(f"replicas[{region}]", show("replica", was), show("replica", now),
+                     terraform_ignores=bool(was and now)
+                     and not changed & target.replica_block_keys)
+        unwritten = sorted(changed - target.replica_keys_written) if was and now else []
+        if unwritten:
+            yield (f"Terraform: the module does not write {', '.join(unwritten)} of the "
+                   f"replica in {region} (provider target {target.major}; `build` warns), so "
+                   "only CloudFormation changes that replica")
         if was is None:
             yield Operation("create", "replica", region)
         elif now is None:
@@ -228,8 +244,12 @@ def _compared_fields(old: Snapshot, new: Snapshot) -> list[str]:
     return [f for f in new if f in old and model_file.compared(TABLE, f)]
 
 
-def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> TablePlan:
-    """How one table changes between two snapshots; None means absent on that side."""
+def diff_snapshots(
+    key: str, old: Snapshot | None, new: Snapshot | None, target: ProviderTarget | None = None,
+) -> TablePlan:
+    """How one table changes between two snapshots; None means absent on that side.
+    ``target``: the provider target of the Terraform module (default: the settings
+    schema's), which decides what of a replica its replica block carries."""
     if new is None:
         if old is None:
             raise ValueError("diff_snapshots needs at least one table")
@@ -240,6 +260,7 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
     old, new = model_file.with_defaults(old, new)
     changes: list[Change] = []
     operations: list[Operation] = []
+    replica_notes: list[str] = []
     for field in _compared_fields(old, new):
         if old[field] == new[field]:
             continue
@@ -247,12 +268,16 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
             changes += _lsi_changes(old, new)
             continue
         if field in ("global_secondary_indexes", "replicas"):
-            split = _gsi_changes if field == "global_secondary_indexes" else _replica_changes
-            for item in split(old, new):
+            items: Iterator[Change | Operation | str] = (
+                _gsi_changes(old, new) if field == "global_secondary_indexes"
+                else _replica_changes(old, new, target or default_target()))
+            for item in items:
                 if isinstance(item, Change):
                     changes.append(item)
-                else:
+                elif isinstance(item, Operation):
                     operations.append(item)
+                else:
+                    replica_notes.append(item)
             continue
         retyped = field in ("partition_key", "sort_key") and bool(
             old[field] and new[field] and old[field]["name"] == new[field]["name"])
@@ -275,6 +300,7 @@ def diff_snapshots(key: str, old: Snapshot | None, new: Snapshot | None) -> Tabl
         action = Action.UPDATE
     else:
         action = Action.UNCHANGED
+    notes += replica_notes
     if not new["deletion_protection"]:
         notes.append(protection_note(new))
     found: list[Finding] = []
@@ -367,8 +393,8 @@ def diff(
         moved = renames(old, after)
         gone = set(moved.values())
         tables = tuple(
-            _renamed(k, moved[k], old[moved[k]], after[k]) if k in moved
-            else diff_snapshots(k, old.get(k), after.get(k))
+            _renamed(k, moved[k], old[moved[k]], after[k], new.provider) if k in moved
+            else diff_snapshots(k, old.get(k), after.get(k), new.provider)
             for k in sorted((old.keys() - gone) | after.keys())
         )
     except (KeyError, TypeError, AttributeError) as exc:
@@ -379,8 +405,10 @@ def diff(
     return Plan(against, tables, notes)
 
 
-def _renamed(key: str, was: str, old: Snapshot, new: Snapshot) -> TablePlan:
-    plan = diff_snapshots(key, old, new)
+def _renamed(
+    key: str, was: str, old: Snapshot, new: Snapshot, target: ProviderTarget,
+) -> TablePlan:
+    plan = diff_snapshots(key, old, new, target)
     if plan.action is Action.REPLACE:
         return plan
     moved = sequencing.RENAMED.finding(

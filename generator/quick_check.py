@@ -14,9 +14,11 @@ from typing import Any
 
 Check = Callable[[Any], bool]
 
-# Keywords that describe a schema and never make a document invalid.
+# Keywords that describe a schema and never make a document invalid (``x-default-from``:
+# the table setting a replica's takes when it states none, generator.replica_settings).
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "title", "description", "default", "examples", "x-hint"}
+    {"$schema", "$id", "$comment", "title", "description", "default", "examples", "x-hint",
+     "x-default-from"}
 )
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),

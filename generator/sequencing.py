@@ -197,6 +197,19 @@ def _table_class(key: str, old: Snapshot, new: Snapshot) -> Iterator[Found]:
             f"{old['table_class']} -> {new['table_class']} applies to the table and every "
             "index; DynamoDB runs it in the background while the table stays available",
         )
+    # A replica that states its own class (model.json records it only then) changes alone.
+    before = {r["region"]: r for r in old.get("replicas", [])}
+    for replica in new.get("replicas", []):
+        was = before.get(replica["region"])
+        if was is None or "table_class" not in was.keys() | replica.keys():
+            continue
+        classes = (was.get("table_class", old["table_class"]),
+                   replica.get("table_class", new["table_class"]))
+        if classes[0] != classes[1]:
+            yield Found(
+                f"the replica in {replica['region']}: {classes[0]} -> {classes[1]}; DynamoDB "
+                "runs it in the background while the replica stays available",
+            )
 
 
 @_rule("P109", "a replica's encryption key changes: the replica is recreated",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from generator import keys
+from generator import keys, replica_settings
 from generator.checks import table_rule
 from generator.diagnostics import Diagnostic, DocPath, Problem, RuleCode
 from generator.features import FEATURES, ProviderTarget
@@ -70,6 +70,15 @@ def _insights_modes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, A
     for position, index in enumerate(data.get("global_secondary_indexes", [])):
         if "contributor_insights_mode" in index:
             yield ("global_secondary_indexes", position, "contributor_insights_mode"), index
+
+
+def _replica_insights_modes(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Each replica that states its own contributor_insights_mode: the mode's path, and the
+    replica with its Contributor Insights resolved (its own, else the table's)."""
+    for position, replica in enumerate(data.get("replicas", [])):
+        if "contributor_insights_mode" in replica:
+            yield (("replicas", position, "contributor_insights_mode"),
+                   replica_settings.with_table_settings(data, replica))
 
 
 def _consistency_uses(data: dict[str, Any]) -> Iterator[tuple[str, DocPath]]:
@@ -269,11 +278,12 @@ def _one_region_set(doc: Document) -> Iterator[Problem]:
 
 @table_rule(
     "E608",
-    "`contributor_insights_mode` goes with `contributor_insights: true` on the same table or "
-    "index",
+    "`contributor_insights_mode` goes with `contributor_insights: true` on the same table, "
+    "index or replica (a replica's own, else the table's)",
 )
 def _insights_mode_needs_insights(doc: Document) -> Iterator[Problem]:
-    for path, place in _insights_modes(doc.data):
+    places = [*_insights_modes(doc.data), *_replica_insights_modes(doc.data)]
+    for path, place in places:
         if place.get("contributor_insights") is not True:
             yield Problem(
                 path,

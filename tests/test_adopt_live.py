@@ -281,8 +281,10 @@ def test_the_aws_managed_key_and_settings_moto_cannot_hold_are_read_from_the_api
                                     "StreamViewType": "NEW_AND_OLD_IMAGES"},
             "SSEDescription": {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key},
             "TableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"},
-            "Replicas": [{"RegionName": REGION}, {"RegionName": "eu-west-1",
-                                                  "KMSMasterKeyId": key}]}})
+            "Replicas": [{"RegionName": REGION}, {
+                "RegionName": "eu-west-1", "KMSMasterKeyId": key,
+                "ReplicaTableClassSummary": {"TableClass": "STANDARD"},
+                "OnDemandThroughputOverride": {"MaxReadRequestUnits": 100}}]}})
         db.add_response("describe_contributor_insights",
                         {"TableName": "tbl", "IndexName": "by-at",
                          "ContributorInsightsStatus": "ENABLED"})
@@ -298,6 +300,13 @@ def test_the_aws_managed_key_and_settings_moto_cannot_hold_are_read_from_the_api
             other.add_response("describe_continuous_backups", {"ContinuousBackupsDescription": {
                 "ContinuousBackupsStatus": "ENABLED",
                 "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}})
+            replica_arn = arn.replace(REGION, "eu-west-1")
+            other.add_response("describe_table", {"Table": {
+                "TableName": "tbl", "TableArn": replica_arn, "DeletionProtectionEnabled": True}})
+            other.add_response("list_tags_of_resource", {"Tags": [
+                {"Key": "site", "Value": "dublin"}, {"Key": "aws:region", "Value": "x"}]})
+            other.add_response("describe_contributor_insights", {
+                "TableName": "tbl", "ContributorInsightsStatus": "DISABLED"})
             db.add_response("describe_contributor_insights", {
                 "TableName": "tbl", "ContributorInsightsStatus": "ENABLED"})
             db.add_response("describe_kinesis_streaming_destination", {
@@ -315,9 +324,12 @@ def test_the_aws_managed_key_and_settings_moto_cannot_hold_are_read_from_the_api
     assert doc["global_secondary_indexes"][0]["contributor_insights"] is True
     assert doc["contributor_insights"] is True
     assert doc["kinesis_stream_arn"] == stream
-    assert doc["replicas"] == [{"region": "eu-west-1", "kms_key_arn": key,
-                                "point_in_time_recovery": False}]
-    assert table.notes == []
+    # The replica's own settings, read in its region: those that differ from the table's.
+    assert doc["replicas"] == [{
+        "region": "eu-west-1", "kms_key_arn": key, "point_in_time_recovery": False,
+        "table_class": "STANDARD", "contributor_insights": False,
+        "max_read_request_units": 100, "deletion_protection": True, "tags": {"site": "dublin"}}]
+    assert [note.at for note in table.notes] == ["tags"]  # the replica's aws:region tag
 
 
 def test_import_compares_the_adopted_files_with_the_live_tables_and_finds_no_difference(

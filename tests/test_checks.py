@@ -448,6 +448,93 @@ point_in_time_recovery_period_days: 7
     ]
 
 
+def test_e115_a_replica_recovery_period_with_that_replica_s_recovery_off(
+    tmp_path: Path,
+) -> None:
+    found = one_table(tmp_path, BASE + """\
+stream: NEW_AND_OLD_IMAGES
+replicas:
+  - region: eu-west-1
+    point_in_time_recovery: false
+    point_in_time_recovery_period_days: 7
+  - region: eu-west-3
+    point_in_time_recovery_period_days: 7
+""")
+    assert found == [
+        "t.yaml:7:5: E115 replicas[0].point_in_time_recovery_period_days: a recovery period is "
+        "set but point_in_time_recovery is false for this replica; remove "
+        "point_in_time_recovery_period_days, or turn point-in-time recovery on"
+    ]
+
+
+def test_e115_a_replica_takes_the_table_s_recovery_off_unless_it_turns_its_own_on(
+    tmp_path: Path,
+) -> None:
+    found = one_table(tmp_path, BASE + """\
+stream: NEW_AND_OLD_IMAGES
+point_in_time_recovery: false
+replicas:
+  - region: eu-west-1
+    point_in_time_recovery_period_days: 7
+  - region: eu-west-3
+    point_in_time_recovery: true
+    point_in_time_recovery_period_days: 7
+""")
+    assert found == [
+        "t.yaml:7:5: E115 replicas[0].point_in_time_recovery_period_days: a recovery period is "
+        "set but point_in_time_recovery is false for this replica; remove "
+        "point_in_time_recovery_period_days, or turn point-in-time recovery on"
+    ]
+
+
+def test_the_tag_rules_check_the_tags_a_replica_sets_for_itself(tmp_path: Path) -> None:
+    found = one_table(tmp_path, BASE + """\
+stream: NEW_AND_OLD_IMAGES
+tags: {Team: core}
+replicas:
+  - region: eu-west-1
+    tags: {'aws:site': x, team: y, site: 'a;b'}
+""")
+    assert found == [
+        "t.yaml:7:12: E150 replicas[0].tags[\"aws:site\"]: the tag key 'aws:site' uses the "
+        "reserved prefix 'aws:'; AWS reserves tags starting with 'aws:'; choose another key",
+        "t.yaml:7:27: E151 replicas[0].tags.team: the tag key 'team' differs from 'Team' only "
+        "in letter case; use one spelling: IAM and cost allocation read tag keys without case, "
+        "and cfn-lint reports such keys as duplicates",
+        "t.yaml:7:42: E110 replicas[0].tags.site: the tag value 'a;b' has a character AWS does "
+        "not allow; tag values may contain letters, digits, spaces and _ . : / = + - @",
+    ]
+
+
+def test_e609_a_replica_with_more_than_50_tags_with_the_table_s(tmp_path: Path) -> None:
+    table_tags = ", ".join(f"t{n}: v" for n in range(30))
+    replica_tags = ", ".join(f"r{n}: v" for n in range(21))
+    found = one_table(tmp_path, BASE + f"""\
+stream: NEW_AND_OLD_IMAGES
+tags: {{{table_tags}}}
+replicas:
+  - region: eu-west-1
+    tags: {{t0: w, {replica_tags}}}
+""")
+    assert found == [
+        "t.yaml:7:5: E609 replicas[0].tags: replica eu-west-1 has 51 tags with the table's, but "
+        "AWS allows at most 50 per resource; a replica's tags go over the table's: remove tags "
+        "here or from the table"
+    ]
+
+
+def test_a_replica_within_50_tags_with_the_table_s_has_no_problem(tmp_path: Path) -> None:
+    table_tags = ", ".join(f"t{n}: v" for n in range(30))
+    replica_tags = ", ".join(f"t{n}: w" for n in range(20)) + ", r0: v"
+    assert one_table(tmp_path, BASE + f"""\
+stream: NEW_AND_OLD_IMAGES
+tags: {{{table_tags}}}
+replicas:
+  - region: eu-west-1
+    tags: {{{replica_tags}}}
+""") == []
+
+
 def test_e157_csv_options_for_another_input_format(tmp_path: Path) -> None:
     found = one_table(tmp_path, BASE + """\
 import_from_s3:
@@ -1282,6 +1369,25 @@ def test_e607_the_witness_in_a_replica_region(tmp_path: Path) -> None:
     assert [f.split(": E607 ")[1] for f in found] == [
         "witness_region: the witness region us-east-2 is also a replica's; choose a witness "
         "region without a replica"]
+
+
+def test_e608_a_replica_s_mode_needs_its_own_or_the_table_s_contributor_insights(
+    tmp_path: Path,
+) -> None:
+    found = one_table(tmp_path, BASE + """\
+stream: NEW_AND_OLD_IMAGES
+replicas:
+  - region: eu-west-1
+    contributor_insights_mode: THROTTLED_KEYS
+  - region: eu-west-3
+    contributor_insights: true
+    contributor_insights_mode: THROTTLED_KEYS
+""")
+    assert found == [
+        "t.yaml:6:32: E608 replicas[0].contributor_insights_mode: contributor_insights_mode "
+        "THROTTLED_KEYS is set, but Contributor Insights is off here; add "
+        "'contributor_insights: true' beside it, or remove the mode"
+    ]
 
 
 def test_e608_a_contributor_insights_mode_without_contributor_insights(tmp_path: Path) -> None:

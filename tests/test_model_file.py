@@ -20,7 +20,8 @@ def _problems(record: Record) -> list[str]:
     """What does not match between a field list and its model class."""
     attributes = {f.name for f in dataclasses.fields(record.kind)}
     listed = [entry.attribute for entry in record.fields]
-    unlisted = attributes - set(listed) - (NOT_RECORDED if record.kind is TABLE.kind else set())
+    unlisted = attributes - set(listed) - record.unrecorded - (
+        NOT_RECORDED if record.kind is TABLE.kind else set())
     return [f"{record.kind.__name__}.{name}: no such attribute" for name in listed
             if name not in attributes] + [
         f"{record.kind.__name__}.{name}: deployed, but not in the field list"

@@ -78,6 +78,18 @@ KINDS: list[tuple[str, str, str | None]] = [
     ("replica key", ENCRYPTED, KEYED),
     ("replica point-in-time recovery", REPLICATED, REPLICATED.replace(
         "  - region: eu-west-1\n", "  - region: eu-west-1\n    point_in_time_recovery: false\n")),
+    *((f"replica {kind}", REPLICATED, REPLICATED.replace(
+        "  - region: eu-west-1\n", f"  - region: eu-west-1\n    {setting}\n"))
+      for kind, setting in (
+          ("table class", "table_class: STANDARD_INFREQUENT_ACCESS"),
+          ("recovery period", "point_in_time_recovery_period_days: 7"),
+          ("contributor insights", "contributor_insights: true"),
+          ("contributor insights mode",
+           "contributor_insights: true\n    contributor_insights_mode: THROTTLED_KEYS"),
+          ("read limit", "max_read_request_units: 100"),
+          ("deletion protection", "deletion_protection: false"),
+          ("tags", "tags: {site: dublin}"),
+      )),
     ("made global", SINGLE, REPLICATED),
     ("table file removed", BASE, None),
 ]

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import replica_settings
 from generator.invocation import Exit
+from generator.validate import inlined_schema
 
 # Tag keys that AWS sets itself and that no one may declare (E110 refuses them).
 RESERVED_TAG_PREFIX = "aws:"
@@ -106,6 +108,42 @@ def split_tags(table: Adopted, tags: dict[str, str]) -> dict[str, str]:
             "themselves): " + ", ".join(f"{k}={tags[k]}" for k in reserved),
         )
     return {k: v for k, v in sorted(tags.items()) if k not in reserved}
+
+
+def _table_value(document: Mapping[str, Any], key: str) -> Any:
+    """The table's value of what replica key ``key`` defaults to, the schema's default where
+    the document being written leaves it out."""
+    found = replica_settings.table_setting(document, key)
+    if found is not None:
+        return found
+    path = replica_settings.inherited()[key]
+    return inlined_schema()["properties"][path[0]].get("default") if len(path) == 1 else None
+
+
+def replica_own(table: Adopted, region: str, stated: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the replica in ``region`` that differ from its table's (the document
+    being written), by replica key: what the table file writes in that replica's entry.
+    ``stated`` holds what was read of the replica; a key left out of it was not read."""
+    own: dict[str, Any] = {}
+    for key in replica_settings.inherited():
+        if key not in stated:
+            continue
+        value, of_table = stated[key], _table_value(table.document, key)
+        if key == "tags":
+            missing = sorted(set(of_table or {}) - set(value))
+            if missing:
+                table.note("replicas", f"replica {region} lacks the table's tags "
+                           f"{', '.join(missing)}; a replica's tags go over the table's, so "
+                           "the file gives it them")
+            value = {k: v for k, v in value.items() if (of_table or {}).get(k) != v}
+            if value:
+                own[key] = value
+        elif value is None and of_table is not None:
+            table.note("replicas", f"replica {region} has no {key} where the table has "
+                       f"{of_table}: the file gives it the table's")
+        elif value != of_table:
+            own[key] = value
+    return own
 
 
 def key_of(name: str, types: dict[str, str]) -> dict[str, str]:

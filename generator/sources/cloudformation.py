@@ -22,6 +22,7 @@ from generator.sources import (
     file_stem,
     key_of,
     projection,
+    replica_own,
     snake_case,
     split_tags,
     strip_affixes,
@@ -406,15 +407,12 @@ class _Reader:
             key = (replica.get("SSESpecification") or {}).get("KMSMasterKeyId")
             if key:
                 entry["kms_key_arn"] = key
-            spec = replica.get("PointInTimeRecoverySpecification") or {}
-            if _true(spec.get("PointInTimeRecoveryEnabled")) != doc["point_in_time_recovery"]:
-                entry["point_in_time_recovery"] = _true(spec.get("PointInTimeRecoveryEnabled"))
-            for setting in ("Tags", "TableClass", "DeletionProtectionEnabled",
-                            "ContributorInsightsSpecification", "ReadOnDemandThroughputSettings",
-                            "GlobalSecondaryIndexes"):
-                if replica.get(setting) != primary.get(setting):
-                    table.note("replicas", f"replica {entry['region']}: its {setting} differs "
-                               "from the table's; table files give replicas the table's")
+            entry.update(replica_own(table, entry["region"],
+                                     _replica_settings(table, entry["region"], replica)))
+            if replica.get("GlobalSecondaryIndexes") != primary.get("GlobalSecondaryIndexes"):
+                table.note("replicas", f"replica {entry['region']}: its GlobalSecondaryIndexes "
+                           "differ from the table's; table files give replicas the table's "
+                           "index settings")
             replicas.append(entry)
         if replicas:
             doc["replicas"] = replicas
@@ -548,6 +546,43 @@ _AT = {
     "KinesisStreamSpecification": "kinesis_stream_arn", "ResourcePolicy": "resource_policy",
     "ImportSourceSpecification": "import_from_s3", "Tags": "tags", "Replicas": "replicas",
 }
+
+
+def _replica_settings(table: Adopted, region: str, replica: dict[str, Any]) -> dict[str, Any]:
+    """A ReplicaSpecification's settings by replica key; the table's own (``table``'s
+    document) decide only what cannot be stated and gets a note."""
+    doc = table.document
+    recovery = replica.get("PointInTimeRecoverySpecification") or {}
+    insights: dict[str, Any] = {}
+    _insights(insights, replica.get("ContributorInsightsSpecification"))
+    stated: dict[str, Any] = {
+        "point_in_time_recovery": _true(recovery.get("PointInTimeRecoveryEnabled")),
+        "contributor_insights": bool(insights),  # _insights fills it in only when enabled
+        "deletion_protection": _true(replica.get("DeletionProtectionEnabled")),
+        "tags": split_tags(table, _tag_map(replica.get("Tags"))),
+    }
+    if replica.get("TableClass"):
+        stated["table_class"] = replica["TableClass"]
+    cannot = []
+    if recovery.get("RecoveryPeriodInDays"):
+        stated["point_in_time_recovery_period_days"] = int(recovery["RecoveryPeriodInDays"])
+    elif stated["point_in_time_recovery"] and doc.get("point_in_time_recovery_period_days"):
+        cannot.append("DynamoDB's recovery period, where the table's is "
+                      f"{doc['point_in_time_recovery_period_days']} days")
+    if "contributor_insights_mode" in insights:
+        stated["contributor_insights_mode"] = insights["contributor_insights_mode"]
+    elif insights and doc.get("contributor_insights_mode"):
+        cannot.append("DynamoDB's Contributor Insights mode, where the table's is "
+                      f"{doc['contributor_insights_mode']}")
+    read = (replica.get("ReadOnDemandThroughputSettings") or {}).get("MaxReadRequestUnits")
+    if read:
+        stated["max_read_request_units"] = int(read)
+    elif (doc.get("on_demand_throughput") or {}).get("max_read_request_units"):
+        cannot.append("no read limit, where the table has one")
+    for what in cannot:
+        table.note("replicas", f"replica {region} has {what}: the file gives it the table's; "
+                   "state the replica's own in its entry")
+    return stated
 
 
 def _true(value: Any) -> bool:

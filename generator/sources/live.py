@@ -19,6 +19,7 @@ from generator.sources import (
     file_stem,
     key_of,
     projection,
+    replica_own,
     split_tags,
     strip_affixes,
 )
@@ -191,8 +192,9 @@ def _gsis(clients: Clients, table: Adopted, raw: dict[str, Any], types: dict[str
     return found
 
 
-def _replicas(clients: Clients, table: Adopted, raw: dict[str, Any],
-              pitr: bool) -> list[dict[str, Any]]:
+def _replicas(clients: Clients, table: Adopted, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The replicas of a global table, each with the settings it has otherwise than the
+    table (read in the replica's own region, where the replica has the table's name)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     found = []
@@ -203,21 +205,37 @@ def _replicas(clients: Clients, table: Adopted, raw: dict[str, Any],
         entry: dict[str, Any] = {"region": region}
         if replica.get("KMSMasterKeyId"):
             entry["kms_key_arn"] = replica["KMSMasterKeyId"]
+        stated: dict[str, Any] = {}
+        if replica.get("ReplicaTableClassSummary", {}).get("TableClass"):
+            stated["table_class"] = replica["ReplicaTableClassSummary"]["TableClass"]
+        read = replica.get("OnDemandThroughputOverride", {}).get("MaxReadRequestUnits")
+        if read and read > 0:
+            stated["max_read_request_units"] = int(read)
+        dynamodb = clients.get("dynamodb", region)
         try:
-            backups = clients.get("dynamodb", region).describe_continuous_backups(
+            backups = dynamodb.describe_continuous_backups(
                 TableName=raw["TableName"])["ContinuousBackupsDescription"]
             status = backups.get("PointInTimeRecoveryDescription", {})
-            replica_pitr = status.get("PointInTimeRecoveryStatus") == "ENABLED"
-            if replica_pitr != pitr:
-                entry["point_in_time_recovery"] = replica_pitr
+            stated["point_in_time_recovery"] = status.get("PointInTimeRecoveryStatus") == "ENABLED"
+            if stated["point_in_time_recovery"] and status.get("RecoveryPeriodInDays"):
+                stated["point_in_time_recovery_period_days"] = status["RecoveryPeriodInDays"]
+            own = dynamodb.describe_table(TableName=raw["TableName"])["Table"]
+            stated["deletion_protection"] = bool(own.get("DeletionProtectionEnabled", False))
+            stated["tags"] = split_tags(table, _tags(dynamodb, own["TableArn"]))
         except (BotoCoreError, ClientError) as error:
-            table.note("replicas", f"recovery setting of the replica in {region} not read "
-                       f"({error}); written as the table's")
-        extra = sorted(k for k in ("ProvisionedThroughputOverride", "OnDemandThroughputOverride",
-                                   "GlobalSecondaryIndexes") if replica.get(k))
+            table.note("replicas", f"settings of the replica in {region} not read ({error}); "
+                       "written as the table's")
+        insights = _optional(table, "replicas", dynamodb.describe_contributor_insights,
+                             ("ResourceNotFoundException",), TableName=raw["TableName"])
+        if insights is not None:
+            stated["contributor_insights"] = insights.get("ContributorInsightsStatus") in (
+                "ENABLED", "ENABLING")
+        entry.update(replica_own(table, region, stated))
+        extra = sorted(k for k in ("ProvisionedThroughputOverride", "GlobalSecondaryIndexes")
+                       if replica.get(k))
         if extra:
             table.note("replicas", f"replica {region} overrides {', '.join(extra)}; table "
-                       "files give every replica the table's settings")
+                       "files give every replica the table's index and capacity settings")
         found.append(entry)
     return found
 
@@ -276,8 +294,9 @@ def read_table(clients: Clients, name: str, prefix: str, suffix: str) -> Adopted
     if doc["point_in_time_recovery"] and period and period != 35:
         doc["point_in_time_recovery_period_days"] = period
     doc["deletion_protection"] = bool(raw.get("DeletionProtectionEnabled", False))
-    if replicas := _replicas(clients, table, raw, doc["point_in_time_recovery"]):
-        doc["replicas"] = replicas
+    # The replicas' place in the file; they are read once the table's own settings are,
+    # which each replica takes unless it has its own.
+    doc["replicas"] = []
     if _contributor_insights(clients, table, name):
         doc["contributor_insights"] = True
     _kinesis(dynamodb, table, name)
@@ -285,6 +304,10 @@ def read_table(clients: Clients, name: str, prefix: str, suffix: str) -> Adopted
     tags = _tags(dynamodb, raw["TableArn"])
     if tags := split_tags(table, tags):
         doc["tags"] = tags
+    if not (replicas := _replicas(clients, table, raw)):
+        del doc["replicas"]
+    else:
+        doc["replicas"] = replicas
     if raw.get("MultiRegionConsistency") == "STRONG":
         table.note("replicas", "multi-Region strong consistency; table files make eventually "
                    "consistent global tables")

@@ -23,6 +23,7 @@ from generator.sources import (
     key_of,
     projection,
     read_json,
+    replica_own,
     split_tags,
     strip_affixes,
 )
@@ -100,6 +101,8 @@ class _Reader:
         self.config = _configured(document.get("configuration", {}))
         # (line, about a table setting): resources of other types hold none.
         self.summary: list[tuple[str, bool]] = []
+        # By table: the replica regions with Contributor Insights on, and each one's mode.
+        self.replica_insights: dict[str, dict[str, str | None]] = {}
 
     def read(self) -> list[Adopted]:
         tables: dict[str, Adopted] = {}
@@ -118,7 +121,23 @@ class _Reader:
         for resource in self.resources:
             if resource["type"] in _HELPERS:
                 self._helper(resource, tables, names)
+        for table in tables.values():
+            self._replica_insights(table)
         return sorted(tables.values(), key=lambda t: t.file_stem)
+
+    def _replica_insights(self, table: Adopted) -> None:
+        """Each replica's Contributor Insights, where the module turns them on per replica
+        region (provider 6); a module without such resources leaves the replicas the
+        table's, as the table file it came from did."""
+        found = self.replica_insights.get(table.file_stem)
+        if found is None:
+            return
+        for entry in table.document.get("replicas", []):
+            region = entry["region"]
+            stated: dict[str, Any] = {"contributor_insights": region in found}
+            if region in found:
+                stated["contributor_insights_mode"] = found[region]
+            entry.update(replica_own(table, region, stated))
 
     def _table(self, resource: dict[str, Any]) -> Adopted:
         values = resource.get("values", {})
@@ -198,8 +217,10 @@ class _Reader:
             entry = {"region": raw["region_name"]}
             if raw.get("kms_key_arn"):
                 entry["kms_key_arn"] = raw["kms_key_arn"]
-            if bool(raw.get("point_in_time_recovery")) != doc["point_in_time_recovery"]:
-                entry["point_in_time_recovery"] = bool(raw.get("point_in_time_recovery"))
+            stated = {"point_in_time_recovery": bool(raw.get("point_in_time_recovery"))}
+            if raw.get("deletion_protection_enabled") is not None:  # provider 6.9 and later
+                stated["deletion_protection"] = bool(raw["deletion_protection_enabled"])
+            entry.update(replica_own(table, entry["region"], stated))
             replicas.append(entry)
         if replicas:
             doc["replicas"] = replicas
@@ -257,16 +278,20 @@ class _Reader:
         if kind == "aws_dynamodb_contributor_insights" and values.get("region") in {
             replica.get("region") for replica in doc.get("replicas", [])
         }:
-            # A provider 6 module turns the table's Contributor Insights on in each replica's
-            # region too; the resource in the table's own region says what the file holds.
+            # A provider 6 module turns Contributor Insights on in each replica's region that
+            # has it; an index's is the index's everywhere, said by the table's own region.
+            if not values.get("index_name"):
+                found = self.replica_insights.setdefault(table.file_stem, {})
+                found[values["region"]] = values.get("mode")
             return
         if kind == "aws_dynamodb_contributor_insights":
+            place = doc
             if values.get("index_name"):
-                for index in doc.get("global_secondary_indexes", []):
-                    if index["name"] == values["index_name"]:
-                        index["contributor_insights"] = True
-            else:
-                doc["contributor_insights"] = True
+                place = next((index for index in doc.get("global_secondary_indexes", [])
+                              if index["name"] == values["index_name"]), {})
+            place["contributor_insights"] = True
+            if values.get("mode"):  # provider 6.11 and later
+                place["contributor_insights_mode"] = values["mode"]
         elif kind == "aws_dynamodb_kinesis_streaming_destination":
             if "kinesis_stream_arn" in doc:
                 table.note("kinesis_stream_arn", f"a second Kinesis destination "

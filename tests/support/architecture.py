@@ -52,6 +52,8 @@ STAGES: dict[str, str] = {
     "generator.settings": "validate",
     # Reads the settings schema's default provider.
     "generator.features": "validate",
+    # Reads the table schema's x-default-from of each replica key.
+    "generator.replica_settings": "validate",
     "generator.checks": "checks",
     "generator.checks_keys": "checks",
     "generator.checks_project": "checks",
