@@ -16,7 +16,7 @@ the facts every stage reads (tests/test_architecture.py holds each module to thi
   pattern_checks_examples, pattern_checks_warnings, pattern_facts, target_checks
 - model: alarm_checks, alarms, model, model_file, replica_gaps, stacks
 - render: cloudformation_limits, filters, render
-- write: writer
+- write: freshness, writer
 - commands: adopt, baseline, deployed, lint_shapes, moves, pipeline, plan, plan_report,
   plan_wording, replay, replay_judge, scaffold, sequencing, sources, tablefile,
   template_structure, verify, workbench

@@ -13,6 +13,7 @@ from generator.cli_args import parser
 from generator.invocation import COMMAND, MODULE_COMMAND, Exit
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
+    from generator import verify
     from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
@@ -95,6 +96,7 @@ def _where(args: argparse.Namespace) -> Any:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None, *, prog: str | None = None) -> int:
     """Run one command; ``prog`` is how the user called the tool (default: as invoked)."""
+    began = time.monotonic()
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     prog = prog or _invoked_as(argv)
@@ -110,29 +112,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return Exit.OK
     # Imported here so that `--help` and argument errors stay fast.
     from generator.diagnostics import InputError
-    from generator.pipeline import load_project
 
-    try:
-        project = load_project(args.schemas, Path.cwd(), jobs=args.jobs,
-                               settings_file=args.settings)
-    except InputError as error:
-        return _invalid(error, err, args.command)
-    for warning in project.warnings:
-        print(warning.format(), file=err)
-    if project.warnings and getattr(args, "strict", False):
-        written = "; nothing was written" if args.command == "build" else ""
-        print(f"{_count(len(project.warnings), 'warning')} and --strict{written}", file=err)
-        return Exit.INVALID
+    if args.command == "verify":
+        return _verify_command(args, out, err, began)
+    loaded = _load(args, err)
+    if isinstance(loaded, Exit):
+        return loaded
+    project = loaded
     if args.command == "validate":
         tables = len(project.tables)
         print(f"{_count(tables, 'table file')} {'is' if tables == 1 else 'are'} valid", file=out)
         return Exit.OK
-    if args.command == "verify":
-        try:
-            return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict,
-                           full_lint=args.full_lint)
-        except InputError as error:  # a stack over a CloudFormation quota
-            return _invalid(error, err, args.command)
     if args.command == "export":
         from generator import workbench
 
@@ -155,7 +145,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return Exit.INVALID
     try:
         return _build(project, args.out, args.check, out, err, jobs=args.jobs,
-                      diff=args.diff, prog=prog, schemas_dir=args.schemas)
+                      diff=args.diff, prog=prog, schemas_dir=args.schemas,
+                      inputs=_inputs(args))
     except InputError as error:  # a stack over a CloudFormation quota
         return _invalid(error, err, args.command)
 
@@ -209,17 +200,80 @@ def _import(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO
     return Exit.OK
 
 
-def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: int | None,
-            strict: bool, full_lint: bool) -> Exit:
-    """Each check's outcome as it comes, then a summary."""
+def _inputs(args: argparse.Namespace) -> str | None:
+    """The digest of what the command reads (generator.freshness); none without a folder
+    of table files, which loading then words as an error."""
+    from generator.freshness import inputs_digest
+
+    if not args.schemas.is_dir():
+        return None
+    try:
+        return inputs_digest(args.schemas, args.settings, Path.cwd())
+    except OSError:
+        return None
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> Project | Exit:
+    """The project of the table files, its warnings printed; or the exit code when they do
+    not load, or have warnings under --strict."""
+    from generator.diagnostics import InputError
+    from generator.pipeline import load_project
+
+    try:
+        project = load_project(args.schemas, Path.cwd(), jobs=args.jobs,
+                               settings_file=args.settings)
+    except InputError as error:
+        return _invalid(error, err, args.command)
+    for warning in project.warnings:
+        print(warning.format(), file=err)
+    if project.warnings and getattr(args, "strict", False):
+        written = "; nothing was written" if args.command == "build" else ""
+        print(f"{_count(len(project.warnings), 'warning')} and --strict{written}", file=err)
+        return Exit.INVALID
+    return project
+
+
+def _verify_command(args: argparse.Namespace, out: TextIO, err: TextIO, began: float) -> Exit:
+    """`verify`: Terraform's checks start first, as they take longest. A folder that is as
+    the last build wrote it from the same inputs needs no loading of the table files: the
+    build recorded what to check."""
+    from generator import freshness, verify
+    from generator.diagnostics import InputError
+
+    started = verify.start_terraform(args.out) if args.out.is_dir() else None
+    try:
+        inputs = _inputs(args)
+        recorded = verify.Targets.from_json(
+            freshness.recorded(args.out, inputs)) if inputs else None
+        project: Project | None = None
+        if recorded is None or (args.strict and recorded.warnings):
+            loaded = _load(args, err)
+            if isinstance(loaded, Exit):
+                return loaded
+            project = loaded
+        return _verify(project, args.out, out, err, jobs=args.jobs, strict=args.strict,
+                       full_lint=args.full_lint, inputs=inputs, terraform=started,
+                       recorded=recorded, began=began)
+    except InputError as error:  # a stack over a CloudFormation quota
+        return _invalid(error, err, args.command)
+    finally:
+        if started:
+            started.stop()
+
+
+def _verify(project: Project | None, out_dir: Path, out: TextIO, err: TextIO, *,
+            jobs: int | None, strict: bool, full_lint: bool, inputs: str | None,
+            terraform: verify.StartedTerraform | None, recorded: verify.Targets | None,
+            began: float) -> Exit:
+    """Each check's outcome as it comes, then a summary with the time since ``began``."""
     from generator import verify
 
     if not out_dir.is_dir():
         print(f"error: {out_dir} does not exist; run `{MODULE_COMMAND} build`", file=err)
         return Exit.UNAVAILABLE
-    started = time.monotonic()
     outcomes: list[verify.Outcome] = []
-    for outcome in verify.run_checks(project, out_dir, jobs=jobs, full_lint=full_lint):
+    for outcome in verify.run_checks(project, out_dir, jobs=jobs, full_lint=full_lint,
+                                      inputs=inputs, started=terraform, recorded=recorded):
         outcomes.append(outcome)
         print(outcome.format(), file=out, flush=True)
     failed = [o.check for o in outcomes if o.status == verify.FAILED]
@@ -230,7 +284,7 @@ def _verify(project: Project, out_dir: Path, out: TextIO, err: TextIO, *, jobs: 
         print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
     passed = sum(o.status == verify.PASSED for o in outcomes)
     print(f"{out_dir}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped in "
-          f"{time.monotonic() - started:.0f} s", file=out)
+          f"{time.monotonic() - began:.0f} s", file=out)
     return Exit.FINDINGS if failed or (strict and skipped) else Exit.OK
 
 
@@ -246,21 +300,26 @@ def _invalid(error: InputError, err: TextIO, command: str) -> Exit:
 
 
 def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextIO, *,
-           jobs: int | None, diff: bool, prog: str, schemas_dir: Path) -> Exit:
-    from generator import render, scaffold, writer
+           jobs: int | None, diff: bool, prog: str, schemas_dir: Path,
+           inputs: str | None) -> Exit:
+    from generator import freshness, render, scaffold, verify, writer
     from generator.moves import with_moves
 
     project = with_moves(out_dir, project)
     from generator.diagnostics import Diagnostic
 
     notes: list[Diagnostic] = []
+    digests: dict[str, str] = {}
     try:
         if check:
             changes, diffs = writer.compare(
-                out_dir, render.render_files(project, jobs=jobs), with_diffs=diff)
+                out_dir, freshness.digesting(render.render_files(project, jobs=jobs), digests),
+                with_diffs=diff)
             stale = scaffold.stale_copies(schemas_dir)
             for copy in stale:
                 print(f"{copy}: stale copy of this version's JSON Schema", file=err)
+            if not changes.any and inputs:
+                freshness.record(out_dir, inputs, digests, verify.targets(project).to_json())
             if not changes.any and not stale:
                 print(f"{out_dir}: up to date ({changes.unchanged} files)", file=out)
                 return Exit.OK
@@ -283,7 +342,10 @@ def _build(project: Project, out_dir: Path, check: bool, out: TextIO, err: TextI
         from generator.baseline import build_warning
 
         warning = build_warning(out_dir, project)
-        changes = writer.write(out_dir, render.render_files(project, jobs=jobs, notes=notes))
+        changes = writer.write(out_dir, freshness.digesting(
+            render.render_files(project, jobs=jobs, notes=notes), digests))
+        if inputs:
+            freshness.record(out_dir, inputs, digests, verify.targets(project).to_json())
         refreshed = scaffold.refresh_copies(schemas_dir)
     except writer.OutputError as error:
         print(f"error: {error}", file=err)

@@ -14,10 +14,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import lint_shapes, parallel, stacks
 from generator.invocation import MODULE_COMMAND
@@ -45,16 +47,32 @@ def _first_lines(text: str, count: int = 20) -> str:
     return shown + (f"\n    ... {len(lines) - count} more lines" if len(lines) > count else "")
 
 
-def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None) -> Outcome:
-    """The folder is what the table files render to: nobody edited it by hand."""
-    from generator import render, writer
+UP_TO_DATE = "up to date with the table files"
+BY_DIGEST = ("as the last build wrote it, from the same table files, settings and generator "
+             "(by digest)")
 
-    changes, _ = writer.compare(out_dir, render.render_project(project, jobs=jobs),
-                                with_diffs=False)
+
+def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None,
+                     inputs: str | None = None) -> Outcome:
+    """The folder is what the table files render to: nobody edited it by hand.
+
+    With ``inputs`` (``freshness.inputs_digest``) a folder the last build recorded as
+    written from the same inputs, unchanged since, needs no rendering.
+    """
+    from generator import freshness, render, writer
+
+    if inputs is not None and freshness.recorded(out_dir, inputs) is not None:
+        return Outcome(UP_TO_DATE, PASSED, BY_DIGEST)
+    digests: dict[str, str] = {}
+    changes, _ = writer.compare(
+        out_dir, freshness.digesting(render.render_files(project, jobs=jobs), digests),
+        with_diffs=False)
     if not changes.any:
-        return Outcome("up to date with the table files", PASSED)
+        if inputs is not None:
+            freshness.record(out_dir, inputs, digests, targets(project).to_json())
+        return Outcome(UP_TO_DATE, PASSED)
     stale = [*changes.added, *changes.changed, *changes.removed]
-    return Outcome("up to date with the table files", FAILED,
+    return Outcome(UP_TO_DATE, FAILED,
                    "stale: " + ", ".join(sorted(stale)) + f"; run `{MODULE_COMMAND} build`")
 
 
@@ -198,13 +216,44 @@ def _shape_outcome(item: lint_shapes.Plan, found: Mapping[str, _Linted]) -> Outc
                    "checked on the whole template")
 
 
-def _run(args: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=dict(env), capture_output=True, text=True,
-                          timeout=TERRAFORM_TIMEOUT, check=False)
+class Processes:
+    """The commands the Terraform checks run, so that checks started before the table
+    files loaded can be stopped when they do not load."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    def run(self, args: list[str], cwd: Path,
+            env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        with self._lock:
+            if self._stopped:
+                return subprocess.CompletedProcess(args, -1, "", "stopped")
+            process = subprocess.Popen(args, cwd=cwd, env=dict(env), text=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=TERRAFORM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            stderr += f"\n{args[1]} took over {TERRAFORM_TIMEOUT} s"
+        finally:
+            with self._lock:
+                self._running.discard(process)
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for process in self._running:
+                process.kill()
 
 
 def check_terraform(
-    module: Path, terraform: str | None, environment: str | None = None
+    module: Path, terraform: str | None, environment: str | None = None,
+    processes: Processes | None = None,
 ) -> list[Outcome]:
     """`terraform fmt -check`, and beside it `init` and `validate` of a root module that
     calls it."""
@@ -214,43 +263,111 @@ def check_terraform(
         reason = "terraform is not on PATH"
         return [Outcome(fmt_name, SKIPPED, reason), Outcome(validate_name, SKIPPED, reason)]
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+    run = (processes or Processes()).run
     with ThreadPoolExecutor(1) as beside:
         # fmt reads every file, validate waits on the provider: each on its own processor.
-        fmt = beside.submit(_run, [terraform, "fmt", "-check", "-diff", "-no-color",
-                                   str(module.resolve())], module.resolve(), env)
-        validated = _validate(module, terraform, env, validate_name)
+        fmt = beside.submit(run, [terraform, "fmt", "-check", "-diff", "-no-color",
+                                  str(module.resolve())], module.resolve(), env)
+        validated = _validate(module, terraform, env, validate_name, run)
         formatted = fmt.result()
     return [Outcome(fmt_name, PASSED) if formatted.returncode == 0
             else Outcome(fmt_name, FAILED, _first_lines(formatted.stdout + formatted.stderr)),
             validated]
 
 
-def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str) -> Outcome:
+def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str,
+              run: Callable[[list[str], Path, Mapping[str, str]],
+                            subprocess.CompletedProcess[str]]) -> Outcome:
     """`init` and `validate` of a root module that calls ``module``."""
     with tempfile.TemporaryDirectory(prefix="generator-verify-") as root_dir:
         root = Path(root_dir)
         (root / "main.tf").write_text(
             f'module "tables" {{\n  source = {json.dumps(module.resolve().as_posix())}\n}}\n',
             encoding="utf-8")
-        init = _run([terraform, "init", "-backend=false", "-input=false", "-no-color"],
-                    root, env)
+        init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"],
+                   root, env)
         if init.returncode != 0:
             return Outcome(name, SKIPPED,
                            "terraform init could not install the AWS provider "
                            "(offline? see TF_CLI_CONFIG_FILE for a mirror):\n    "
                            + _first_lines(init.stderr, 5))
-        validate = _run([terraform, "validate", "-no-color"], root, env)
+        validate = run([terraform, "validate", "-no-color"], root, env)
     return (Outcome(name, PASSED) if validate.returncode == 0
             else Outcome(name, FAILED, _first_lines(validate.stdout + validate.stderr)))
 
 
-def run_checks(project: Project, out_dir: Path,
-               terraform: str | None = None,
-               which: Callable[[str], str | None] = shutil.which,
-               jobs: int | None = None, *, full_lint: bool = False) -> Iterator[Outcome]:
-    """Every check, each as soon as it is known: up to date, cfn-lint on each stack's
-    template (by path), Terraform; then the same for each environment's output (its own
-    module and templates). ``terraform`` overrides the binary found on PATH."""
+@dataclass
+class StartedTerraform:
+    """The Terraform checks of every module in an output folder, started before anything
+    else because they take longest; by module folder, relative to the output folder."""
+
+    binary: str | None
+    checks: dict[str, Future[list[Outcome]]]
+    processes: Processes
+    pool: ThreadPoolExecutor
+
+    def stop(self) -> None:
+        """Stop what still runs; the outcomes that are known stay."""
+        self.processes.stop()
+        self.pool.shutdown(wait=True)
+
+
+def start_terraform(out_dir: Path, terraform: str | None = None,
+                    which: Callable[[str], str | None] = shutil.which) -> StartedTerraform:
+    """Start the Terraform checks of the module and each environment's module found in
+    ``out_dir``, one after another beside whatever runs next."""
+    from generator.render import TERRAFORM_DIR, environment_module
+
+    root = out_dir / TERRAFORM_DIR
+    found: list[tuple[str, str | None]] = [(TERRAFORM_DIR, None)] + [
+        (environment_module(p.name), p.name)
+        for p in (sorted(root.iterdir()) if root.is_dir() else []) if p.is_dir()]
+    binary = terraform or which("terraform")
+    processes = Processes()
+    pool = ThreadPoolExecutor(1)
+    checks = {module: pool.submit(check_terraform, out_dir / module, binary, env, processes)
+              for module, env in found if any((out_dir / module).glob("*.tf"))}
+    return StartedTerraform(binary, checks, processes, pool)
+
+
+Deployment = tuple[str | None, tuple[str, ...], str]  # environment, templates, module
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What `verify` checks of a project's output folder: each deployment (the project's,
+    then each environment's) with its templates and module, relative to the folder; the
+    tables' names (``lint_shapes.identities``); how many warnings the table files have.
+
+    A build records them beside what it wrote (``freshness``), so that `verify` of a folder
+    that is as the build wrote it need not load the table files again.
+    """
+
+    deployments: tuple[Deployment, ...]
+    names: Mapping[str, tuple[str, ...]]
+    warnings: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deployments": [[env, list(templates), module]
+                                for env, templates, module in self.deployments],
+                "names": {k: list(v) for k, v in self.names.items()},
+                "warnings": self.warnings}
+
+    @classmethod
+    def from_json(cls, data: object) -> Targets | None:
+        """The targets a record holds; None when it holds none, or not in this form."""
+        try:
+            assert isinstance(data, dict)
+            deployments = tuple((env, tuple(str(t) for t in templates), str(module))
+                                for env, templates, module in data["deployments"])
+            assert all(env is None or isinstance(env, str) for env, _, _ in deployments)
+            names = {str(k): tuple(str(n) for n in v) for k, v in data["names"].items()}
+            return cls(deployments, names, int(data["warnings"]))
+        except (AssertionError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+def targets(project: Project) -> Targets:
     from generator.render import (
         TERRAFORM_DIR,
         cloudformation_template,
@@ -259,23 +376,50 @@ def run_checks(project: Project, out_dir: Path,
     )
 
     stack_names = [s.name for s in stacks.layout(project)]
-    deployments = [(None, [cloudformation_template(n) for n in stack_names], TERRAFORM_DIR)] + [
-        (env, [environment_template(env, n) for n in stack_names], environment_module(env))
-        for env, _ in project.environments
-    ]
-    binary = terraform or which("terraform")
+    deployments: list[Deployment] = [
+        (None, tuple(cloudformation_template(n) for n in stack_names), TERRAFORM_DIR)]
+    deployments += [(env, tuple(environment_template(env, n) for n in stack_names),
+                     environment_module(env)) for env, _ in project.environments]
+    return Targets(tuple(deployments), lint_shapes.identities(project.tables),
+                   len(project.warnings))
+
+
+def run_checks(project: Project | None, out_dir: Path,
+               terraform: str | None = None,
+               which: Callable[[str], str | None] = shutil.which,
+               jobs: int | None = None, *, full_lint: bool = False,
+               inputs: str | None = None,
+               started: StartedTerraform | None = None,
+               recorded: Targets | None = None) -> Iterator[Outcome]:
+    """Every check, each as soon as it is known: up to date, cfn-lint on each stack's
+    template (by path), Terraform; then the same for each environment's output (its own
+    module and templates). ``terraform`` overrides the binary found on PATH; ``inputs``
+    is what ``check_up_to_date`` takes; ``started``, the Terraform checks already running
+    (``start_terraform``). Without a project, the folder is as the last build wrote it
+    from the same inputs, and ``recorded`` are the targets that build recorded."""
+    if project is not None:
+        checked = targets(project)
+    elif recorded is not None:
+        checked = recorded
+    else:
+        raise ValueError("run_checks needs the project, or the targets a build recorded")
+    deployments = checked.deployments
+    binary = started.binary if started else terraform or which("terraform")
+    running = started.checks if started else {}
     with ThreadPoolExecutor(1) as background:
         # Terraform takes longest, waiting on its provider and its own processes: it starts
         # first, and the rest runs beside it.
         terraform_checks = [
-            background.submit(check_terraform, out_dir / module, binary, env)
+            running[module] if module in running
+            else background.submit(check_terraform, out_dir / module, binary, env)
             if (out_dir / module).is_dir() else None
             for env, _, module in deployments
         ]
-        yield check_up_to_date(project, out_dir, jobs)
+        yield (check_up_to_date(project, out_dir, jobs, inputs) if project is not None
+               else Outcome(UP_TO_DATE, PASSED, BY_DIGEST))
         templates = [t for _, paths, _ in deployments for t in paths]
-        names = None if full_lint else lint_shapes.identities(project.tables)
-        yield from check_cfn_lint_all(out_dir, templates, jobs, names)
+        yield from check_cfn_lint_all(out_dir, templates, jobs,
+                                      None if full_lint else checked.names)
         for (env, _, module), checks in zip(deployments, terraform_checks, strict=True):
             if checks is None:
                 yield Outcome(_named("terraform", env), FAILED, f"{out_dir / module} is missing")

@@ -26,6 +26,19 @@ SCHEMAS = REPO / "schemas"
 OUT = REPO / "out"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _build_records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds record what they wrote (generator/freshness.py) in a cache folder of the
+    test run's own, not the user's."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @dataclass(frozen=True)
 class Terraform:
     """A Terraform binary wired to the offline provider mirror."""

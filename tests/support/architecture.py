@@ -86,6 +86,7 @@ STAGES: dict[str, str] = {
     "generator.replay_judge": "commands",
     "generator.verify": "commands",
     "generator.lint_shapes": "commands",
+    "generator.freshness": "write",
     "generator.template_structure": "commands",
     "generator.scaffold": "commands",
     "generator.tablefile": "commands",
