@@ -8,7 +8,9 @@ Terraform checks the module. Nothing here deploys anything or needs AWS credenti
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -278,20 +280,75 @@ def check_terraform(
 def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str,
               run: Callable[[list[str], Path, Mapping[str, str]],
                             subprocess.CompletedProcess[str]]) -> Outcome:
-    """`init` and `validate` of a root module that calls ``module``."""
-    with tempfile.TemporaryDirectory(prefix="generator-verify-") as root_dir:
-        root = Path(root_dir)
-        (root / "main.tf").write_text(
-            f'module "tables" {{\n  source = {json.dumps(module.resolve().as_posix())}\n}}\n',
-            encoding="utf-8")
-        init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"],
-                   root, env)
-        if init.returncode != 0:
-            return Outcome(name, SKIPPED,
-                           "terraform init could not install the AWS provider "
-                           "(offline? see TF_CLI_CONFIG_FILE for a mirror):\n    "
-                           + _first_lines(init.stderr, 5))
-        validate = run([terraform, "validate", "-no-color"], root, env)
+    """`init` and `validate` of a root module that calls ``module``.
+
+    The root is kept in the cache folder, initialized, for as long as what `init` decides
+    on stays the same (the module's place and provider requirements, the Terraform binary,
+    its CLI configuration): `init` reads every file of a large module, and `validate` alone
+    needs no second reading. A validation that fails in a kept root is run again in a new
+    one, so a root gone stale can never fail a module.
+    """
+    from generator.freshness import cache_folder
+
+    key = hashlib.sha256("\0".join([
+        str(module.resolve()), _read(module / "versions.tf"), terraform,
+        str(os.stat(terraform).st_mtime_ns) if os.path.exists(terraform) else "",
+        env.get("TF_CLI_CONFIG_FILE", ""), _read(Path(env.get("TF_CLI_CONFIG_FILE", "")))
+        if env.get("TF_CLI_CONFIG_FILE") else "",
+    ]).encode()).hexdigest()[:32]
+    kept = cache_folder() / "terraform-roots" / key
+    try:
+        kept.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        with tempfile.TemporaryDirectory(prefix="generator-verify-") as root_dir:
+            return _init_and_validate(Path(root_dir), module, terraform, env, name=name,
+                                      run=run)
+    with _locked(kept):
+        if (kept / ".terraform").is_dir():
+            validate = run([terraform, "validate", "-no-color"], kept, env)
+            if validate.returncode == 0:
+                return Outcome(name, PASSED)
+            shutil.rmtree(kept / ".terraform", ignore_errors=True)
+        return _init_and_validate(kept, module, terraform, env, name=name, run=run)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One `verify` at a time in a kept root (where the platform has file locks)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - CI runs on Linux
+        yield
+        return
+    with open(folder / ".lock", "w", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _init_and_validate(root: Path, module: Path, terraform: str, env: Mapping[str, str], *,
+                       name: str,
+                       run: Callable[[list[str], Path, Mapping[str, str]],
+                                     subprocess.CompletedProcess[str]]) -> Outcome:
+    (root / "main.tf").write_text(
+        f'module "tables" {{\n  source = {json.dumps(module.resolve().as_posix())}\n}}\n',
+        encoding="utf-8")
+    init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], root, env)
+    if init.returncode != 0:
+        return Outcome(name, SKIPPED,
+                       "terraform init could not install the AWS provider "
+                       "(offline? see TF_CLI_CONFIG_FILE for a mirror):\n    "
+                       + _first_lines(init.stderr, 5))
+    validate = run([terraform, "validate", "-no-color"], root, env)
     return (Outcome(name, PASSED) if validate.returncode == 0
             else Outcome(name, FAILED, _first_lines(validate.stdout + validate.stderr)))
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from generator import verify
+from generator import freshness, verify
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.settings import SETTINGS_FILE
@@ -128,3 +130,38 @@ def test_verify_checks_every_environments_module_and_template(
     assert failed == ["FAILED   up to date with the table files",
                       "FAILED   cfn-lint cloudformation/dev/template.json"]
     assert re.search(r": 5 passed, 2 failed, 0 skipped in \d+ s$", lines[-1]), lines[-1]
+
+
+class _Recording(verify.Processes):
+    """The commands the Terraform checks run, by their Terraform subcommand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands: list[str] = []
+
+    def run(self, args: list[str], cwd: Path,
+            env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+        self.commands.append(args[1])
+        return super().run(args, cwd, env)
+
+
+def test_terraform_validate_keeps_its_initialized_root_and_renews_a_stale_one(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _use_terraform(terraform, monkeypatch)
+    module = tmp_path / "terraform"
+    shutil.copytree(OUT / TERRAFORM_DIR, module)
+    runs = []
+    for _ in range(2):
+        processes = _Recording()
+        outcomes = verify.check_terraform(module, terraform.binary, processes=processes)
+        assert [o.status for o in outcomes] == [verify.PASSED, verify.PASSED], outcomes
+        runs.append(sorted(processes.commands))
+    assert runs == [["fmt", "init", "validate"], ["fmt", "validate"]]
+    # a kept root whose provider is gone is initialized again, not reported as failing
+    for provider in freshness.cache_folder().glob("terraform-roots/*/.terraform/providers"):
+        shutil.rmtree(provider)
+    processes = _Recording()
+    outcomes = verify.check_terraform(module, terraform.binary, processes=processes)
+    assert [o.status for o in outcomes] == [verify.PASSED, verify.PASSED], outcomes
+    assert sorted(processes.commands) == ["fmt", "init", "validate", "validate"]
