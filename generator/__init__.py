@@ -17,9 +17,9 @@ the facts every stage reads (tests/test_architecture.py holds each module to thi
 - model: alarm_checks, alarms, model, model_file, replica_gaps, stacks
 - render: cloudformation_limits, filters, render
 - write: freshness, writer
-- commands: adopt, baseline, deployed, lint_shapes, moves, pipeline, plan, plan_report,
-  plan_wording, replay, replay_judge, scaffold, sequencing, sources, tablefile,
-  template_structure, verify, workbench
+- commands: adopt, baseline, deployed, lint_shapes, moves, outcomes, pipeline, plan,
+  plan_report, plan_wording, replay, replay_judge, scaffold, sequencing, sources, tablefile,
+  template_structure, terraform_checks, verify, workbench
 - cli: __main__, cli, cli_args
 """
 

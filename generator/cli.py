@@ -13,7 +13,7 @@ from generator.cli_args import parser
 from generator.invocation import COMMAND, MODULE_COMMAND, Exit
 
 if TYPE_CHECKING:  # imported lazily at run time, so that `--help` and `validate` stay fast
-    from generator import verify
+    from generator import terraform_checks, verify
     from generator.diagnostics import InputError
     from generator.model import Project
     from generator.writer import Changes
@@ -237,10 +237,10 @@ def _verify_command(args: argparse.Namespace, out: TextIO, err: TextIO, began: f
     """`verify`: Terraform's checks start first, as they take longest. A folder that is as
     the last build wrote it from the same inputs needs no loading of the table files: the
     build recorded what to check."""
-    from generator import freshness, verify
+    from generator import freshness, terraform_checks, verify
     from generator.diagnostics import InputError
 
-    started = verify.start_terraform(args.out) if args.out.is_dir() else None
+    started = terraform_checks.start_terraform(args.out) if args.out.is_dir() else None
     try:
         inputs = _inputs(args)
         recorded = verify.Targets.from_json(
@@ -263,26 +263,26 @@ def _verify_command(args: argparse.Namespace, out: TextIO, err: TextIO, began: f
 
 def _verify(project: Project | None, out_dir: Path, out: TextIO, err: TextIO, *,
             jobs: int | None, strict: bool, full_lint: bool, inputs: str | None,
-            terraform: verify.StartedTerraform | None, recorded: verify.Targets | None,
+            terraform: terraform_checks.StartedTerraform | None, recorded: verify.Targets | None,
             began: float) -> Exit:
     """Each check's outcome as it comes, then a summary with the time since ``began``."""
-    from generator import verify
+    from generator import outcomes, verify
 
     if not out_dir.is_dir():
         print(f"error: {out_dir} does not exist; run `{MODULE_COMMAND} build`", file=err)
         return Exit.UNAVAILABLE
-    outcomes: list[verify.Outcome] = []
+    results: list[outcomes.Outcome] = []
     for outcome in verify.run_checks(project, out_dir, jobs=jobs, full_lint=full_lint,
                                       inputs=inputs, started=terraform, recorded=recorded):
-        outcomes.append(outcome)
+        results.append(outcome)
         print(outcome.format(), file=out, flush=True)
-    failed = [o.check for o in outcomes if o.status == verify.FAILED]
-    skipped = [o.check for o in outcomes if o.status == verify.SKIPPED]
+    failed = [o.check for o in results if o.status == outcomes.FAILED]
+    skipped = [o.check for o in results if o.status == outcomes.SKIPPED]
     if failed:
         print(f"failed: {', '.join(sorted(failed))}", file=out)
     if skipped and strict:
         print(f"--strict: skipped checks fail: {', '.join(skipped)}", file=out)
-    passed = sum(o.status == verify.PASSED for o in outcomes)
+    passed = sum(o.status == outcomes.PASSED for o in results)
     print(f"{out_dir}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped in "
           f"{time.monotonic() - began:.0f} s", file=out)
     return Exit.FINDINGS if failed or (strict and skipped) else Exit.OK

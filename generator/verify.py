@@ -1,24 +1,19 @@
 """`verify`: the checks a user can run on a generated output folder, with the tools at hand.
 
-Each check reports whether it ran, passed or was skipped and why, so a green run never hides
-a tool that was missing (``--strict`` fails on a skipped check). Each outcome is printed as
-soon as it is known; the templates of the stacks are linted in several processes while
-Terraform checks the module. Nothing here deploys anything or needs AWS credentials.
+Each check reports whether it ran, passed or was skipped and why (``outcomes``), so a green
+run never hides a tool that was missing (``--strict`` fails on a skipped check). Each
+outcome is printed as soon as it is known: the folder is up to date, the templates of the
+stacks are linted in several processes, each shape of table once (``lint_shapes``), while
+Terraform checks the module (``terraform_checks``). Nothing here deploys anything or needs
+AWS credentials.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import json
-import os
 import shutil
-import subprocess
-import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,28 +21,8 @@ from typing import Any
 from generator import lint_shapes, parallel, stacks
 from generator.invocation import MODULE_COMMAND
 from generator.model import Project
-
-PASSED = "passed"
-FAILED = "FAILED"
-SKIPPED = "skipped"
-TERRAFORM_TIMEOUT = 300  # seconds; `init` may download the AWS provider
-
-
-@dataclass(frozen=True)
-class Outcome:
-    check: str
-    status: str
-    detail: str = ""
-
-    def format(self) -> str:
-        return f"{self.status:8} {self.check}" + (f": {self.detail}" if self.detail else "")
-
-
-def _first_lines(text: str, count: int = 20) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    shown = "\n    ".join(lines[:count])
-    return shown + (f"\n    ... {len(lines) - count} more lines" if len(lines) > count else "")
-
+from generator.outcomes import FAILED, PASSED, SKIPPED, Outcome, first_lines, named
+from generator.terraform_checks import StartedTerraform, check_terraform
 
 UP_TO_DATE = "up to date with the table files"
 BY_DIGEST = ("as the last build wrote it, from the same table files, settings and generator "
@@ -76,11 +51,6 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None,
     stale = [*changes.added, *changes.changed, *changes.removed]
     return Outcome(UP_TO_DATE, FAILED,
                    "stale: " + ", ".join(sorted(stale)) + f"; run `{MODULE_COMMAND} build`")
-
-
-def _named(check: str, environment: str | None) -> str:
-    """A check's name, with the environment whose output it checks, if one."""
-    return f"{check}, environment {environment}" if environment else check
 
 
 def _cfn_lint_name(template: str) -> str:
@@ -119,7 +89,7 @@ def check_cfn_lint(template: Path, name: str) -> Outcome:
         return Outcome(name, FAILED, f"{template} is missing")
     findings = lint(template.read_text(encoding="utf-8"))
     if findings:
-        return Outcome(name, FAILED, _first_lines("\n".join(str(f) for f in findings)))
+        return Outcome(name, FAILED, first_lines("\n".join(str(f) for f in findings)))
     return Outcome(name, PASSED)
 
 
@@ -207,7 +177,7 @@ def _shape_outcome(item: lint_shapes.Plan, found: Mapping[str, _Linted]) -> Outc
                       if host != item.template and shape in found[host].failing})
     if own or failing:
         lines = own + [f"parts alike to those of {h} fail cfn-lint there" for h in failing]
-        return Outcome(name, FAILED, _first_lines("\n".join(lines)))
+        return Outcome(name, FAILED, first_lines("\n".join(lines)))
     if item.whole:
         return Outcome(name, PASSED)
     where = ", ".join(sorted(item.hosts - {item.template}) or ["this template"])
@@ -216,175 +186,6 @@ def _shape_outcome(item: lint_shapes.Plan, found: Mapping[str, _Linted]) -> Outc
                    f"alike to tables linted in {where} (`verify --full-lint` lints each); "
                    "DependsOn, unused parameters and conditions, unique names and the quotas "
                    "checked on the whole template")
-
-
-class Processes:
-    """The commands the Terraform checks run, so that checks started before the table
-    files loaded can be stopped when they do not load."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[str]] = set()
-        self._stopped = False
-
-    def run(self, args: list[str], cwd: Path,
-            env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-        with self._lock:
-            if self._stopped:
-                return subprocess.CompletedProcess(args, -1, "", "stopped")
-            process = subprocess.Popen(args, cwd=cwd, env=dict(env), text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self._running.add(process)
-        try:
-            stdout, stderr = process.communicate(timeout=TERRAFORM_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-            stderr += f"\n{args[1]} took over {TERRAFORM_TIMEOUT} s"
-        finally:
-            with self._lock:
-                self._running.discard(process)
-        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-            for process in self._running:
-                process.kill()
-
-
-def check_terraform(
-    module: Path, terraform: str | None, environment: str | None = None,
-    processes: Processes | None = None,
-) -> list[Outcome]:
-    """`terraform fmt -check`, and beside it `init` and `validate` of a root module that
-    calls it."""
-    fmt_name = _named("terraform fmt -check", environment)
-    validate_name = _named("terraform validate", environment)
-    if terraform is None:
-        reason = "terraform is not on PATH"
-        return [Outcome(fmt_name, SKIPPED, reason), Outcome(validate_name, SKIPPED, reason)]
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
-    run = (processes or Processes()).run
-    with ThreadPoolExecutor(1) as beside:
-        # fmt reads every file, validate waits on the provider: each on its own processor.
-        fmt = beside.submit(run, [terraform, "fmt", "-check", "-diff", "-no-color",
-                                  str(module.resolve())], module.resolve(), env)
-        validated = _validate(module, terraform, env, validate_name, run)
-        formatted = fmt.result()
-    return [Outcome(fmt_name, PASSED) if formatted.returncode == 0
-            else Outcome(fmt_name, FAILED, _first_lines(formatted.stdout + formatted.stderr)),
-            validated]
-
-
-def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str,
-              run: Callable[[list[str], Path, Mapping[str, str]],
-                            subprocess.CompletedProcess[str]]) -> Outcome:
-    """`init` and `validate` of a root module that calls ``module``.
-
-    The root is kept in the cache folder, initialized, for as long as what `init` decides
-    on stays the same (the module's place and provider requirements, the Terraform binary,
-    its CLI configuration): `init` reads every file of a large module, and `validate` alone
-    needs no second reading. A validation that fails in a kept root is run again in a new
-    one, so a root gone stale can never fail a module.
-    """
-    from generator.freshness import cache_folder
-
-    key = hashlib.sha256("\0".join([
-        str(module.resolve()), _read(module / "versions.tf"), terraform,
-        str(os.stat(terraform).st_mtime_ns) if os.path.exists(terraform) else "",
-        env.get("TF_CLI_CONFIG_FILE", ""), _read(Path(env.get("TF_CLI_CONFIG_FILE", "")))
-        if env.get("TF_CLI_CONFIG_FILE") else "",
-    ]).encode()).hexdigest()[:32]
-    kept = cache_folder() / "terraform-roots" / key
-    try:
-        kept.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        with tempfile.TemporaryDirectory(prefix="generator-verify-") as root_dir:
-            return _init_and_validate(Path(root_dir), module, terraform, env, name=name,
-                                      run=run)
-    with _locked(kept):
-        if (kept / ".terraform").is_dir():
-            validate = run([terraform, "validate", "-no-color"], kept, env)
-            if validate.returncode == 0:
-                return Outcome(name, PASSED)
-            shutil.rmtree(kept / ".terraform", ignore_errors=True)
-        return _init_and_validate(kept, module, terraform, env, name=name, run=run)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """One `verify` at a time in a kept root (where the platform has file locks)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - CI runs on Linux
-        yield
-        return
-    with open(folder / ".lock", "w", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _init_and_validate(root: Path, module: Path, terraform: str, env: Mapping[str, str], *,
-                       name: str,
-                       run: Callable[[list[str], Path, Mapping[str, str]],
-                                     subprocess.CompletedProcess[str]]) -> Outcome:
-    (root / "main.tf").write_text(
-        f'module "tables" {{\n  source = {json.dumps(module.resolve().as_posix())}\n}}\n',
-        encoding="utf-8")
-    init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], root, env)
-    if init.returncode != 0:
-        return Outcome(name, SKIPPED,
-                       "terraform init could not install the AWS provider "
-                       "(offline? see TF_CLI_CONFIG_FILE for a mirror):\n    "
-                       + _first_lines(init.stderr, 5))
-    validate = run([terraform, "validate", "-no-color"], root, env)
-    return (Outcome(name, PASSED) if validate.returncode == 0
-            else Outcome(name, FAILED, _first_lines(validate.stdout + validate.stderr)))
-
-
-@dataclass
-class StartedTerraform:
-    """The Terraform checks of every module in an output folder, started before anything
-    else because they take longest; by module folder, relative to the output folder."""
-
-    binary: str | None
-    checks: dict[str, Future[list[Outcome]]]
-    processes: Processes
-    pool: ThreadPoolExecutor
-
-    def stop(self) -> None:
-        """Stop what still runs; the outcomes that are known stay."""
-        self.processes.stop()
-        self.pool.shutdown(wait=True)
-
-
-def start_terraform(out_dir: Path, terraform: str | None = None,
-                    which: Callable[[str], str | None] = shutil.which) -> StartedTerraform:
-    """Start the Terraform checks of the module and each environment's module found in
-    ``out_dir``, one after another beside whatever runs next."""
-    from generator.render import TERRAFORM_DIR, environment_module
-
-    root = out_dir / TERRAFORM_DIR
-    found: list[tuple[str, str | None]] = [(TERRAFORM_DIR, None)] + [
-        (environment_module(p.name), p.name)
-        for p in (sorted(root.iterdir()) if root.is_dir() else []) if p.is_dir()]
-    binary = terraform or which("terraform")
-    processes = Processes()
-    pool = ThreadPoolExecutor(1)
-    checks = {module: pool.submit(check_terraform, out_dir / module, binary, env, processes)
-              for module, env in found if any((out_dir / module).glob("*.tf"))}
-    return StartedTerraform(binary, checks, processes, pool)
 
 
 Deployment = tuple[str | None, tuple[str, ...], str]  # environment, templates, module
@@ -479,7 +280,7 @@ def run_checks(project: Project | None, out_dir: Path,
                                       None if full_lint else checked.names)
         for (env, _, module), checks in zip(deployments, terraform_checks, strict=True):
             if checks is None:
-                yield Outcome(_named("terraform", env), FAILED, f"{out_dir / module} is missing")
+                yield Outcome(named("terraform", env), FAILED, f"{out_dir / module} is missing")
             else:
                 yield from checks.result()
 

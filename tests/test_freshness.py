@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import freshness, verify
+from generator import freshness, outcomes, verify
 from generator.pipeline import load_project
 from generator.settings import SETTINGS_FILE
 from tests.conftest import SCHEMAS
@@ -28,7 +28,7 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     return tmp_path / "schemas", tmp_path / "out"
 
 
-def _up_to_date(schemas: Path, out: Path) -> verify.Outcome:
+def _up_to_date(schemas: Path, out: Path) -> outcomes.Outcome:
     inputs = freshness.inputs_digest(Path("schemas"), None, Path.cwd())
     return verify.check_up_to_date(load_project(schemas), out, inputs=inputs)
 
@@ -43,7 +43,7 @@ def test_a_folder_as_the_last_build_wrote_it_needs_no_rendering(
 
     monkeypatch.setattr("generator.render.render_files", no_render)
     outcome = _up_to_date(schemas, out)
-    assert (outcome.status, outcome.detail) == (verify.PASSED, _BY_DIGEST)
+    assert (outcome.status, outcome.detail) == (outcomes.PASSED, _BY_DIGEST)
 
 
 def test_an_edited_output_file_is_compared_in_full_and_found_stale(
@@ -53,7 +53,7 @@ def test_an_edited_output_file_is_compared_in_full_and_found_stale(
     main = out / "terraform" / "main.tf"
     main.write_text(main.read_text("utf-8") + "\n", "utf-8")
     outcome = _up_to_date(schemas, out)
-    assert outcome.status == verify.FAILED
+    assert outcome.status == outcomes.FAILED
     assert outcome.detail.startswith("stale: terraform/main.tf")
 
 
@@ -73,12 +73,12 @@ def test_an_edited_table_file_or_settings_file_is_compared_in_full(
     text = table.read_text("utf-8")
     table.write_text(text.replace("ttl_attribute: ttl", "ttl_attribute: expires"), "utf-8")
     outcome = _up_to_date(schemas, out)
-    assert outcome.status == verify.FAILED
+    assert outcome.status == outcomes.FAILED
     assert "cloudformation/template.json" in outcome.detail
     table.write_text(text, "utf-8")
     (schemas.parent / SETTINGS_FILE).write_text("terraform: {provider: 5}\n", "utf-8")
     outcome = _up_to_date(schemas, out)
-    assert (outcome.status, outcome.detail) == (verify.PASSED, "")  # compared in full
+    assert (outcome.status, outcome.detail) == (outcomes.PASSED, "")  # compared in full
 
 
 def test_another_generator_compares_in_full(
@@ -87,7 +87,7 @@ def test_another_generator_compares_in_full(
     schemas, out = built
     monkeypatch.setattr(freshness, "generator_digest", lambda: b"another generator")
     outcome = _up_to_date(schemas, out)
-    assert (outcome.status, outcome.detail) == (verify.PASSED, "")
+    assert (outcome.status, outcome.detail) == (outcomes.PASSED, "")
 
 
 def test_a_full_comparison_that_finds_no_change_records_it(built: tuple[Path, Path]) -> None:

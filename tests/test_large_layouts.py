@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from generator import cloudformation_limits, lint_shapes, verify
+from generator import cloudformation_limits, lint_shapes, outcomes, verify
 from generator.pipeline import load_project
 from tests.helpers import run_cli
 from tests.support.emulator import client, fake_aws_environment
@@ -92,9 +92,9 @@ def test_every_template_is_clean_under_cfn_lint_and_a_sample_when_linted_whole(
     templates = _templates(built)
     names = lint_shapes.identities(load_project(schemas_of[built]).tables)
     paths = [f"cloudformation/{name}" for name in templates]
-    outcomes = list(verify.check_cfn_lint_all(built, paths, None, names))
-    assert [(o.check, o.status) for o in outcomes] == [
-        (f"cfn-lint {p}", verify.PASSED) for p in paths], [o.format() for o in outcomes]
+    results = list(verify.check_cfn_lint_all(built, paths, None, names))
+    assert [(o.check, o.status) for o in results] == [
+        (f"cfn-lint {p}", outcomes.PASSED) for p in paths], [o.format() for o in results]
     for name in _sample(list(templates)):
         findings = lint(templates[name], regions=["us-east-1"])
         assert [str(f) for f in findings] == [], name

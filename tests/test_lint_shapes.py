@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator import lint_shapes, verify
+from generator import lint_shapes, outcomes, verify
 from generator.pipeline import load_project
 from tests.conftest import SCHEMAS
 from tests.helpers import run_cli
@@ -52,14 +52,14 @@ def _first_alarms(template: Template) -> list[str]:
     return [f"{t}ReadThrottleEventsAlarm" for t in _tables(template)]
 
 
-def _lint(schemas: Path, out: Path, full: bool) -> dict[str, verify.Outcome]:
+def _lint(schemas: Path, out: Path, full: bool) -> dict[str, outcomes.Outcome]:
     project = load_project(schemas)
     templates = sorted(str(p.relative_to(out)) for p in (out / "cloudformation").glob("*.json"))
     names = None if full else lint_shapes.identities(project.tables)
     return {o.check: o for o in verify.check_cfn_lint_all(out, templates, 2, names)}
 
 
-def _codes(outcome: verify.Outcome) -> set[str]:
+def _codes(outcome: outcomes.Outcome) -> set[str]:
     return {m.group(1) for line in outcome.detail.splitlines() if (m := _CODE.search(line))}
 
 
@@ -106,12 +106,12 @@ def test_linting_each_shape_once_reaches_the_verdicts_of_linting_every_template(
     assert {c: o.status for c, o in by_shape.items()} == {c: o.status for c, o in whole.items()}
     for stack, (_, code) in broken.items():
         check = f"cfn-lint cloudformation/{stack}.json"
-        assert by_shape[check].status == verify.FAILED
+        assert by_shape[check].status == outcomes.FAILED
         assert code in _codes(whole[check]), whole[check].detail
         assert _codes(by_shape[check]) == _codes(whole[check]), (by_shape[check].detail,
                                                                    whole[check].detail)
     clean = by_shape["cfn-lint cloudformation/bench-007.json"]
-    assert clean.status == verify.PASSED
+    assert clean.status == outcomes.PASSED
     assert clean.detail.startswith("0 of 3 tables linted, the others alike to tables linted "
                                    "in cloudformation/bench-001.json")
     # the Sentinel tables are each of their own shape: their template is linted whole
@@ -133,7 +133,7 @@ def test_a_defect_in_every_table_of_a_shape_fails_every_template_that_has_it(
     by_shape = _lint(schemas, out, full=False)
     whole = _lint(schemas, out, full=True)
     assert {c: o.status for c, o in by_shape.items()} == {c: o.status for c, o in whole.items()}
-    assert {o.status for o in by_shape.values()} == {verify.FAILED}
+    assert {o.status for o in by_shape.values()} == {outcomes.FAILED}
     assert by_shape["cfn-lint cloudformation/bench-003.json"].detail == (
         "parts alike to those of cloudformation/bench-001.json fail cfn-lint there")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator import cloudformation_limits, stacks, verify
+from generator import cloudformation_limits, outcomes, stacks, verify
 from generator.naming import DEFAULT_STACK
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, cloudformation_template, render_project
@@ -259,7 +259,7 @@ def test_what_exists_once_per_deployment_is_in_the_default_stack_only(tmp_path: 
     assert "AlarmTopicArns" not in _template(out, "quiet")["Parameters"]
     for path in sorted((out / "cloudformation").iterdir()):
         outcome = verify.check_cfn_lint(path, path.name)
-        assert outcome.status == verify.PASSED, outcome.format()
+        assert outcome.status == outcomes.PASSED, outcome.format()
 
 
 def test_without_account_alarms_there_is_no_default_stack_unless_a_table_is_in_it(

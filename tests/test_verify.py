@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import freshness, verify
+from generator import freshness, outcomes, terraform_checks, verify
 from generator.pipeline import load_project
 from generator.render import CLOUDFORMATION_TEMPLATE, TERRAFORM_DIR
 from generator.settings import SETTINGS_FILE
@@ -43,11 +43,11 @@ def test_verify_runs_every_check_on_out_and_passes(
 
 
 def test_verify_says_what_it_skipped_without_terraform() -> None:
-    outcomes = verify.verify(load_project(SCHEMAS), OUT, which=lambda _: None)
-    skipped = {o.check: o.detail for o in outcomes if o.status == verify.SKIPPED}
+    results = verify.verify(load_project(SCHEMAS), OUT, which=lambda _: None)
+    skipped = {o.check: o.detail for o in results if o.status == outcomes.SKIPPED}
     assert skipped == {"terraform fmt -check": "terraform is not on PATH",
                        "terraform validate": "terraform is not on PATH"}
-    assert all(o.status == verify.PASSED for o in outcomes if o.check not in skipped)
+    assert all(o.status == outcomes.PASSED for o in results if o.check not in skipped)
 
 
 def test_verify_fails_on_a_hand_edited_folder(
@@ -81,11 +81,11 @@ def test_verify_lints_the_template_of_every_stack_in_parallel(tmp_path: Path) ->
     broken = out / "cloudformation" / "bench-002.json"
     broken.write_text(broken.read_text("utf-8").replace('"KeyType": "HASH"', '"KeyType": "X"'),
                       "utf-8")
-    outcomes = verify.verify(load_project(schemas), out, which=lambda _: None, jobs=2)
-    lint = [(o.check, o.status) for o in outcomes if o.check.startswith("cfn-lint")]
-    assert lint == [("cfn-lint cloudformation/bench-001.json", verify.PASSED),
-                    ("cfn-lint cloudformation/bench-002.json", verify.FAILED),
-                    ("cfn-lint cloudformation/bench-003.json", verify.PASSED)]
+    results = verify.verify(load_project(schemas), out, which=lambda _: None, jobs=2)
+    lint = [(o.check, o.status) for o in results if o.check.startswith("cfn-lint")]
+    assert lint == [("cfn-lint cloudformation/bench-001.json", outcomes.PASSED),
+                    ("cfn-lint cloudformation/bench-002.json", outcomes.FAILED),
+                    ("cfn-lint cloudformation/bench-003.json", outcomes.PASSED)]
 
 
 def test_verify_strict_fails_on_a_skipped_check(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +132,7 @@ def test_verify_checks_every_environments_module_and_template(
     assert re.search(r": 5 passed, 2 failed, 0 skipped in \d+ s$", lines[-1]), lines[-1]
 
 
-class _Recording(verify.Processes):
+class _Recording(terraform_checks.Processes):
     """The commands the Terraform checks run, by their Terraform subcommand."""
 
     def __init__(self) -> None:
@@ -154,14 +154,14 @@ def test_terraform_validate_keeps_its_initialized_root_and_renews_a_stale_one(
     runs = []
     for _ in range(2):
         processes = _Recording()
-        outcomes = verify.check_terraform(module, terraform.binary, processes=processes)
-        assert [o.status for o in outcomes] == [verify.PASSED, verify.PASSED], outcomes
+        results = terraform_checks.check_terraform(module, terraform.binary, processes=processes)
+        assert [o.status for o in results] == [outcomes.PASSED, outcomes.PASSED], results
         runs.append(sorted(processes.commands))
     assert runs == [["fmt", "init", "validate"], ["fmt", "validate"]]
     # a kept root whose provider is gone is initialized again, not reported as failing
     for provider in freshness.cache_folder().glob("terraform-roots/*/.terraform/providers"):
         shutil.rmtree(provider)
     processes = _Recording()
-    outcomes = verify.check_terraform(module, terraform.binary, processes=processes)
-    assert [o.status for o in outcomes] == [verify.PASSED, verify.PASSED], outcomes
+    results = terraform_checks.check_terraform(module, terraform.binary, processes=processes)
+    assert [o.status for o in results] == [outcomes.PASSED, outcomes.PASSED], results
     assert sorted(processes.commands) == ["fmt", "init", "validate", "validate"]

@@ -86,6 +86,8 @@ STAGES: dict[str, str] = {
     "generator.replay_judge": "commands",
     "generator.verify": "commands",
     "generator.lint_shapes": "commands",
+    "generator.outcomes": "commands",
+    "generator.terraform_checks": "commands",
     "generator.freshness": "write",
     "generator.template_structure": "commands",
     "generator.scaffold": "commands",
