@@ -224,29 +224,39 @@ def _load(args: argparse.Namespace, err: TextIO) -> Project | Exit:
                                settings_file=args.settings)
     except InputError as error:
         return _invalid(error, err, args.command)
-    for warning in project.warnings:
-        print(warning.format(), file=err)
-    if project.warnings and getattr(args, "strict", False):
+    warnings = [w.format() for w in project.warnings]
+    refused = _warned(warnings, args, err)
+    return project if refused is None else refused
+
+
+def _warned(warnings: Sequence[str], args: argparse.Namespace, err: TextIO) -> Exit | None:
+    """Print the table files' warnings; under --strict, any of them refuses the command."""
+    for warning in warnings:
+        print(warning, file=err)
+    if warnings and getattr(args, "strict", False):
         written = "; nothing was written" if args.command == "build" else ""
-        print(f"{_count(len(project.warnings), 'warning')} and --strict{written}", file=err)
+        print(f"{_count(len(warnings), 'warning')} and --strict{written}", file=err)
         return Exit.INVALID
-    return project
+    return None
 
 
 def _verify_command(args: argparse.Namespace, out: TextIO, err: TextIO, began: float) -> Exit:
     """`verify`: Terraform's checks start first, as they take longest. A folder that is as
     the last build wrote it from the same inputs needs no loading of the table files: the
-    build recorded what to check."""
-    from generator import freshness, terraform_checks, verify
+    build recorded what to check, and the files' warnings."""
+    from generator import terraform_checks, verify
     from generator.diagnostics import InputError
 
     started = terraform_checks.start_terraform(args.out) if args.out.is_dir() else None
     try:
         inputs = _inputs(args)
-        recorded = verify.Targets.from_json(
-            freshness.recorded(args.out, inputs)) if inputs else None
+        recorded = verify.recorded_targets(args.out, inputs)
         project: Project | None = None
-        if recorded is None or (args.strict and recorded.warnings):
+        if recorded is not None:
+            refused = _warned(recorded.warnings, args, err)
+            if refused is not None:
+                return refused
+        else:
             loaded = _load(args, err)
             if isinstance(loaded, Exit):
                 return loaded

@@ -71,15 +71,15 @@ def record_path(out_dir: Path) -> Path:
     return cache_folder() / f"{key}.json"
 
 
-def _file_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def digesting(files: Iterable[tuple[str, str]], into: dict[str, str]
               ) -> Iterator[tuple[str, str]]:
     """The files as they pass to the writer, their digests collected ``into`` a mapping."""
     for rel, text in files:
-        into[rel] = _file_digest(text)
+        into[rel] = _digest(text.encode("utf-8"))
         yield rel, text
 
 
@@ -95,7 +95,7 @@ def record(out_dir: Path, inputs: str, files: Mapping[str, str],
         manifest = (out_dir / MANIFEST).read_bytes()
     except OSError:
         return
-    files = {**files, MANIFEST: hashlib.sha256(manifest).hexdigest()}
+    files = {**files, MANIFEST: _digest(manifest)}
     data = {"generator": _KIND, "out": str(out_dir.resolve()), "inputs": inputs,
             "files": dict(sorted(files.items())), "targets": targets}
     target = record_path(out_dir)
@@ -124,7 +124,7 @@ def recorded(out_dir: Path, inputs: str) -> object | None:
         return None
     for rel, expected in files.items():
         try:
-            actual = hashlib.sha256((out_dir / rel).read_bytes()).hexdigest()
+            actual = _digest((out_dir / rel).read_bytes())
         except OSError:
             return None
         if actual != expected:

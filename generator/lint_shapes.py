@@ -35,6 +35,9 @@ SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Parameters", "
 _FRAME = ("Parameters", "Conditions", "Mappings")
 # What stands for a name in a shape: JSON text never holds it unless a string holds NUL.
 _MARK = "\\u0000"
+# What a shape writes for a DependsOn on a resource of another part: no logical id, which
+# is alphanumeric, reads so.
+_OTHER_PART = "(another part)"
 _TABLE_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"})
 
 
@@ -106,23 +109,25 @@ def parts(template: Mapping[str, Any],
         for target in used[node].names:
             if target in resources:
                 parent[root(node)] = root(("Resources", target))
-    grouped: dict[tuple[str, str], Part] = {}
-    merged: dict[tuple[str, str], References] = {}
+    grouped: dict[tuple[str, str], Part] = {}  # in the order of each part's first node
+    names: dict[tuple[str, str], set[str]] = {}
+    conditions: dict[tuple[str, str], set[str]] = {}
+    mappings: dict[tuple[str, str], set[str]] = {}
     for node in nodes:
-        part = grouped.setdefault(root(node), Part())
+        key = root(node)
+        part = grouped.setdefault(key, Part())
         section, name = node
         (part.resources if section == "Resources" else part.outputs).append(name)
         if section == "Resources" and isinstance(resources[name], dict) and \
                 resources[name].get("Type") in _TABLE_TYPES:
             part.tables.append(name)
-        before = merged.get(root(node), References(frozenset(), frozenset(), frozenset()))
-        merged[root(node)] = References(before.names | used[node].names,
-                                        before.conditions | used[node].conditions,
-                                        before.mappings | used[node].mappings)
+        names.setdefault(key, set()).update(used[node].names)
+        conditions.setdefault(key, set()).update(used[node].conditions)
+        mappings.setdefault(key, set()).update(used[node].mappings)
     for key, part in grouped.items():
-        part.frame = _frame_closure(template, merged[key])
-    return sorted(grouped.values(), key=lambda p: nodes.index(
-        ("Resources", p.resources[0]) if p.resources else ("Outputs", p.outputs[0])))
+        part.frame = _frame_closure(template, References(
+            frozenset(names[key]), frozenset(conditions[key]), frozenset(mappings[key])))
+    return list(grouped.values())
 
 
 def _signature(name: str) -> str:
@@ -131,23 +136,40 @@ def _signature(name: str) -> str:
                    else "9" if c.isdigit() and c.isascii() else c for c in name)
 
 
+def _frame(template: Mapping[str, Any], parts: Sequence[Part]) -> dict[str, dict[str, Any]]:
+    """The parameters, conditions and mappings the parts use, in the template's order."""
+    frame = {}
+    for section in _FRAME:
+        wanted = set().union(*(p.frame.get(section, set()) for p in parts))
+        frame[section] = {n: v for n, v in (template.get(section) or {}).items()
+                          if n in wanted}
+    return frame
+
+
+def _resources(template: Mapping[str, Any], parts: Sequence[Part],
+               other: str | None) -> dict[str, Any]:
+    """The parts' resources; a DependsOn on a resource of no part among them becomes
+    ``other`` (a mark, in a shape) or is dropped (None, in a reduced template)."""
+    own = {name for part in parts for name in part.resources}
+    resources = {}
+    for part in parts:
+        for name in part.resources:
+            body = template["Resources"][name]
+            if isinstance(body, dict) and "DependsOn" in body:
+                targets = [t if t in own else other for t in depends_on(body)]
+                kept = [t for t in targets if t is not None]
+                body = {k: v for k, v in body.items() if k != "DependsOn"}
+                if kept:
+                    body["DependsOn"] = kept[0] if len(kept) == 1 and other is None else kept
+            resources[name] = body
+    return resources
+
+
 def _content(template: Mapping[str, Any], part: Part) -> dict[str, Any]:
     """The part as a template section by section, DependsOn on other parts kept as a mark."""
-    own = set(part.resources)
-    resources = {}
-    for name in part.resources:
-        body = template["Resources"][name]
-        if isinstance(body, dict) and "DependsOn" in body:
-            targets = depends_on(body)
-            body = {**body, "DependsOn": [t if t in own else None for t in targets]}
-        resources[name] = body
-    content: dict[str, Any] = {"Resources": resources,
-                               "Outputs": {n: template["Outputs"][n] for n in part.outputs}}
-    for section in _FRAME:
-        defined = template.get(section) or {}
-        content[section] = {n: defined[n] for n in sorted(part.frame.get(section, ()))
-                            if n in defined}
-    return content
+    return {"Resources": _resources(template, [part], _OTHER_PART),
+            "Outputs": {n: template["Outputs"][n] for n in part.outputs},
+            **_frame(template, [part])}
 
 
 def _tables_named(part: Part, names: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -177,15 +199,14 @@ def shape(template: Mapping[str, Any], part: Part,
     abstracted = pattern.sub(lambda match: replacement[match.group(0)], text)
     found = sorted((*marks[name], _signature(name)) for name in marks
                    if replacement[name] in abstracted)
-    return hashlib.sha256(json.dumps([abstracted, sorted(found)]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([abstracted, found]).encode()).hexdigest()
 
 
 def splittable(template: Any) -> bool:
     """Whether the parsed template has only the sections a plan knows how to split."""
     return (isinstance(template, dict) and set(template) <= SECTIONS
             and isinstance(template.get("Resources"), dict)
-            and isinstance(template.get("Outputs", {}), dict)
-            and all(isinstance(template.get(s, {}), dict) for s in _FRAME))
+            and all(isinstance(template.get(s, {}), dict) for s in ("Outputs", *_FRAME)))
 
 
 @dataclass(frozen=True)
@@ -249,25 +270,11 @@ class Plan:
 
 def _reduced(template: Mapping[str, Any], kept: Sequence[Part]) -> str:
     """The template with only the ``kept`` parts, and the frame entries they use."""
-    own = {name for part in kept for name in part.resources}
-    resources = {}
-    for part in kept:
-        for name in part.resources:
-            body = template["Resources"][name]
-            if isinstance(body, dict) and "DependsOn" in body:
-                targets = [t for t in depends_on(body) if t in own]
-                body = {k: v for k, v in body.items() if k != "DependsOn"}
-                if targets:
-                    body["DependsOn"] = targets[0] if len(targets) == 1 else targets
-            resources[name] = body
     reduced: dict[str, Any] = {k: template[k] for k in ("AWSTemplateFormatVersion",
                                                          "Description") if k in template}
-    for section in _FRAME:
-        wanted = set().union(*(p.frame.get(section, set()) for p in kept))
-        defined = template.get(section) or {}
-        if wanted:
-            reduced[section] = {n: v for n, v in defined.items() if n in wanted}
-    reduced["Resources"] = resources
+    reduced.update({section: entries for section, entries in _frame(template, kept).items()
+                    if entries})
+    reduced["Resources"] = _resources(template, kept, None)
     outputs = {n: template["Outputs"][n] for p in kept for n in p.outputs}
     if outputs:
         reduced["Outputs"] = outputs

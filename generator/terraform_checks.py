@@ -93,18 +93,12 @@ def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str,
     The root is kept in the cache folder, initialized, for as long as what `init` decides
     on stays the same (the module's place and provider requirements, the Terraform binary,
     its CLI configuration): `init` reads every file of a large module, and `validate` alone
-    needs no second reading. A validation that fails in a kept root is run again in a new
-    one, so a root gone stale can never fail a module.
+    needs no second reading. A validation that fails in a kept root is run again after a
+    new `init`, so a root gone stale can never fail a module.
     """
     from generator.freshness import cache_folder
 
-    key = hashlib.sha256("\0".join([
-        str(module.resolve()), _read(module / "versions.tf"), terraform,
-        str(os.stat(terraform).st_mtime_ns) if os.path.exists(terraform) else "",
-        env.get("TF_CLI_CONFIG_FILE", ""), _read(Path(env.get("TF_CLI_CONFIG_FILE", "")))
-        if env.get("TF_CLI_CONFIG_FILE") else "",
-    ]).encode()).hexdigest()[:32]
-    kept = cache_folder() / "terraform-roots" / key
+    kept = cache_folder() / "terraform-roots" / _root_key(module, terraform, env)
     try:
         kept.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -118,6 +112,17 @@ def _validate(module: Path, terraform: str, env: Mapping[str, str], name: str,
                 return Outcome(name, PASSED)
             shutil.rmtree(kept / ".terraform", ignore_errors=True)
         return _init_and_validate(kept, module, terraform, env, name=name, run=run)
+
+
+def _root_key(module: Path, terraform: str, env: Mapping[str, str]) -> str:
+    """What `init` decides on: the module's place and provider requirements, the Terraform
+    binary (by path and change time) and its CLI configuration (by path and text)."""
+    binary = Path(terraform)
+    config = env.get("TF_CLI_CONFIG_FILE", "")
+    decided = [str(module.resolve()), _read(module / "versions.tf"), terraform,
+               str(binary.stat().st_mtime_ns) if binary.exists() else "",
+               config, _read(Path(config)) if config else ""]
+    return hashlib.sha256("\0".join(decided).encode()).hexdigest()[:32]
 
 
 def _read(path: Path) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import lint_shapes, parallel, stacks
+from generator import lint_shapes, parallel, stacks, template_structure
 from generator.invocation import MODULE_COMMAND
 from generator.model import Project
 from generator.outcomes import FAILED, PASSED, SKIPPED, Outcome, first_lines, named
@@ -33,13 +33,11 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None,
                      inputs: str | None = None) -> Outcome:
     """The folder is what the table files render to: nobody edited it by hand.
 
-    With ``inputs`` (``freshness.inputs_digest``) a folder the last build recorded as
-    written from the same inputs, unchanged since, needs no rendering.
+    With ``inputs`` (``freshness.inputs_digest``), a folder found up to date is recorded as
+    written from them, so that the next `verify` need not render it again.
     """
     from generator import freshness, render, writer
 
-    if inputs is not None and freshness.recorded(out_dir, inputs) is not None:
-        return Outcome(UP_TO_DATE, PASSED, BY_DIGEST)
     digests: dict[str, str] = {}
     changes, _ = writer.compare(
         out_dir, freshness.digesting(render.render_files(project, jobs=jobs), digests),
@@ -51,6 +49,14 @@ def check_up_to_date(project: Project, out_dir: Path, jobs: int | None = None,
     stale = [*changes.added, *changes.changed, *changes.removed]
     return Outcome(UP_TO_DATE, FAILED,
                    "stale: " + ", ".join(sorted(stale)) + f"; run `{MODULE_COMMAND} build`")
+
+
+def recorded_targets(out_dir: Path, inputs: str | None) -> Targets | None:
+    """What the last build recorded to check of ``out_dir``, when the folder is as that
+    build wrote it from ``inputs``; else None, and only a full comparison can tell."""
+    from generator import freshness
+
+    return Targets.from_json(freshness.recorded(out_dir, inputs)) if inputs else None
 
 
 def _cfn_lint_name(template: str) -> str:
@@ -68,7 +74,7 @@ def _linter() -> Callable[[str], list[object]]:
     from cfnlint.decode.decode import decode_str
     from cfnlint.runner import Runner
 
-    runner = Runner(ConfigMixIn(regions=["us-east-1"]))
+    runner = Runner(ConfigMixIn(regions=[template_structure.SCHEMA_REGION]))
 
     def lint(text: str) -> list[object]:
         template, errors = decode_str(text)
@@ -154,7 +160,7 @@ def _lint_by_shape(out_dir: Path, templates: list[str], workers: int,
         if (out_dir / path).is_file():
             texts[path] = (out_dir / path).read_text(encoding="utf-8")
         else:
-            yield Outcome(_cfn_lint_name(path), FAILED, f"{out_dir / path} is missing")
+            yield check_cfn_lint(out_dir / path, _cfn_lint_name(path))  # says it is missing
     surveys = [functools.partial(lint_shapes.survey, path, text, names)
                for path, text in texts.items()]
     plans = lint_shapes.plan(parallel.run(surveys, min(workers, len(surveys))))
@@ -195,7 +201,8 @@ Deployment = tuple[str | None, tuple[str, ...], str]  # environment, templates, 
 class Targets:
     """What `verify` checks of a project's output folder: each deployment (the project's,
     then each environment's) with its templates and module, relative to the folder; the
-    tables' names (``lint_shapes.identities``); how many warnings the table files have.
+    tables' names (``lint_shapes.identities``); the warnings the table files have, as
+    printed.
 
     A build records them beside what it wrote (``freshness``), so that `verify` of a folder
     that is as the build wrote it need not load the table files again.
@@ -203,13 +210,13 @@ class Targets:
 
     deployments: tuple[Deployment, ...]
     names: Mapping[str, tuple[str, ...]]
-    warnings: int
+    warnings: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {"deployments": [[env, list(templates), module]
                                 for env, templates, module in self.deployments],
                 "names": {k: list(v) for k, v in self.names.items()},
-                "warnings": self.warnings}
+                "warnings": list(self.warnings)}
 
     @classmethod
     def from_json(cls, data: object) -> Targets | None:
@@ -220,7 +227,8 @@ class Targets:
                                 for env, templates, module in data["deployments"])
             assert all(env is None or isinstance(env, str) for env, _, _ in deployments)
             names = {str(k): tuple(str(n) for n in v) for k, v in data["names"].items()}
-            return cls(deployments, names, int(data["warnings"]))
+            assert isinstance(data["warnings"], list)
+            return cls(deployments, names, tuple(str(w) for w in data["warnings"]))
         except (AssertionError, KeyError, TypeError, ValueError, AttributeError):
             return None
 
@@ -239,7 +247,7 @@ def targets(project: Project) -> Targets:
     deployments += [(env, tuple(environment_template(env, n) for n in stack_names),
                      environment_module(env)) for env, _ in project.environments]
     return Targets(tuple(deployments), lint_shapes.identities(project.tables),
-                   len(project.warnings))
+                   tuple(w.format() for w in project.warnings))
 
 
 def run_checks(project: Project | None, out_dir: Path,
@@ -253,13 +261,11 @@ def run_checks(project: Project | None, out_dir: Path,
     template (by path), Terraform; then the same for each environment's output (its own
     module and templates). ``terraform`` overrides the binary found on PATH; ``inputs``
     is what ``check_up_to_date`` takes; ``started``, the Terraform checks already running
-    (``start_terraform``). Without a project, the folder is as the last build wrote it
-    from the same inputs, and ``recorded`` are the targets that build recorded."""
-    if project is not None:
-        checked = targets(project)
-    elif recorded is not None:
-        checked = recorded
-    else:
+    (``start_terraform``). ``recorded`` (``recorded_targets``) says the folder is as the
+    last build wrote it from the same inputs: it is up to date without a comparison, and
+    what to check comes from the record when there is no project."""
+    checked = targets(project) if project is not None else recorded
+    if checked is None:
         raise ValueError("run_checks needs the project, or the targets a build recorded")
     deployments = checked.deployments
     binary = started.binary if started else terraform or which("terraform")
@@ -273,8 +279,10 @@ def run_checks(project: Project | None, out_dir: Path,
             if (out_dir / module).is_dir() else None
             for env, _, module in deployments
         ]
-        yield (check_up_to_date(project, out_dir, jobs, inputs) if project is not None
-               else Outcome(UP_TO_DATE, PASSED, BY_DIGEST))
+        if recorded is not None or project is None:
+            yield Outcome(UP_TO_DATE, PASSED, BY_DIGEST)
+        else:
+            yield check_up_to_date(project, out_dir, jobs, inputs)
         templates = [t for _, paths, _ in deployments for t in paths]
         yield from check_cfn_lint_all(out_dir, templates, jobs,
                                       None if full_lint else checked.names)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from generator.attribute_values import (
@@ -261,3 +262,19 @@ def test_sentinel_files_declare_every_store_method_and_items_as_sentinel_writes_
     # Most sessions Sentinel writes have no device: the examples include them.
     assert any(dict(e.item)["device_id"].is_empty for e in sessions.examples)
     assert [p.name for p in sessions.patterns if not p.served] == ["ListByDeviceID"]
+
+
+def test_verify_of_a_folder_as_the_build_wrote_it_keeps_the_warnings_and_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_tables(tmp_path / "schemas", t=WARNED)
+    out = tmp_path / "out"
+    assert run_cli("build", "--schemas", str(folder), "--out", str(out)).code == 0
+    monkeypatch.setenv("PATH", "")  # no terraform: this is about the warnings
+    for strict in ([], ["--strict"]):
+        result = run_cli("verify", *strict, "--schemas", str(folder), "--out", str(out))
+        assert ": W201 access_patterns.Active.limit: " in result.stderr.splitlines()[0]
+        assert "(by digest)" in result.stdout or strict
+        assert result.code == (2 if strict else 0), result.stdout + result.stderr
+        if strict:
+            assert result.stderr.splitlines()[-1] == "1 warning and --strict"
