@@ -37,6 +37,18 @@ def cache_folder() -> Path:
     return Path(base) / _CACHE_FOLDER
 
 
+def generator_files() -> list[tuple[str, Path]]:
+    """Every file of the generator's package, by its path in it, with the templates through
+    the link that a checkout has in their place."""
+    package = Path(__file__).resolve().parent
+    found = []
+    for folder, subfolders, files in os.walk(package, followlinks=True):
+        subfolders[:] = sorted(s for s in subfolders if s != "__pycache__")
+        found += [((Path(folder) / f).relative_to(package).as_posix(), Path(folder) / f)
+                  for f in files]
+    return sorted(found)
+
+
 @functools.cache
 def generator_digest() -> bytes:
     """The generator's code and templates, and the versions of what shapes its output."""
@@ -44,10 +56,8 @@ def generator_digest() -> bytes:
     import yaml
 
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(p for p in package.rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+    for name, path in generator_files():
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     digest.update(f"{jinja2.__version__} {yaml.__version__} {sys.version_info[:2]}".encode())
     return digest.digest()

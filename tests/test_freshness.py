@@ -135,3 +135,8 @@ def test_the_targets_a_build_records_are_those_verify_derives_from_the_project(
     assert verify.Targets.from_json(targets.to_json()) == targets
     assert verify.Targets.from_json({"deployments": "x"}) is None
 
+
+def test_the_generator_s_digest_reads_its_templates_too() -> None:
+    names = {name for name, _ in freshness.generator_files()}
+    assert {"freshness.py", "templates/cloudformation/template.json.j2",
+            "templates/terraform/main.tf.j2"} <= names, sorted(names)
